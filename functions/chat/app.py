@@ -1,0 +1,52 @@
+"""Chat function: one streamed (or JSON) turn with an agent.
+
+Served by uvicorn behind the Lambda Web Adapter in ``response_stream`` mode (see ``run.sh``), so
+frames leave as the model produces them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Path
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from agent_core import ChatReply, ChatRequest, Runtime, Turn
+from agent_core.web import CurrentCaller, CurrentRuntime, create_api, sse_frames
+
+AgentId = Annotated[str, Path(max_length=64, description="The agent to talk to, e.g. general.")]
+
+
+async def start_turn(agent_id: AgentId, body: ChatRequest, caller: CurrentCaller, runtime: CurrentRuntime) -> Turn:
+    return await runtime.chat.start(caller, agent_id, body)
+
+
+StartedTurn = Annotated[Turn, Depends(start_turn)]
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = create_api(runtime, title="agent-runtime chat")
+
+    @app.post("/agents/{agent_id}/chat/stream", response_class=EventSourceResponse)
+    async def chat_stream(turn: StartedTurn) -> AsyncIterator[ServerSentEvent]:
+        """One turn as Server-Sent Events: run_started, text_delta, tool_call, tool_result, error, done."""
+        async for frame in sse_frames(turn.events(), turn.run_id):
+            yield frame
+
+    @app.post("/agents/{agent_id}/chat")
+    async def chat(turn: StartedTurn) -> ChatReply:
+        """One turn, answered as a single JSON document when it has finished."""
+        return await turn.reply()
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        """The Web Adapter's readiness check."""
+        return {"status": "ok"}
+
+    return app
+
+
+runtime = Runtime()
+runtime.models  # noqa: B018 - build the model client (and import its SDK) at init, inside SnapStart's snapshot
+app = create_app(runtime)

@@ -1,0 +1,54 @@
+"""Health function: liveness (no AWS call) and readiness (table reachable, model configured)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from mangum import Mangum
+
+from agent_core import AgentRuntimeError, Runtime
+from agent_core.web import CurrentRuntime, create_api
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = create_api(runtime, title="agent-runtime health")
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is up. Touches nothing else."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(runtime: CurrentRuntime) -> JSONResponse:
+        """Ready when the table answers and a model is configured; 503 with the failing checks if not."""
+        checks = {"table": await asyncio.to_thread(_table_check, runtime), "model": await asyncio.to_thread(_model_check, runtime)}
+        ready = all(check["ok"] for check in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503)
+
+    return app
+
+
+def _table_check(runtime: Runtime) -> dict[str, object]:
+    try:
+        status = runtime.table.describe()
+    except AgentRuntimeError as exc:
+        return {"ok": False, "detail": exc.message}
+    return {"ok": status == "ACTIVE", "detail": status}
+
+
+def _model_check(runtime: Runtime) -> dict[str, object]:
+    settings = runtime.settings
+    if not settings.wants_anthropic:
+        return {"ok": True, "detail": "local model"}
+    if settings.anthropic_api_key_in_env:
+        return {"ok": True, "detail": f"{settings.anthropic_model} (key from the environment)"}
+    name = settings.anthropic_api_key_secret
+    if name and runtime.secrets.exists(name):
+        return {"ok": True, "detail": f"{settings.anthropic_model} (key in {name})"}
+    return {"ok": False, "detail": f"no Anthropic key: secret {name!r} is missing"}
+
+
+app = create_app(Runtime())
+handler = Mangum(app, lifespan="off")

@@ -1,0 +1,36 @@
+"""An agent: an id, a title, a description, a system prompt (a data file), tools and defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+
+from agent_core.tools.base import Tool
+from agent_core.tools.registry import ToolRegistry
+
+
+def load_prompt(name: str) -> str:
+    """The text of ``agents/prompts/<name>.md``, shipped beside the code."""
+    return (resources.files("agent_core.agents") / "prompts" / f"{name}.md").read_text("utf-8").strip()
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    title: str
+    description: str
+    prompt: str
+    tools: ToolRegistry = field(default_factory=ToolRegistry)
+    default_max_steps: int = 10
+
+    def select_tools(self, names: list[str] | None) -> list[Tool]:
+        """The tools one request offers: all when ``names`` is None, none for ``[]``.
+
+        Unknown names are the caller's mistake; see :meth:`unknown_tools`.
+        """
+        if names is None:
+            return list(self.tools)
+        return [tool for name in dict.fromkeys(names) if (tool := self.tools.get(name))]
+
+    def unknown_tools(self, names: list[str] | None) -> list[str]:
+        return [name for name in names or [] if name not in self.tools]

@@ -1,0 +1,23 @@
+"""The agents this runtime offers, by id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from agent_core.agents.agent import Agent
+from agent_core.agents.general import general
+
+
+class AgentRegistry:
+    def __init__(self, agents: Iterable[Agent]) -> None:
+        self._agents = {agent.id: agent for agent in agents}
+
+    def get(self, agent_id: str) -> Agent | None:
+        return self._agents.get(agent_id)
+
+    def __iter__(self) -> Iterator[Agent]:
+        return iter(self._agents.values())
+
+
+def default_agents() -> AgentRegistry:
+    return AgentRegistry([general])

@@ -1,0 +1,78 @@
+"""One root error. Errors the model can correct stand apart from errors for the operator."""
+
+from __future__ import annotations
+
+
+class AgentRuntimeError(Exception):
+    """Root of every error this package raises on purpose."""
+
+    code = "internal_error"
+    status = 500
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class ToolError(AgentRuntimeError):
+    """A tool failed in a way the model can read and correct; it becomes a tool result."""
+
+    code = "tool_error"
+
+
+class InvalidId(AgentRuntimeError, ValueError):
+    """An id that would enter a storage key does not match the allowed shape."""
+
+    code = "invalid_id"
+    status = 422
+
+
+class InvalidRequest(AgentRuntimeError):
+    """The caller sent something the API cannot accept."""
+
+    code = "invalid_request"
+    status = 422
+
+
+class Unauthorized(AgentRuntimeError):
+    """No API key, or one that is unknown or revoked."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class NotFound(AgentRuntimeError):
+    """The thing asked for does not exist for this tenant (never a 403: it may belong to another)."""
+
+    code = "not_found"
+    status = 404
+
+
+class SessionBusy(AgentRuntimeError):
+    """Another turn of the same session is still running."""
+
+    code = "session_busy"
+    status = 409
+
+
+class StorageUnavailable(AgentRuntimeError):
+    """The table could not be read or written."""
+
+    code = "storage_unavailable"
+    status = 503
+
+
+class ModelError(AgentRuntimeError):
+    """The model provider failed; translated once, at the adapter."""
+
+    code = "model_error"
+    status = 502
+
+
+class DeadlineExceeded(AgentRuntimeError):
+    """The turn ran past its deadline."""
+
+    code = "deadline_exceeded"
+    status = 504

@@ -1,0 +1,66 @@
+"""The typed stream events of a turn and their Server-Sent Events encoding."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from agent_core.llm.types import Usage
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RunStarted(_Event):
+    type: Literal["run_started"] = "run_started"
+    run_id: str
+    session_id: str
+    agent_id: str
+    model: str
+
+
+class TextDelta(_Event):
+    type: Literal["text_delta"] = "text_delta"
+    text: str
+
+
+class ToolCall(_Event):
+    type: Literal["tool_call"] = "tool_call"
+    call_id: str
+    tool: str
+    input: dict[str, Any]
+
+
+class ToolResult(_Event):
+    type: Literal["tool_result"] = "tool_result"
+    call_id: str
+    tool: str
+    ok: bool
+    latency_ms: int
+    result_size: int
+
+
+class Error(_Event):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+
+
+class Done(_Event):
+    """Always the last event of a stream."""
+
+    type: Literal["done"] = "done"
+    run_id: str
+    status: Literal["completed", "failed"]
+    stop_reason: str
+    usage: Usage
+
+
+StreamEvent = Annotated[
+    RunStarted | TextDelta | ToolCall | ToolResult | Error | Done, Field(discriminator="type")
+]
+stream_event_adapter: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
+
+

@@ -1,0 +1,100 @@
+"""Every DynamoDB key, built and validated here and nowhere else.
+
+Tenant isolation lives in this key schema: every partition key that holds tenant data, on the
+table and on GSI1, starts with ``TENANT#<tenant_id>``, and every id that enters a key is checked
+against a strict shape, so no id can smuggle a ``#`` and step into another tenant's partition.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent_core.errors import InvalidId
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+KEY_HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
+DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+TENANT_SK = "TENANT"
+SESSION_META_SK = "META"
+MESSAGE_PREFIX = "MSG#"
+RUN_SK = "RUN"
+API_KEY_SK = "KEY"
+TENANTS_GSI_PK = "TENANTS"
+
+
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
+
+
+def checked_id(value: str, kind: str = "id") -> str:
+    """Return ``value`` if it may enter a key: 1-64 of ``A-Z a-z 0-9 _ . -``, not starting with a symbol."""
+    if not is_valid_id(value):
+        raise InvalidId(f"{kind} must be 1-64 characters of letters, digits, '_', '.' or '-'")
+    return value
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{checked_id(tenant_id, 'tenant_id')}"
+
+
+def tenant_prefix(tenant_id: str) -> str:
+    """The prefix every partition of this tenant's data starts with (a leading-keys condition)."""
+    return f"{tenant_pk(tenant_id)}#"
+
+
+def belongs_to(tenant_id: str, partition_key: str) -> bool:
+    """Whether a partition key (from a cursor, say) is one of this tenant's."""
+    return partition_key == tenant_pk(tenant_id) or partition_key.startswith(tenant_prefix(tenant_id))
+
+
+def session_pk(tenant_id: str, session_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#SESSION#{checked_id(session_id, 'session_id')}"
+
+
+def message_sk(turn: int, index: int) -> str:
+    if not (0 <= turn < 1_000_000 and 0 <= index < 1000):
+        raise InvalidId("message position out of range")
+    return f"{MESSAGE_PREFIX}{turn:06d}#{index:03d}"
+
+
+def message_position(sort_key: str) -> tuple[int, int]:
+    """The (turn, index) of a message sort key built by :func:`message_sk`."""
+    _, turn, index = sort_key.split("#")
+    return int(turn), int(index)
+
+
+def run_pk(tenant_id: str, run_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#RUN#{checked_id(run_id, 'run_id')}"
+
+
+def runs_gsi_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#RUNS"
+
+
+def runs_gsi_sk(created_at: str, run_id: str) -> str:
+    return f"{created_at}#{checked_id(run_id, 'run_id')}"
+
+
+def audit_pk(tenant_id: str, day: str) -> str:
+    if DAY_PATTERN.fullmatch(day) is None:
+        raise InvalidId("audit day must look like yyyy-mm-dd")
+    return f"{tenant_pk(tenant_id)}#AUDIT#{day}"
+
+
+def audit_sk(created_at: str, call_id: str) -> str:
+    return f"{created_at}#{checked_id(call_id, 'call_id')}"
+
+
+def agent_audit_gsi_pk(tenant_id: str, agent_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#AGENT#{checked_id(agent_id, 'agent_id')}#AUDIT"
+
+
+def api_key_pk(key_hash: str) -> str:
+    if KEY_HASH_PATTERN.fullmatch(key_hash) is None:
+        raise InvalidId("an API key hash is 64 lowercase hex digits")
+    return f"KEY#{key_hash}"
+
+
+def tenant_keys_gsi_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#KEYS"

@@ -1,0 +1,137 @@
+"""The process's services, built lazily once: clients, stores, the authenticator, the model."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+from agent_core.agents.registry import AgentRegistry, default_agents
+from agent_core.auth import Authenticator
+from agent_core.llm.local import LocalModel
+from agent_core.llm.model import ModelProvider, SingleModelProvider
+from agent_core.secrets import Secrets
+from agent_core.settings import Settings, get_settings
+from agent_core.store.api_keys import ApiKeyStore
+from agent_core.store.audit import AuditStore
+from agent_core.store.runs import RunStore
+from agent_core.store.sessions import SessionStore
+from agent_core.store.table import Table
+from agent_core.store.tenants import TenantStore
+from agent_core.turns import ChatService
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_secretsmanager.client import SecretsManagerClient
+
+_AWS_CONFIG = Config(
+    connect_timeout=3,
+    read_timeout=10,
+    retries={"mode": "standard", "max_attempts": 3},
+    tcp_keepalive=True,
+)
+
+
+class Runtime:
+    """Everything a function needs, created on first use (no AWS call at import or init).
+
+    Tests build one with their own settings and model provider; AWS clients come from boto3, so
+    moto (in-process or on loopback through ``AWS_ENDPOINT_URL``) stands in for AWS.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        models: ModelProvider | None = None,
+        agents: AgentRegistry | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self._models = models
+        self.agents = agents or default_agents()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.settings.region, config=_AWS_CONFIG)  # type: ignore[call-overload]
+
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
+        client: DynamoDBClient = self.client("dynamodb")
+        return client
+
+    @cached_property
+    def secretsmanager(self) -> SecretsManagerClient:
+        client: SecretsManagerClient = self.client("secretsmanager")
+        return client
+
+    @cached_property
+    def table(self) -> Table:
+        return Table(self.dynamodb, self.settings.table_name)
+
+    @cached_property
+    def tenants(self) -> TenantStore:
+        return TenantStore(self.table, cache_seconds=self.settings.tenant_cache_seconds)
+
+    @cached_property
+    def api_keys(self) -> ApiKeyStore:
+        return ApiKeyStore(self.table)
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        return SessionStore(
+            self.table,
+            retention_days=self.settings.session_retention_days,
+            max_messages=self.settings.history_max_messages,
+        )
+
+    @cached_property
+    def runs(self) -> RunStore:
+        return RunStore(self.table, retention_days=self.settings.audit_retention_days)
+
+    @cached_property
+    def audit(self) -> AuditStore:
+        return AuditStore(self.table, retention_days=self.settings.audit_retention_days)
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        return Secrets(
+            self.secretsmanager,
+            prefix=self.settings.secrets_prefix,
+            cache_seconds=self.settings.secret_cache_seconds,
+        )
+
+    @cached_property
+    def authenticator(self) -> Authenticator:
+        return Authenticator(self.api_keys, cache_seconds=self.settings.auth_cache_seconds)
+
+    @cached_property
+    def models(self) -> ModelProvider:
+        if self._models is not None:
+            return self._models
+        if not self.settings.wants_anthropic:
+            return SingleModelProvider(LocalModel())
+        from agent_core.llm.anthropic import AnthropicProvider  # the SDK costs seconds: chat only
+
+        return AnthropicProvider(model=self.settings.anthropic_model, platform_key=self._platform_model_key)
+
+    @cached_property
+    def chat(self) -> ChatService:
+        return ChatService(
+            settings=self.settings,
+            agents=self.agents,
+            tenants=self.tenants,
+            sessions=self.sessions,
+            runs=self.runs,
+            audit=self.audit,
+            secrets=self.secrets,
+            models=self.models,
+        )
+
+    def _platform_model_key(self) -> str | None:
+        env_key = os.environ.get("ANTHROPIC_API_KEY")
+        if env_key:
+            return env_key
+        name = self.settings.anthropic_api_key_secret
+        return self.secrets.text(name) if name else None

@@ -1,0 +1,168 @@
+"""The one DynamoDB table: item encoding and the translation of AWS errors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from agent_core import keys
+from agent_core.errors import InvalidRequest, StorageUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+Item = dict[str, Any]
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def encode(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain Python values → DynamoDB's attribute-value wire format."""
+    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+
+
+def decode(item: Mapping[str, Any]) -> Item:
+    """DynamoDB's attribute-value wire format → plain Python values (numbers as ``int``)."""
+    plain: Item = {}
+    for name, value in item.items():
+        decoded = _deserializer.deserialize(value)
+        plain[name] = int(decoded) if type(decoded).__name__ == "Decimal" else decoded
+    return plain
+
+
+def encode_cursor(last_key: Mapping[str, Any] | None) -> str | None:
+    """An opaque cursor for the page after ``last_key`` (a decoded LastEvaluatedKey)."""
+    if not last_key:
+        return None
+    raw = json.dumps(dict(last_key), separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidRequest("cursor is not one this API issued", code="invalid_cursor") from exc
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InvalidRequest("cursor is not one this API issued", code="invalid_cursor")
+    return value
+
+
+class Table:
+    """A low-level DynamoDB client bound to the runtime's table."""
+
+    def __init__(self, client: DynamoDBClient, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    @contextmanager
+    def translated_errors(self, action: str) -> Iterator[None]:
+        """Turn AWS failures into :class:`StorageUnavailable`; conditional failures pass through."""
+        try:
+            yield
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                raise
+            code = exc.response.get("Error", {}).get("Code", "error")
+            raise StorageUnavailable(f"could not {action}: {code}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"could not {action}: {type(exc).__name__}") from exc
+
+    def get(
+        self, pk: str, sk: str, *, consistent: bool = False, include_expired: bool = False
+    ) -> Item | None:
+        """One item, or ``None``; an item past its TTL counts as gone unless asked for."""
+        with self.translated_errors("read an item"):
+            response = self.client.get_item(
+                TableName=self.name, Key=encode({"PK": pk, "SK": sk}), ConsistentRead=consistent
+            )
+        found = response.get("Item")
+        if not found:
+            return None
+        item = decode(found)
+        return item if include_expired or not is_expired(item) else None
+
+    def put(self, item: Mapping[str, Any], **conditions: Any) -> None:
+        with self.translated_errors("write an item"):
+            self.client.put_item(TableName=self.name, Item=encode(item), **conditions)
+
+    def query(self, *, include_expired: bool = False, **params: Any) -> tuple[list[Item], Item | None]:
+        """One Query page: decoded items (those past their TTL dropped) and the LastEvaluatedKey."""
+        with self.translated_errors("query the table"):
+            response = self.client.query(TableName=self.name, **params)
+        last = response.get("LastEvaluatedKey")
+        items = [decode(item) for item in response.get("Items", [])]
+        if not include_expired:
+            items = [item for item in items if not is_expired(item)]
+        return items, decode(last) if last else None
+
+    def transact(self, actions: list[dict[str, Any]]) -> None:
+        """One TransactWriteItems call; each action names no table, this adds it."""
+        for action in actions:
+            next(iter(action.values()))["TableName"] = self.name
+        with self.translated_errors("write a transaction"):
+            self.client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+
+    def describe(self) -> str:
+        with self.translated_errors("describe the table"):
+            return self.client.describe_table(TableName=self.name)["Table"].get("TableStatus", "")
+
+
+def is_expired(item: Item) -> bool:
+    """DynamoDB deletes expired items up to ~48 h late, so reads must skip them themselves."""
+    expires_at = item.get("expires_at")
+    return isinstance(expires_at, int) and expires_at <= time.time()
+
+
+def is_condition_failure(exc: ClientError) -> bool:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code == "TransactionCanceledException":
+        reasons = exc.response.get("CancellationReasons", [])
+        return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
+    return False
+
+
+def page_query(
+    table: Table,
+    *,
+    tenant_id: str,
+    partition: str,
+    limit: int,
+    cursor: str | None,
+    index: str | None = None,
+    newest_first: bool = True,
+) -> tuple[list[Item], str | None]:
+    """One page of a tenant's partition, newest first, resumable with an opaque cursor.
+
+    A cursor is only accepted for the partition it was issued for, and only if every key in it
+    is this tenant's, so a cursor from another tenant or another listing is refused.
+    """
+    pk_name = "GSI1PK" if index else "PK"
+    params: dict[str, Any] = {
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": pk_name},
+        "ExpressionAttributeValues": encode({":pk": partition}),
+        "ScanIndexForward": not newest_first,
+        "Limit": limit,
+    }
+    if index:
+        params["IndexName"] = index
+    if cursor:
+        start = decode_cursor(cursor)
+        if start.get(pk_name) != partition or not keys.belongs_to(tenant_id, start.get("PK", "")):
+            raise InvalidRequest("cursor is not one this API issued", code="invalid_cursor")
+        params["ExclusiveStartKey"] = encode(start)
+    items, last = table.query(**params)
+    return items, encode_cursor(last)

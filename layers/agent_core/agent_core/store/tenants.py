@@ -1,0 +1,50 @@
+"""Tenant records: who the tenant is and what it may use."""
+
+from __future__ import annotations
+
+from cachetools import TTLCache
+
+from agent_core import keys
+from agent_core.store.table import Table, encode
+from agent_core.tenancy import Tenant
+
+
+class TenantStore:
+    """Tenant records, cached for ``cache_seconds`` in the warm process."""
+
+    def __init__(self, table: Table, *, cache_seconds: float = 0) -> None:
+        self.table = table
+        self._cache: TTLCache[str, Tenant] | None = (
+            TTLCache(maxsize=512, ttl=cache_seconds) if cache_seconds > 0 else None
+        )
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        if self._cache is not None and (cached := self._cache.get(tenant_id)) is not None:
+            return cached
+        item = self.table.get(keys.tenant_pk(tenant_id), keys.TENANT_SK)
+        tenant = Tenant.model_validate_json(item["data"]) if item else None
+        if tenant is not None and self._cache is not None:
+            self._cache[tenant_id] = tenant
+        return tenant
+
+    def put(self, tenant: Tenant) -> None:
+        self.table.put(
+            {
+                "PK": keys.tenant_pk(tenant.tenant_id),
+                "SK": keys.TENANT_SK,
+                "GSI1PK": keys.TENANTS_GSI_PK,
+                "GSI1SK": tenant.tenant_id,
+                "data": tenant.model_dump_json(),
+            }
+        )
+        if self._cache is not None:
+            self._cache.pop(tenant.tenant_id, None)
+
+    def list(self) -> list[Tenant]:
+        """Every tenant (operators only: no API route reaches this)."""
+        items, _ = self.table.query(
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues=encode({":pk": keys.TENANTS_GSI_PK}),
+        )
+        return [Tenant.model_validate_json(item["data"]) for item in items]

@@ -1,0 +1,123 @@
+"""The tool type, and the decorator that derives a tool's JSON schema from its typed parameters."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from agent_core.errors import ToolError
+from agent_core.llm.types import ToolSpec
+from agent_core.tools.context import RunContext
+
+MAX_RESULT_CHARS = 50_000
+
+ToolFunction = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A typed async function the model may call. Its docstring is what the model reads."""
+
+    name: str
+    description: str
+    read_only: bool
+    input_model: type[BaseModel]
+    function: ToolFunction
+    timeout_seconds: float | None = None
+
+    @property
+    def spec(self) -> ToolSpec:
+        return ToolSpec(
+            name=self.name,
+            description=self.description,
+            input_schema=_without_titles(self.input_model.model_json_schema()),
+            read_only=self.read_only,
+        )
+
+    def parse_arguments(self, arguments: dict[str, Any]) -> BaseModel:
+        """Validate the model's arguments; a mistake comes back as a :class:`ToolError` it can read."""
+        try:
+            return self.input_model.model_validate(arguments)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in error['loc']) or 'input'}: {error['msg']}"
+                for error in exc.errors()
+            )
+            raise ToolError(f"invalid arguments for {self.name}: {problems}") from exc
+
+    async def invoke(self, ctx: RunContext, arguments: dict[str, Any]) -> str:
+        """Run the tool and return its result as compact JSON (or text), capped in size."""
+        parsed = self.parse_arguments(arguments)
+        result = await self.function(ctx, **{name: getattr(parsed, name) for name in type(parsed).model_fields})
+        return render_result(result)
+
+
+def tool(
+    function: ToolFunction | None = None,
+    *,
+    read_only: bool = True,
+    name: str | None = None,
+    timeout_seconds: float | None = None,
+) -> Any:
+    """Turn ``async def f(ctx: RunContext, ...) -> T`` into a :class:`Tool`.
+
+    Parameters after ``ctx`` become the JSON schema (pydantic types, defaults, ``Field`` metadata);
+    the docstring becomes the description. Usable bare (``@tool``) or with options.
+    """
+
+    def build(fn: ToolFunction) -> Tool:
+        description = inspect.getdoc(fn)
+        if not description:
+            raise TypeError(f"tool {fn.__name__} needs a docstring: it is the model's instructions")
+        hints = get_type_hints(fn, include_extras=True)
+        parameters = list(inspect.signature(fn).parameters.values())
+        if not parameters or hints.get(parameters[0].name) is not RunContext:
+            raise TypeError(f"tool {fn.__name__} must take ctx: RunContext first")
+        fields: dict[str, Any] = {
+            p.name: (hints[p.name], ... if p.default is inspect.Parameter.empty else p.default)
+            for p in parameters[1:]
+        }
+        tool_name = name or fn.__name__
+        input_model = create_model(
+            f"{tool_name}_input", __config__=ConfigDict(extra="forbid"), **fields
+        )
+        return Tool(
+            name=tool_name,
+            description=description,
+            read_only=read_only,
+            input_model=input_model,
+            function=fn,
+            timeout_seconds=timeout_seconds,
+        )
+
+    return build(function) if function is not None else build
+
+
+def render_result(result: Any) -> str:
+    if isinstance(result, str):
+        text = result
+    elif isinstance(result, BaseModel):
+        text = result.model_dump_json(exclude_none=True)
+    else:
+        text = json.dumps(result, separators=(",", ":"), ensure_ascii=False, default=str)
+    if len(text) > MAX_RESULT_CHARS:
+        return text[:MAX_RESULT_CHARS] + f" …[truncated: {len(text)} characters in all]"
+    return text
+
+
+def _without_titles(schema: Any) -> Any:
+    """The schema without pydantic's generated ``title`` strings: tokens the model does not need."""
+    if isinstance(schema, dict):
+        return {
+            key: _without_titles(value)
+            for key, value in schema.items()
+            if not (key == "title" and isinstance(value, str))
+        }
+    if isinstance(schema, list):
+        return [_without_titles(value) for value in schema]
+    return schema

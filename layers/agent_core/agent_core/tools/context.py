@@ -1,0 +1,29 @@
+"""What a tool knows about the run it serves: the caller and the tenant, never from arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from agent_core.tenancy import Caller, Tenant
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Handed to every tool as its first argument.
+
+    The tenant is fixed by the API key that started the run; no tool schema has a tenant id,
+    so no prompt can steer a tool to another tenant's data.
+    """
+
+    caller: Caller
+    tenant: Tenant
+    run_id: str
+    session_id: str
+    agent_id: str
+    load_tenant_secret: Callable[[], dict[str, Any]]
+
+    def tenant_secret(self) -> dict[str, Any]:
+        """The tenant's own credentials (cached by the secrets layer)."""
+        return self.load_tenant_secret()
