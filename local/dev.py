@@ -8,7 +8,6 @@ http://127.0.0.1:$PORT behind a gateway that routes as API Gateway does.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import uvicorn
@@ -51,7 +50,7 @@ def _banner(port: int, keys_file: Path, acme_key: str, model: str, endpoint: str
     base = f"http://127.0.0.1:{port}"
     return f"""
 agent-runtime local stack is ready on {base}
-  model:      {model}{'' if model != 'local' else '  (set ANTHROPIC_API_KEY for Claude)'}
+  model:      {model}{"" if model != "local" else "  (set ANTHROPIC_API_KEY for Claude)"}
   AWS:        {endpoint}
   tenants:    acme, globex; keys in {keys_file}
 
@@ -64,4 +63,4 @@ Try it:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -30,7 +30,9 @@ class Gateway:
         route = next((r for r in matching if r.method == method), None)
         if route is None:
             status = 405 if matching else 404
-            code, message = ("method_not_allowed", "method not allowed") if matching else ("not_found", "no such route")
+            code, message = (
+                ("method_not_allowed", "method not allowed") if matching else ("not_found", "no such route")
+            )
             await _json(send, status, {"error": {"code": code, "message": message}})
             return
         await self.apps[route.function](scope, receive, send)
@@ -58,7 +60,10 @@ async def _json(send: Send, status: int, body: dict[str, Any]) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})

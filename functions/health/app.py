@@ -23,9 +23,14 @@ def create_app(runtime: Runtime) -> FastAPI:
     @app.get("/readyz")
     async def readyz(runtime: CurrentRuntime) -> JSONResponse:
         """Ready when the table answers and a model is configured; 503 with the failing checks if not."""
-        checks = {"table": await asyncio.to_thread(_table_check, runtime), "model": await asyncio.to_thread(_model_check, runtime)}
+        checks = {
+            "table": await asyncio.to_thread(_table_check, runtime),
+            "model": await asyncio.to_thread(_model_check, runtime),
+        }
         ready = all(check["ok"] for check in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503
+        )
 
     return app
 

@@ -62,5 +62,3 @@ StreamEvent = Annotated[
     RunStarted | TextDelta | ToolCall | ToolResult | Error | Done, Field(discriminator="type")
 ]
 stream_event_adapter: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
-
-

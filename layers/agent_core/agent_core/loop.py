@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from agent_core import keys
 from agent_core.clock import iso, utc_now
@@ -35,7 +35,6 @@ from agent_core.redaction import redact
 from agent_core.tools.base import Tool
 from agent_core.tools.context import RunContext
 
-T = TypeVar("T")
 LoopEvent = TextDelta | ToolCall | ToolResult
 
 
@@ -109,7 +108,9 @@ class AgentLoop:
                 finally:
                     if finished is None and text:
                         # Keep what the user has already seen, even if the model failed mid-answer.
-                        self.new_messages.append(Message(role="assistant", content=(TextBlock(text="".join(text)),)))
+                        self.new_messages.append(
+                            Message(role="assistant", content=(TextBlock(text="".join(text)),))
+                        )
                 if finished is None:
                     raise ModelError("the model stream ended without finishing", code="model_error")
                 self.usage += finished.usage
@@ -121,8 +122,8 @@ class AgentLoop:
                     return
                 results = self._step_results = []
                 for use in uses:
-                    async for event in self._call(use, results):
-                        yield event
+                    async for outcome in self._call(use, results):
+                        yield outcome
                 self.new_messages.append(Message(role="user", content=tuple(results)))
             self.stop_reason = "max_steps"
         except BaseException:
@@ -141,7 +142,9 @@ class AgentLoop:
         except ToolError as exc:
             content = error = exc.message
         except BaseException:
-            await self._record(call_id, use.name, arguments, "the tool failed unexpectedly", 0, started, started_at)
+            await self._record(
+                call_id, use.name, arguments, "the tool failed unexpectedly", 0, started, started_at
+            )
             raise
         size = len(content.encode())
         await self._record(call_id, use.name, arguments, error, size, started, started_at)
@@ -157,7 +160,9 @@ class AgentLoop:
     async def _invoke(self, use: ToolUseRequested) -> str:
         tool = self.tools.get(use.name)
         if tool is None:
-            raise ToolError(f"there is no tool {use.name!r} here; the tools are: {', '.join(self.tools) or 'none'}")
+            raise ToolError(
+                f"there is no tool {use.name!r} here; the tools are: {', '.join(self.tools) or 'none'}"
+            )
         remaining = self.deadline - asyncio.get_running_loop().time()
         timeout = min(tool.timeout_seconds or self.tool_timeout_seconds, remaining)
         if timeout <= 0:
@@ -168,7 +173,7 @@ class AgentLoop:
         except TimeoutError:
             if timeout >= remaining:
                 raise DeadlineExceeded("the turn ran out of time while a tool was running") from None
-            raise ToolError(f"{use.name} did not answer within {timeout:.0f} s") from None
+            raise ToolError(f"{use.name} did not answer within {timeout:.3g} s") from None
 
     async def _record(
         self,
@@ -210,7 +215,7 @@ class AgentLoop:
             self.new_messages.append(Message(role="user", content=content))
 
 
-async def before_deadline(events: AsyncIterator[T], deadline: float) -> AsyncIterator[T]:
+async def before_deadline[T](events: AsyncIterator[T], deadline: float) -> AsyncIterator[T]:
     """Re-yield ``events``; raise :class:`DeadlineExceeded` if the next one is not there in time."""
     loop = asyncio.get_running_loop()
     try:

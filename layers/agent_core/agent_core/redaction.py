@@ -19,14 +19,18 @@ def redact(value: Any) -> Any:
     """
     if isinstance(value, dict):
         return {
-            key: REDACTED if SENSITIVE_NAME.search(str(key)) else redact(item)
-            for key, item in value.items()
+            key: REDACTED if SENSITIVE_NAME.search(str(key)) else redact(item) for key, item in value.items()
         }
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]
     if isinstance(value, str):
         return _CARD_LIKE.sub(lambda m: REDACTED if _luhn(m.group()) else m.group(), value)
-    if isinstance(value, int) and not isinstance(value, bool) and _luhn(str(value)) and 13 <= len(str(value)) <= 19:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and _luhn(str(value))
+        and 13 <= len(str(value)) <= 19
+    ):
         return REDACTED
     return value
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from cachetools import TTLCache
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import ClientError
+from cachetools import TTLCache
 
 from agent_core import keys
 from agent_core.errors import StorageUnavailable
@@ -66,7 +66,7 @@ class Secrets:
             if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
                 raise
             self.client.create_secret(Name=name, SecretString=body)
-        self._provider.clear_cache()
+        self._provider.clear_cache()  # type: ignore[no-untyped-call]
         self._missing.pop(name, None)
 
     def exists(self, name: str) -> bool:
@@ -84,9 +84,10 @@ class Secrets:
         except GetParameterError as exc:
             # Powertools wraps the SDK's error without chaining it explicitly.
             cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, ClientError) and cause.response.get("Error", {}).get(
-                "Code"
-            ) == "ResourceNotFoundException":
+            if (
+                isinstance(cause, ClientError)
+                and cause.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+            ):
                 self._missing[name] = True
                 return None
             raise StorageUnavailable(f"could not read secret {name}") from exc

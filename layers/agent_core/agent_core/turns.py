@@ -67,16 +67,17 @@ class ChatService:
         if tenant is None or agent is None or not tenant.may_use(agent_id):
             raise NotFound(f"there is no agent {agent_id!r}", code="agent_not_found")
         if unknown := agent.unknown_tools(request.tools):
+            offered = ", ".join(agent.tools.names) or "none"
             raise InvalidRequest(
-                f"unknown tools {', '.join(unknown)}; agent {agent_id} has: {', '.join(agent.tools.names) or 'none'}",
-                code="unknown_tool",
+                f"unknown tools {', '.join(unknown)}; agent {agent_id} has: {offered}", code="unknown_tool"
             )
         session_id = request.session_id or new_session_id()
         now = utc_now()
         history = await asyncio.to_thread(self.sessions.load, caller.tenant_id, session_id, now)
         if history.meta is not None and history.meta.agent_id != agent_id:
             raise SessionBusy(
-                f"session {session_id} belongs to agent {history.meta.agent_id}", code="session_agent_mismatch"
+                f"session {session_id} belongs to agent {history.meta.agent_id}",
+                code="session_agent_mismatch",
             )
         tenant_secret = partial(self.secrets.tenant_secret, caller.tenant_id)
         model: Model | None = None
@@ -158,7 +159,9 @@ class ChatService:
 class Turn:
     """A started turn. Iterate :meth:`events` once; it always ends with ``done``."""
 
-    def __init__(self, *, service: ChatService, record: RunRecord, model_error: AgentRuntimeError | None) -> None:
+    def __init__(
+        self, *, service: ChatService, record: RunRecord, model_error: AgentRuntimeError | None
+    ) -> None:
         self.service = service
         self.record = record
         self.model_error = model_error
@@ -175,7 +178,9 @@ class Turn:
 
     async def events(self) -> AsyncIterator[StreamEvent]:
         record = self.record
-        yield RunStarted(run_id=record.run_id, session_id=record.session_id, agent_id=record.agent_id, model=record.model)
+        yield RunStarted(
+            run_id=record.run_id, session_id=record.session_id, agent_id=record.agent_id, model=record.model
+        )
         error: Error | None = None
         stop_reason: str | None = None
         try:
@@ -189,7 +194,9 @@ class Turn:
         except (asyncio.CancelledError, GeneratorExit):
             # The client went away: the turn so far is still stored, then the stream stops.
             with anyio.CancelScope(shield=True):
-                await self._finish(Error(code="client_disconnected", message="the client disconnected"), "cancelled")
+                await self._finish(
+                    Error(code="client_disconnected", message="the client disconnected"), "cancelled"
+                )
             raise
         except Exception:
             logger.exception("turn failed", extra={"run_id": record.run_id, "tenant_id": record.tenant_id})
@@ -212,7 +219,9 @@ class Turn:
             if isinstance(event, TextDelta):
                 text.append(event.text)
             elif isinstance(event, ToolCall):
-                calls[event.call_id] = ToolCallSummary(call_id=event.call_id, tool=event.tool, input=event.input)
+                calls[event.call_id] = ToolCallSummary(
+                    call_id=event.call_id, tool=event.tool, input=event.input
+                )
             elif isinstance(event, ToolResult):
                 calls[event.call_id] = calls[event.call_id].model_copy(
                     update={"ok": event.ok, "latency_ms": event.latency_ms, "result_size": event.result_size}
@@ -267,7 +276,9 @@ class Turn:
             storage_error = Error(code=exc.code, message="the turn could not be stored")
             status = "failed"
         stop = final.stop_reason if storage_error is None or error else "error"
-        return Done(run_id=final.run_id, status=status, stop_reason=stop or "error", usage=final.usage), storage_error
+        return Done(
+            run_id=final.run_id, status=status, stop_reason=stop or "error", usage=final.usage
+        ), storage_error
 
 
 def _step(call: ToolCallRecord) -> RunStep:
@@ -279,5 +290,3 @@ def _step(call: ToolCallRecord) -> RunStep:
         latency_ms=call.latency_ms,
         result_size=call.result_size,
     )
-
-

@@ -27,7 +27,36 @@ from agent_core.llm.types import (
 INTRO = "(Local offline model: set ANTHROPIC_API_KEY for a real one.)"
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP_WORDS = frozenset(
-    "a an and are can do does for from get how i in is it me my of on or show the to use what who with you".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "get",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "show",
+        "the",
+        "to",
+        "use",
+        "what",
+        "who",
+        "with",
+        "you",
+    ]
 )
 
 

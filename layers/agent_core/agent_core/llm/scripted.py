@@ -23,7 +23,9 @@ def say(*chunks: str, usage: Usage | None = None) -> list[ModelEvent | BaseExcep
     """A step that answers with text, streamed in the given chunks."""
     return [
         *(TextChunk(text=chunk) for chunk in chunks),
-        ModelFinished(stop_reason="end_turn", usage=usage or Usage(input_tokens=10, output_tokens=len(chunks))),
+        ModelFinished(
+            stop_reason="end_turn", usage=usage or Usage(input_tokens=10, output_tokens=len(chunks))
+        ),
     ]
 
 

@@ -41,9 +41,7 @@ class ApiKeyStore:
         items, _ = self.table.query(
             IndexName="GSI1",
             KeyConditionExpression="GSI1PK = :pk AND GSI1SK = :key",
-            ExpressionAttributeValues=encode(
-                {":pk": keys.tenant_keys_gsi_pk(tenant_id), ":key": key_id}
-            ),
+            ExpressionAttributeValues=encode({":pk": keys.tenant_keys_gsi_pk(tenant_id), ":key": key_id}),
         )
         if not items:
             return False

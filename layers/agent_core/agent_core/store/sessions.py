@@ -198,11 +198,13 @@ def _fitted(message: Message) -> Message:
     if size <= MAX_MESSAGE_BYTES:
         return message
     results = [block for block in message.content if isinstance(block, ToolResultBlock)]
-    budget = max(1000, (MAX_MESSAGE_BYTES - (size - sum(len(b.content) for b in results))) // max(1, len(results)))
+    budget = max(
+        1000, (MAX_MESSAGE_BYTES - (size - sum(len(b.content) for b in results))) // max(1, len(results))
+    )
     content = tuple(
         block.model_copy(update={"content": block.content[:budget] + " …[truncated in memory]"})
         if isinstance(block, ToolResultBlock) and len(block.content) > budget
-        else TextBlock(text=block.text[:MAX_MESSAGE_BYTES // 2])
+        else TextBlock(text=block.text[: MAX_MESSAGE_BYTES // 2])
         if isinstance(block, TextBlock) and len(block.text) > MAX_MESSAGE_BYTES // 2
         else block
         for block in message.content

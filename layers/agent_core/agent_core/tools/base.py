@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, get_type_hints
+from typing import Any, get_type_hints, overload
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic_core import to_json
 
 from agent_core.errors import ToolError
 from agent_core.llm.types import ToolSpec
@@ -53,17 +53,30 @@ class Tool:
     async def invoke(self, ctx: RunContext, arguments: dict[str, Any]) -> str:
         """Run the tool and return its result as compact JSON (or text), capped in size."""
         parsed = self.parse_arguments(arguments)
-        result = await self.function(ctx, **{name: getattr(parsed, name) for name in type(parsed).model_fields})
+        result = await self.function(
+            ctx, **{name: getattr(parsed, name) for name in type(parsed).model_fields}
+        )
         return render_result(result)
+
+
+@overload
+def tool(function: ToolFunction, /) -> Tool: ...
+
+
+@overload
+def tool(
+    *, read_only: bool = True, name: str | None = None, timeout_seconds: float | None = None
+) -> Callable[[ToolFunction], Tool]: ...
 
 
 def tool(
     function: ToolFunction | None = None,
+    /,
     *,
     read_only: bool = True,
     name: str | None = None,
     timeout_seconds: float | None = None,
-) -> Any:
+) -> Tool | Callable[[ToolFunction], Tool]:
     """Turn ``async def f(ctx: RunContext, ...) -> T`` into a :class:`Tool`.
 
     Parameters after ``ctx`` become the JSON schema (pydantic types, defaults, ``Field`` metadata);
@@ -83,9 +96,7 @@ def tool(
             for p in parameters[1:]
         }
         tool_name = name or fn.__name__
-        input_model = create_model(
-            f"{tool_name}_input", __config__=ConfigDict(extra="forbid"), **fields
-        )
+        input_model = create_model(f"{tool_name}_input", __config__=ConfigDict(extra="forbid"), **fields)
         return Tool(
             name=tool_name,
             description=description,
@@ -101,10 +112,8 @@ def tool(
 def render_result(result: Any) -> str:
     if isinstance(result, str):
         text = result
-    elif isinstance(result, BaseModel):
-        text = result.model_dump_json(exclude_none=True)
     else:
-        text = json.dumps(result, separators=(",", ":"), ensure_ascii=False, default=str)
+        text = to_json(result, exclude_none=True, fallback=str).decode()
     if len(text) > MAX_RESULT_CHARS:
         return text[:MAX_RESULT_CHARS] + f" …[truncated: {len(text)} characters in all]"
     return text

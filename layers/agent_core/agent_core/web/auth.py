@@ -19,7 +19,9 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-async def current_caller(request: Request, api_key: Annotated[str | None, Security(api_key_header)]) -> Caller:
+async def current_caller(
+    request: Request, api_key: Annotated[str | None, Security(api_key_header)]
+) -> Caller:
     return await asyncio.to_thread(runtime_of(request).authenticator.authenticate, api_key)
 
 

@@ -1,0 +1,128 @@
+"""Cold start: a fresh interpreter importing one function's ``app.py`` the way Lambda does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench.report import median, table
+from local.template import ROOT
+
+# Runs in the child: the loader first (not a Lambda cost, so outside the timed import), then the function.
+CHILD = """
+import json, resource, sys, time
+from local.functions import load_function
+
+def peak_rss_mb():
+    # VmHWM is this process's own peak; ru_maxrss also keeps the parent's peak from before exec.
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+started = time.perf_counter()
+if sys.argv[1]:
+    load_function(sys.argv[1])
+print(json.dumps({
+    "import_ms": (time.perf_counter() - started) * 1000,
+    "modules": len(sys.modules),
+    "peak_rss_mb": peak_rss_mb(),
+    "anthropic": "anthropic" in sys.modules,
+}))
+"""
+
+BASE_ENV = {
+    "TABLE_NAME": "agent-runtime-bench",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "PYTHONDONTWRITEBYTECODE": "",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    function: str  # "" imports nothing: the interpreter and the loader alone
+    env: dict[str, str]
+    anthropic_allowed: bool = True
+
+
+CASES = (
+    Case("(interpreter + loader)", "", {}),
+    Case("chat (local model)", "chat", {"MODEL_PROVIDER": "local"}),
+    Case(
+        "chat (anthropic)", "chat", {"MODEL_PROVIDER": "anthropic", "ANTHROPIC_API_KEY": "sk-ant-bench-dummy"}
+    ),
+    Case("executions", "executions", {}, anthropic_allowed=False),
+    Case("health", "health", {}, anthropic_allowed=False),
+)
+
+
+def run_once(case: Case) -> dict[str, Any]:
+    inherited = {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
+    env = {name: value for name, value in (inherited | BASE_ENV | case.env).items() if value}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, case.function],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall_ms = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise RuntimeError(f"cold start of {case.label} failed:\n{done.stderr}")
+    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"wall_ms": wall_ms, **measured}
+
+
+def measure(runs: int) -> list[dict[str, Any]]:
+    samples: dict[str, list[dict[str, Any]]] = {case.label: [] for case in CASES}
+    for _ in range(runs):  # interleaved, so a slow moment of the machine hits every case alike
+        for case in CASES:
+            samples[case.label].append(run_once(case))
+    results = []
+    for case in CASES:
+        got = samples[case.label]
+        anthropic = any(sample["anthropic"] for sample in got)
+        results.append(
+            {
+                "case": case.label,
+                "function": case.function or None,
+                "runs": runs,
+                "wall_ms": median([s["wall_ms"] for s in got]),
+                "import_ms": median([s["import_ms"] for s in got]),
+                "modules": int(median([s["modules"] for s in got])),
+                "peak_rss_mb": median([s["peak_rss_mb"] for s in got]),
+                "anthropic_imported": anthropic,
+                "ok": case.anthropic_allowed or not anthropic,
+                "wall_ms_all": [round(s["wall_ms"], 1) for s in got],
+            }
+        )
+    return results
+
+
+def render(results: list[dict[str, Any]]) -> str:
+    rows = [
+        (
+            r["case"],
+            r["wall_ms"],
+            r["import_ms"],
+            r["modules"],
+            r["peak_rss_mb"],
+            ("yes" if r["anthropic_imported"] else "no") + ("" if r["ok"] else "  <-- must not"),
+        )
+        for r in results
+    ]
+    runs = results[0]["runs"] if results else 0
+    title = f"Cold start (median of {runs}; wall = whole process, import = load_function only)"
+    headers = ("function", "wall ms", "import ms", "modules", "peak RSS MB", "anthropic")
+    return title + "\n" + table(headers, rows)

@@ -1,0 +1,96 @@
+"""Shared fixtures: AWS behind moto always, the table from template.yaml, demo tenants, runtimes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from agent_core import Runtime, Settings, SingleModelProvider, Tenant, issue_api_key
+from agent_core.llm.scripted import ScriptedModel
+from local.aws import ensure_table
+
+TABLE = "agent-runtime-test"
+
+
+@pytest.fixture(autouse=True)
+def _aws_behind_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test can reach AWS: fake credentials, no endpoint override, moto on every client."""
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_MODEL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("TABLE_NAME", TABLE)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def table() -> str:
+    ensure_table(TABLE)
+    return TABLE
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(table_name=TABLE, region="us-east-1", model_provider="local")
+
+
+RuntimeFactory = Callable[..., Runtime]
+
+
+@pytest.fixture
+def make_runtime(table: str, settings: Settings) -> RuntimeFactory:
+    """A runtime on the moto table; pass a model (or provider) and setting overrides."""
+
+    def build(model: Any = None, **overrides: object) -> Runtime:
+        provider = model if model is None or hasattr(model, "model_for") else SingleModelProvider(model)
+        return Runtime(settings.model_copy(update=overrides), models=provider)
+
+    return build
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    tenant: Tenant
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-API-Key": self.key}
+
+
+@pytest.fixture
+def tenants(make_runtime: RuntimeFactory) -> dict[str, DemoTenant]:
+    """acme and globex, each with a key, written through the real stores."""
+    runtime = make_runtime()
+    made = {}
+    for tenant in (
+        Tenant(tenant_id="acme", name="Acme Corporation", plan="enterprise"),
+        Tenant(tenant_id="globex", name="Globex Corporation", plan="growth"),
+    ):
+        runtime.tenants.put(tenant)
+        key, _ = issue_api_key(runtime.api_keys, tenant.tenant_id, caller_id=f"{tenant.tenant_id}-user")
+        made[tenant.tenant_id] = DemoTenant(tenant, key)
+    return made
+
+
+@pytest.fixture
+def scripted() -> Callable[..., ScriptedModel]:
+    return ScriptedModel

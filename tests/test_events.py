@@ -1,0 +1,228 @@
+"""``events/*.json`` through the handlers, the way ``sam local invoke -e`` would pass them.
+
+Executions and health are Mangum handlers: the event goes to ``handler(event, context)``. Chat runs
+behind the Lambda Web Adapter: the event becomes the HTTP request the adapter would make of the app,
+served here by a real uvicorn on loopback.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from agent_core import Runtime
+from agent_core.auth import KEY_PATTERN
+from local.functions import load_function
+from local.template import api_routes
+from tests.conftest import DemoTenant, RuntimeFactory
+from tests.support import sse
+from tests.support.lambda_events import (
+    Event,
+    LambdaContext,
+    event_names,
+    example_key,
+    load_event,
+    register_example_key,
+    with_path_parameter,
+    without_header,
+)
+from tests.support.server import serve
+from tests.support.web_adapter import REQUEST_CONTEXT_HEADER, invoke, to_request
+
+RouteKey = tuple[str, str]
+
+
+def call_handler(function: str, event: Event) -> tuple[int, Any]:
+    """``functions/<function>/app.py``'s Lambda handler on ``event``: status and decoded JSON body."""
+    response = load_function(function).handler(event, LambdaContext(function_name=f"{function}-function"))
+    assert response["isBase64Encoded"] is False
+    return response["statusCode"], json.loads(response["body"])
+
+
+def chat(runtime: Runtime, event: Event) -> tuple[int, str, str]:
+    """One chat event through the chat app: status, content type, whole body."""
+    app = load_function("chat").create_app(runtime)
+    with serve(app) as base_url, invoke(base_url, event) as response:
+        body = "".join(response.iter_text())
+        return response.status_code, response.headers.get("content-type", ""), body
+
+
+@pytest.fixture
+def runtime(make_runtime: RuntimeFactory, tenants: dict[str, DemoTenant]) -> Runtime:
+    """A runtime on the moto table (local model), with acme and globex, and the example key acme's."""
+    built = make_runtime()
+    register_example_key(built, "acme")
+    return built
+
+
+# --- the events themselves -------------------------------------------------------------------
+
+
+def test_there_is_one_event_per_api_route_of_the_template() -> None:
+    routes: set[RouteKey] = {(route.method, route.path) for route in api_routes()}
+    events: set[RouteKey] = {(e["httpMethod"], e["resource"]) for e in map(load_event, event_names())}
+
+    assert events == routes
+
+
+@pytest.mark.parametrize("name", event_names())
+def test_each_event_is_a_rest_proxy_event_with_the_example_key(name: str) -> None:
+    event = load_event(name)
+    context = event["requestContext"]
+
+    assert set(event) >= {
+        "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
+        "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext", "body",
+        "isBase64Encoded",
+    }  # fmt: skip
+    assert context["stage"] == "v1"
+    assert context["resourcePath"] == event["resource"]
+    assert context["httpMethod"] == event["httpMethod"]
+    assert context["path"] == f"/v1{event['path']}"
+    assert context["requestId"]
+    assert context["identity"]["sourceIp"]
+    assert with_path_parameter(event, "_", "")["path"] == event["path"], "pathParameters fill the resource"
+    assert event["headers"]["X-API-Key"] == example_key()
+    assert event["multiValueHeaders"]["X-API-Key"] == [example_key()]
+    assert KEY_PATTERN.fullmatch(example_key())
+    assert len(example_key()) == len("ak_") + 43
+
+
+# --- the Web Adapter's request ---------------------------------------------------------------
+
+
+def test_the_adapter_request_carries_method_path_query_headers_body_and_request_context() -> None:
+    event = load_event("agent_executions")
+
+    request = to_request(event)
+
+    assert (request.method, request.target) == ("GET", "/agents/general/executions?limit=10")
+    assert request.header("x-api-key") == example_key()
+    assert json.loads(request.header(REQUEST_CONTEXT_HEADER) or "{}") == event["requestContext"]
+    assert request.body == b""
+
+
+def test_the_adapter_decodes_a_base64_body() -> None:
+    event = load_event("chat")
+    event["body"] = base64.b64encode(event["body"].encode()).decode()
+    event["isBase64Encoded"] = True
+
+    assert to_request(event).body == b'{"message":"who am I? use tenant_info"}'
+
+
+# --- chat (Lambda Web Adapter, response streaming) -------------------------------------------
+
+
+def test_chat_stream_event_streams_a_tool_call_turn(runtime: Runtime) -> None:
+    status, content_type, body = chat(runtime, load_event("chat_stream"))
+
+    assert status == 200
+    assert content_type.startswith("text/event-stream")
+    frames = sse.parse(body)
+    types = [frame.event for frame in frames]
+    assert types[0] == "run_started"
+    assert types[-1] == "done"
+    assert {"tool_call", "tool_result", "text_delta"} <= set(types)
+    call = next(frame.data for frame in frames if frame.event == "tool_call")
+    result = next(frame.data for frame in frames if frame.event == "tool_result")
+    assert call["tool"] == "tenant_info"
+    assert (result["call_id"], result["tool"], result["ok"]) == (call["call_id"], "tenant_info", True)
+    assert types.index("tool_call") < types.index("tool_result") < len(types) - 1
+    assert frames[-1].data["status"] == "completed"
+    run_id = frames[0].data["run_id"]
+    assert [frame.id for frame in frames] == [f"{run_id}:{seq}" for seq in range(1, len(frames) + 1)]
+
+
+def test_chat_event_returns_the_whole_turn_as_json(runtime: Runtime) -> None:
+    status, content_type, body = chat(runtime, load_event("chat"))
+
+    assert status == 200
+    assert content_type.startswith("application/json")
+    reply = json.loads(body)
+    assert reply["status"] == "completed"
+    assert [(c["tool"], c["ok"]) for c in reply["tool_calls"]] == [("tenant_info", True)]
+    assert reply["reply"]
+
+
+def test_chat_event_without_a_key_is_401(runtime: Runtime) -> None:
+    status, _, body = chat(runtime, without_header(load_event("chat"), "X-API-Key"))
+
+    assert status == 401
+    assert json.loads(body)["error"]["code"] == "unauthorized"
+
+
+# --- executions (Mangum) ---------------------------------------------------------------------
+
+
+def test_executions_events_show_a_stored_chat_turn(runtime: Runtime) -> None:
+    # Given: one chat turn of acme, through the chat function
+    status, _, body = chat(runtime, load_event("chat"))
+    assert status == 200
+    run_id = json.loads(body)["run_id"]
+
+    # Then: the tenant's runs list it, with its tenant_info step
+    status, runs = call_handler("executions", load_event("executions"))
+    assert status == 200
+    assert [(r["run_id"], r["status"], r["agent_id"]) for r in runs["items"]] == [
+        (run_id, "completed", "general")
+    ]
+    assert [step["tool"] for step in runs["items"][0]["steps"]] == ["tenant_info"]
+
+    # and the agent's audit trail has the tool call
+    status, audit = call_handler("executions", load_event("agent_executions"))
+    assert status == 200
+    assert [(a["tool"], a["run_id"], a["ok"]) for a in audit["items"]] == [("tenant_info", run_id, True)]
+    assert audit["items"][0]["caller_id"] == "acme-events"
+
+    # and the run itself is there by its id
+    status, run = call_handler("executions", with_path_parameter(load_event("execution"), "run_id", run_id))
+    assert status == 200
+    assert (run["run_id"], run["tenant_id"], run["status"]) == (run_id, "acme", "completed")
+    assert run["usage"]["output_tokens"] > 0
+
+
+def test_execution_event_for_an_unknown_run_is_404(runtime: Runtime) -> None:
+    status, body = call_handler("executions", load_event("execution"))
+
+    assert status == 404
+    assert body["error"]["code"] == "run_not_found"
+
+
+def test_executions_event_of_a_tenant_without_runs_is_an_empty_page(runtime: Runtime) -> None:
+    status, body = call_handler("executions", load_event("executions"))
+
+    assert (status, body) == (200, {"items": [], "next_cursor": None})
+
+
+def test_executions_event_without_a_key_is_401(runtime: Runtime) -> None:
+    status, body = call_handler("executions", without_header(load_event("executions"), "X-API-Key"))
+
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
+
+
+# --- health (Mangum) -------------------------------------------------------------------------
+
+
+def test_healthz_event_is_ok_without_any_aws_call() -> None:
+    assert call_handler("health", load_event("healthz")) == (200, {"status": "ok"})
+
+
+def test_readyz_event_is_ready_when_the_table_is_active(table: str) -> None:
+    status, body = call_handler("health", load_event("readyz"))
+
+    assert status == 200
+    assert body["status"] == "ready"
+    assert body["checks"]["table"] == {"ok": True, "detail": "ACTIVE"}
+    assert body["checks"]["model"]["ok"] is True
+
+
+def test_readyz_event_is_503_without_the_table() -> None:
+    status, body = call_handler("health", load_event("readyz"))
+
+    assert status == 503
+    assert body["status"] == "not_ready"
+    assert body["checks"]["table"]["ok"] is False

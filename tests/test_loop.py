@@ -1,0 +1,246 @@
+"""The agent loop with the scripted model: text, tools, errors, limits and deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from agent_core import (
+    Caller,
+    DeadlineExceeded,
+    Message,
+    ModelError,
+    RunContext,
+    Tenant,
+    TextDelta,
+    Tool,
+    ToolCall,
+    ToolError,
+    ToolResult,
+    Usage,
+    tool,
+)
+from agent_core.llm.scripted import ScriptedModel, call, say
+from agent_core.llm.types import ModelFinished, TextChunk, ToolResultBlock, ToolUseBlock
+from agent_core.loop import AgentLoop, LoopEvent, ToolCallRecord
+from agent_core.tools.tenant_info import tenant_info
+
+pytestmark = pytest.mark.anyio
+
+
+@tool
+async def lookup_order(ctx: RunContext, order_id: str, api_key: str = "") -> dict[str, Any]:
+    """Find an order by id."""
+    if order_id == "missing":
+        raise ToolError("no order missing; use list_orders")
+    if order_id == "slow":
+        await asyncio.sleep(5)
+    if order_id == "bug":
+        raise RuntimeError("a bug in the tool")
+    return {"order_id": order_id, "total": 42}
+
+
+def make_loop(
+    model: ScriptedModel,
+    tools: Sequence[Tool] = (tenant_info, lookup_order),
+    *,
+    max_steps: int = 10,
+    turn_seconds: float = 5.0,
+    tool_seconds: float = 2.0,
+) -> tuple[AgentLoop, list[ToolCallRecord]]:
+    audited: list[ToolCallRecord] = []
+
+    async def audit(record: ToolCallRecord) -> None:
+        audited.append(record)
+
+    ctx = RunContext(
+        caller=Caller(tenant_id="acme", caller_id="alice", key_id="key_1"),
+        tenant=Tenant(tenant_id="acme", name="Acme Corporation"),
+        run_id="run_1",
+        session_id="ses_1",
+        agent_id="general",
+        load_tenant_secret=dict,
+    )
+    loop = AgentLoop(
+        model=model,
+        ctx=ctx,
+        system="You help.",
+        history=[Message.user_text("hello")],
+        tools=tools,
+        max_steps=max_steps,
+        max_tokens=1000,
+        deadline=asyncio.get_running_loop().time() + turn_seconds,
+        tool_timeout_seconds=tool_seconds,
+        on_tool_call=audit,
+    )
+    return loop, audited
+
+
+async def drain(loop: AgentLoop) -> list[LoopEvent]:
+    return [event async for event in loop.run()]
+
+
+async def test_a_text_answer_streams_and_ends_the_turn() -> None:
+    model = ScriptedModel([say("Hel", "lo!", usage=Usage(input_tokens=7, output_tokens=2))])
+    loop, audited = make_loop(model)
+
+    events = await drain(loop)
+
+    assert events == [TextDelta(text="Hel"), TextDelta(text="lo!")]
+    assert loop.stop_reason == "end_turn"
+    assert loop.usage == Usage(input_tokens=7, output_tokens=2)
+    assert [m.text for m in loop.new_messages] == ["Hello!"]
+    assert audited == []
+    assert [spec.name for spec in model.requests[0].tools] == ["tenant_info", "lookup_order"]
+
+
+async def test_a_tool_call_runs_is_audited_and_its_result_goes_back_to_the_model() -> None:
+    model = ScriptedModel(
+        [
+            call("lookup_order", {"order_id": "A-1", "api_key": "secret!"}, call_id="toolu_1"),
+            say("Total is 42."),
+        ]
+    )
+    loop, audited = make_loop(model)
+
+    events = await drain(loop)
+
+    assert events[0] == ToolCall(
+        call_id="toolu_1", tool="lookup_order", input={"order_id": "A-1", "api_key": "[REDACTED]"}
+    )
+    result = events[1]
+    assert isinstance(result, ToolResult)
+    assert (result.ok, result.result_size) == (True, len('{"order_id":"A-1","total":42}'))
+    assert events[2:] == [TextDelta(text="Total is 42.")]
+    assert [(r.tool, r.ok, r.input["api_key"]) for r in audited] == [("lookup_order", True, "[REDACTED]")]
+    second = model.requests[1].messages
+    assert isinstance(second[-2].content[0], ToolUseBlock)
+    assert second[-1].content == (
+        ToolResultBlock(tool_use_id="toolu_1", content='{"order_id":"A-1","total":42}'),
+    )
+    assert loop.usage.input_tokens == 20
+
+
+async def test_a_tool_error_is_read_by_the_model_not_raised() -> None:
+    model = ScriptedModel([call("lookup_order", {"order_id": "missing"}), say("Sorry.")])
+    loop, audited = make_loop(model)
+
+    events = await drain(loop)
+
+    assert [type(e).__name__ for e in events] == ["ToolCall", "ToolResult", "TextDelta"]
+    assert isinstance(events[1], ToolResult) and events[1].ok is False
+    result = model.requests[1].messages[-1].content[0]
+    assert isinstance(result, ToolResultBlock)
+    assert (result.is_error, result.content) == (True, "no order missing; use list_orders")
+    assert audited[0].error == "no order missing; use list_orders"
+
+
+async def test_an_unknown_tool_is_a_tool_error_that_lists_the_tools() -> None:
+    model = ScriptedModel([call("delete_everything"), say("ok")])
+    loop, _ = make_loop(model)
+
+    await drain(loop)
+
+    result = model.requests[1].messages[-1].content[0]
+    assert isinstance(result, ToolResultBlock) and result.is_error
+    assert (
+        result.content
+        == "there is no tool 'delete_everything' here; the tools are: tenant_info, lookup_order"
+    )
+
+
+async def test_bad_arguments_from_the_model_are_a_tool_error() -> None:
+    model = ScriptedModel([call("lookup_order", {"order": "A-1"}), say("ok")])
+    loop, audited = make_loop(model)
+
+    await drain(loop)
+
+    assert audited[0].ok is False
+    assert "order_id: Field required" in (audited[0].error or "")
+
+
+async def test_a_slow_tool_times_out_and_the_model_is_told() -> None:
+    model = ScriptedModel([call("lookup_order", {"order_id": "slow"}), say("It timed out.")])
+    loop, audited = make_loop(model, tool_seconds=0.2)
+
+    await drain(loop)
+
+    assert audited[0].error == "lookup_order did not answer within 0.2 s"
+    assert loop.stop_reason == "end_turn"
+
+
+async def test_max_steps_stops_the_turn_with_every_call_answered() -> None:
+    model = ScriptedModel([call("tenant_info"), call("tenant_info"), call("tenant_info")])
+    loop, audited = make_loop(model, max_steps=2)
+
+    await drain(loop)
+
+    assert loop.stop_reason == "max_steps"
+    assert len(model.requests) == 2
+    assert len(audited) == 2
+    assert loop.new_messages[-1].role == "user"
+    assert isinstance(loop.new_messages[-1].content[0], ToolResultBlock)
+
+
+async def test_an_empty_tool_list_offers_no_tools() -> None:
+    model = ScriptedModel([say("Just text.")])
+    loop, _ = make_loop(model, tools=())
+
+    await drain(loop)
+
+    assert model.requests[0].tools == ()
+
+
+async def test_the_deadline_stops_a_stalled_model() -> None:
+    stalled = ScriptedModel(
+        [[TextChunk(text="Thinking"), ModelFinished(stop_reason="end_turn", usage=Usage())]], pause_seconds=1
+    )
+    loop, _ = make_loop(stalled, turn_seconds=0.3)
+
+    with pytest.raises(DeadlineExceeded):
+        await drain(loop)
+
+
+async def test_a_model_failure_mid_answer_keeps_the_text_already_streamed() -> None:
+    model = ScriptedModel([[TextChunk(text="Partial "), ModelError("overloaded", code="model_overloaded")]])
+    loop, _ = make_loop(model)
+    seen: list[LoopEvent] = []
+
+    with pytest.raises(ModelError):
+        async for event in loop.run():
+            seen.append(event)
+
+    assert seen == [TextDelta(text="Partial ")]
+    assert [(m.role, m.text) for m in loop.new_messages] == [("assistant", "Partial ")]
+
+
+async def test_a_tool_bug_is_audited_fails_the_run_and_leaves_a_valid_history() -> None:
+    model = ScriptedModel([call("lookup_order", {"order_id": "bug"}, call_id="toolu_9")])
+    loop, audited = make_loop(model)
+
+    with pytest.raises(RuntimeError):
+        await drain(loop)
+
+    assert [(r.ok, r.error) for r in audited] == [(False, "the tool failed unexpectedly")]
+    last = loop.new_messages[-1]
+    assert last.role == "user"
+    assert last.content == (
+        ToolResultBlock(
+            tool_use_id="toolu_9", content="the run stopped before this call finished", is_error=True
+        ),
+    )
+
+
+async def test_a_model_id_that_cannot_enter_a_key_gets_a_safe_call_id() -> None:
+    model = ScriptedModel([call("tenant_info", call_id="weird id#1"), say("ok")])
+    loop, audited = make_loop(model)
+
+    events = await drain(loop)
+
+    assert isinstance(events[0], ToolCall) and events[0].call_id.startswith("call_")
+    assert audited[0].call_id == events[0].call_id
+    result = model.requests[1].messages[-1].content[0]
+    assert isinstance(result, ToolResultBlock) and result.tool_use_id == "weird id#1"

@@ -1,0 +1,190 @@
+"""Session memory in DynamoDB: durable user messages, whole turns, leases, expiry, item limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from agent_core import Caller, ChatRequest, Message, Runtime, SessionBusy, SingleModelProvider, Tenant
+from agent_core.agents import Agent, AgentRegistry
+from agent_core.agents.general import general
+from agent_core.llm.scripted import ScriptedModel, say
+from agent_core.llm.types import ToolResultBlock, ToolUseBlock
+from agent_core.store import RunRecord
+from tests.conftest import RuntimeFactory
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def run_item(runtime: Runtime, run_id: str, turn: int, now: datetime = NOW) -> dict[str, object]:
+    record = RunRecord(
+        run_id=run_id,
+        tenant_id="acme",
+        session_id="s1",
+        agent_id="general",
+        caller_id="alice",
+        model="scripted",
+        turn=turn,
+        started_at=now.isoformat(),
+        deadline_at=now.isoformat(),
+    )
+    return runtime.runs.item(record, now)
+
+
+def one_turn(
+    runtime: Runtime, text: str, *, now: datetime = NOW, replies: list[Message] | None = None
+) -> int:
+    sessions = runtime.sessions
+    meta = sessions.load("acme", "s1", now).meta
+    run_id = f"run_{text.replace(' ', '_')}"
+    item = run_item(runtime, run_id, (meta.turn if meta else 0) + 1, now)
+    turn = sessions.begin_turn(
+        "acme",
+        "s1",
+        agent_id="general",
+        previous=meta,
+        user_message=Message.user_text(text),
+        run_item=item,
+        lease_until=int(now.timestamp()) + 90,
+        now=now,
+    )
+    sessions.end_turn(
+        "acme",
+        "s1",
+        turn=turn,
+        messages=replies
+        if replies is not None
+        else [Message(role="assistant", content=Message.user_text(f"re: {text}").content)],
+        run_item=item,
+        now=now,
+    )
+    return turn
+
+
+def test_turns_are_numbered_and_read_back_in_order(make_runtime: RuntimeFactory) -> None:
+    runtime = make_runtime()
+    assert [one_turn(runtime, "a"), one_turn(runtime, "b")] == [1, 2]
+    history = runtime.sessions.load("acme", "s1", NOW)
+    assert [m.text for m in history.messages] == ["a", "re: a", "b", "re: b"]
+    assert history.meta is not None and (history.meta.turn, history.meta.active_run) == (2, None)
+
+
+def test_a_turn_in_progress_holds_the_session_until_its_lease_runs_out(make_runtime: RuntimeFactory) -> None:
+    runtime = make_runtime()
+    sessions = runtime.sessions
+    sessions.begin_turn(
+        "acme",
+        "s1",
+        agent_id="general",
+        previous=None,
+        user_message=Message.user_text("first"),
+        run_item=run_item(runtime, "run_1", 1),
+        lease_until=int(NOW.timestamp()) + 90,
+        now=NOW,
+    )
+    meta = sessions.load("acme", "s1", NOW).meta
+
+    with pytest.raises(SessionBusy):
+        sessions.begin_turn(
+            "acme",
+            "s1",
+            agent_id="general",
+            previous=meta,
+            user_message=Message.user_text("second"),
+            run_item=run_item(runtime, "run_2", 2),
+            lease_until=int(NOW.timestamp()) + 90,
+            now=NOW,
+        )
+    later = NOW + timedelta(minutes=5)  # the first turn's process died; its lease has run out
+    turn = sessions.begin_turn(
+        "acme",
+        "s1",
+        agent_id="general",
+        previous=meta,
+        user_message=Message.user_text("second"),
+        run_item=run_item(runtime, "run_2", 2, later),
+        lease_until=int(later.timestamp()) + 90,
+        now=later,
+    )
+    assert turn == 2
+    assert [m.text for m in sessions.load("acme", "s1", later).messages] == ["first", "second"]
+
+
+def test_a_stale_view_of_the_session_cannot_start_a_turn(make_runtime: RuntimeFactory) -> None:
+    runtime = make_runtime()
+    one_turn(runtime, "a")
+    with pytest.raises(SessionBusy):
+        runtime.sessions.begin_turn(
+            "acme",
+            "s1",
+            agent_id="general",
+            previous=None,
+            user_message=Message.user_text("x"),
+            run_item=run_item(runtime, "run_x", 1),
+            lease_until=0,
+            now=NOW,
+        )
+
+
+def test_expired_messages_are_not_sent_again(make_runtime: RuntimeFactory) -> None:
+    runtime = make_runtime(session_retention_days=30)
+    one_turn(runtime, "old", now=NOW - timedelta(days=31))
+    one_turn(runtime, "new")
+    assert [m.text for m in runtime.sessions.load("acme", "s1", NOW).messages] == ["new", "re: new"]
+
+
+def test_history_is_cut_at_a_turn_boundary(make_runtime: RuntimeFactory) -> None:
+    runtime = make_runtime(history_max_messages=3)
+    tool_turn = [
+        Message(role="assistant", content=(ToolUseBlock(id="t1", name="tenant_info", input={}),)),
+        Message(role="user", content=(ToolResultBlock(tool_use_id="t1", content="{}"),)),
+        Message(role="assistant", content=Message.user_text("done").content),
+    ]
+    one_turn(runtime, "a", replies=tool_turn)
+    one_turn(runtime, "b")
+    messages = runtime.sessions.load("acme", "s1", NOW).messages
+    assert [m.text for m in messages] == ["b", "re: b"]
+    assert messages[0].role == "user"
+
+
+def test_a_huge_tool_result_is_shortened_to_fit_one_item(make_runtime: RuntimeFactory) -> None:
+    runtime = make_runtime()
+    big = Message(role="user", content=(ToolResultBlock(tool_use_id="t1", content="x" * 500_000),))
+    one_turn(
+        runtime,
+        "a",
+        replies=[Message(role="assistant", content=(ToolUseBlock(id="t1", name="n", input={}),)), big],
+    )
+    stored = runtime.sessions.load("acme", "s1", NOW).messages[2].content[0]
+    assert isinstance(stored, ToolResultBlock)
+    assert 100_000 < len(stored.content) < 360_000
+    assert stored.content.endswith("[truncated in memory]")
+
+
+def test_a_long_turn_is_stored_across_several_transactions(make_runtime: RuntimeFactory) -> None:
+    runtime = make_runtime()
+    replies = [Message(role="assistant", content=Message.user_text(f"part {n}").content) for n in range(150)]
+    one_turn(runtime, "a", replies=replies)
+    reader = make_runtime(history_max_messages=1000).sessions
+    assert len(reader.load("acme", "s1", NOW).messages) == 151
+
+
+@pytest.mark.anyio
+async def test_a_session_stays_with_the_agent_that_started_it(make_runtime: RuntimeFactory) -> None:
+    other = Agent(id="other", title="Other", description="Another agent.", prompt="Be brief.")
+    settings = make_runtime().settings
+    runtime = Runtime(
+        settings,
+        models=SingleModelProvider(ScriptedModel([say("hi")])),
+        agents=AgentRegistry([general, other]),
+    )
+    runtime.tenants.put(Tenant(tenant_id="acme", name="Acme", enabled_agents=("general", "other")))
+    caller = Caller(tenant_id="acme", caller_id="alice", key_id="key_1")
+    turn = await runtime.chat.start(caller, "general", ChatRequest(message="hi", session_id="s1"))
+    [event async for event in turn.events()]
+
+    with pytest.raises(SessionBusy) as failure:
+        await runtime.chat.start(caller, "other", ChatRequest(message="hi", session_id="s1"))
+    assert failure.value.code == "session_agent_mismatch"
+    assert failure.value.status == 409

@@ -1,0 +1,373 @@
+"""``template.yaml`` as CloudFormation will see it: cfn-lint clean, and SAM's own translator's output
+streams the chat routes through the published alias, keeps the other routes buffered, and grants
+each function only what it uses. Also: the import graph the template's cold-start design relies on,
+and the layer's pinned requirements agreeing with ``uv.lock``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import cfnlint.api
+import pytest
+from samtranslator.translator.transform import transform
+
+from local.functions import load_function
+from local.template import ROOT, TEMPLATE, load_template
+
+Template = dict[str, Any]
+
+WEB_ADAPTER_LAYER = re.compile(
+    r"^arn:aws:lambda:\$\{AWS::Region\}:753240598075:layer:LambdaAdapterLayerArm64:\$\{WebAdapterLayerVersion\}$"
+)
+SECRET_UNDER_PREFIX = re.compile(
+    r"^arn:\$\{AWS::Partition\}:secretsmanager:\$\{AWS::Region\}:\$\{AWS::AccountId\}:secret:\$\{SecretsPrefix\}/"
+)
+# Storing the turn and ending the stream after the turn's own deadline.
+STREAM_END_MARGIN_SECONDS = 15
+
+
+class NoManagedPolicies:
+    """The translator's managed-policy loader, without IAM: the template names no managed policy."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+@cache
+def _translated() -> str:
+    template = copy.deepcopy(load_template())
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties", {})
+        if "CodeUri" in properties:
+            properties["CodeUri"] = "s3://artifacts-bucket/code.zip"
+        if "ContentUri" in properties:
+            properties["ContentUri"] = "s3://artifacts-bucket/layer.zip"
+    return json.dumps(transform(template, {}, NoManagedPolicies()))
+
+
+@pytest.fixture
+def cfn(monkeypatch: pytest.MonkeyPatch) -> Template:
+    """template.yaml after SAM's transform, as CloudFormation receives it."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    translated: Template = json.loads(_translated())
+    return translated
+
+
+def resources_of_type(cfn: Template, kind: str) -> dict[str, Template]:
+    return {name: r for name, r in cfn["Resources"].items() if r["Type"] == kind}
+
+
+def function(cfn: Template, name: str) -> Template:
+    resource = cfn["Resources"][name]
+    assert resource["Type"] == "AWS::Lambda::Function"
+    properties: Template = resource["Properties"]
+    return properties
+
+
+def chat_alias(cfn: Template) -> str:
+    aliases = [
+        name
+        for name, alias in resources_of_type(cfn, "AWS::Lambda::Alias").items()
+        if alias["Properties"]["FunctionName"] == {"Ref": "ChatFunction"}
+    ]
+    assert len(aliases) == 1, aliases
+    return aliases[0]
+
+
+def integrations(cfn: Template) -> Iterator[tuple[str, str, Template]]:
+    """(method, path, x-amazon-apigateway-integration) of every route of the REST API."""
+    (api,) = resources_of_type(cfn, "AWS::ApiGateway::RestApi").values()
+    for path, methods in api["Properties"]["Body"]["paths"].items():
+        for method, operation in methods.items():
+            yield method.upper(), path, operation["x-amazon-apigateway-integration"]
+
+
+def api_events(function_name: str) -> set[tuple[str, str]]:
+    """(method, path) of the ``Api`` events of a function in template.yaml."""
+    events = load_template()["Resources"][function_name]["Properties"]["Events"].values()
+    return {
+        (e["Properties"]["Method"].upper(), e["Properties"]["Path"]) for e in events if e["Type"] == "Api"
+    }
+
+
+def statements(cfn: Template, function_name: str) -> list[Template]:
+    role = function(cfn, function_name)["Role"]["Fn::GetAtt"][0]
+    policies = cfn["Resources"][role]["Properties"].get("Policies", [])
+    found: list[Template] = []
+    for policy in policies:
+        statement = policy["PolicyDocument"]["Statement"]
+        found.extend(statement if isinstance(statement, list) else [statement])
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def actions(cfn: Template, function_name: str) -> set[str]:
+    return {action for s in statements(cfn, function_name) for action in as_list(s["Action"])}
+
+
+def sub_string(value: Any) -> str:
+    """The string of a ``!Sub`` (or a literal), for matching an ARN pattern."""
+    if isinstance(value, str):
+        return value
+    assert isinstance(value, dict) and "Fn::Sub" in value, value
+    sub = value["Fn::Sub"]
+    return str(sub if isinstance(sub, str) else sub[0])
+
+
+# --- cfn-lint --------------------------------------------------------------------------------
+
+
+def test_cfn_lint_finds_no_errors_or_warnings_in_any_region() -> None:
+    matches = cfnlint.api.lint(
+        TEMPLATE.read_text(), config=cfnlint.api.ManualArgs(regions=cfnlint.api.REGIONS)
+    )
+
+    problems = [
+        f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches if m.rule.severity != "informational"
+    ]
+    assert problems == []
+
+
+# --- the API: streamed chat, buffered everything else ----------------------------------------
+
+
+def test_every_chat_route_streams_from_the_chat_functions_alias(cfn: Template) -> None:
+    alias = chat_alias(cfn)
+    chat_routes = api_events("ChatFunction")
+    assert chat_routes, "the chat function has routes"
+    timeout_ms = function(cfn, "ChatFunction")["Timeout"] * 1000
+
+    found = {(method, path): integration for method, path, integration in integrations(cfn)}
+
+    for route in chat_routes:
+        integration = found[route]
+        assert integration["type"] == "aws_proxy"
+        assert integration["responseTransferMode"] == "STREAM", route
+        uri = sub_string(integration["uri"])
+        assert uri.endswith(f"/functions/${{{alias}}}/response-streaming-invocations"), (route, uri)
+        # API Gateway must not cut a streamed turn off before the function's own timeout.
+        assert integration["timeoutInMillis"] >= timeout_ms, route
+
+
+def test_the_other_routes_are_buffered_proxy_integrations(cfn: Template) -> None:
+    chat_routes = api_events("ChatFunction")
+    others = [(m, p, i) for m, p, i in integrations(cfn) if (m, p) not in chat_routes]
+
+    assert {(m, p) for m, p, _ in others} == api_events("ExecutionsFunction") | api_events("HealthFunction")
+    for method, path, integration in others:
+        assert integration["type"] == "aws_proxy"
+        assert integration.get("responseTransferMode", "BUFFERED") == "BUFFERED", (method, path)
+        uri = sub_string(integration["uri"])
+        assert uri.endswith("/invocations"), (method, path, uri)
+        assert "response-streaming" not in uri
+
+
+def test_the_api_is_a_regional_rest_api_on_stage_v1(cfn: Template) -> None:
+    (api,) = resources_of_type(cfn, "AWS::ApiGateway::RestApi").values()
+    stages = [s["Properties"]["StageName"] for s in resources_of_type(cfn, "AWS::ApiGateway::Stage").values()]
+
+    assert api["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    assert stages == ["v1"]
+    assert "${Api}.execute-api." in sub_string(cfn["Outputs"]["ApiUrl"]["Value"])
+    assert sub_string(cfn["Outputs"]["ApiUrl"]["Value"]).endswith("/v1")
+
+
+# --- the chat function: SnapStart, arm64, the Web Adapter ------------------------------------
+
+
+def test_chat_function_runs_behind_the_web_adapter_with_snapstart(cfn: Template) -> None:
+    chat = function(cfn, "ChatFunction")
+    env = chat["Environment"]["Variables"]
+    alias = cfn["Resources"][chat_alias(cfn)]["Properties"]
+    version = cfn["Resources"][alias["FunctionVersion"]["Fn::GetAtt"][0]]
+
+    assert chat["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert version["Type"] == "AWS::Lambda::Version"
+    assert version["Properties"]["FunctionName"] == {"Ref": "ChatFunction"}
+    assert chat["Architectures"] == ["arm64"]
+    assert chat["Runtime"] == "python3.12"
+    adapter_layers = [layer for layer in chat["Layers"] if "Fn::Sub" in layer]
+    assert len(adapter_layers) == 1 and WEB_ADAPTER_LAYER.match(sub_string(adapter_layers[0])), chat["Layers"]
+    assert env["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap"
+    assert env["AWS_LWA_INVOKE_MODE"] == "response_stream"
+    assert chat["Handler"] == "run.sh"
+    assert os.access(ROOT / "functions" / "chat" / "run.sh", os.X_OK), "the adapter execs run.sh"
+    assert chat["Timeout"] >= int(env["TURN_TIMEOUT_SECONDS"]) + STREAM_END_MARGIN_SECONDS
+    assert int(env["TURN_TIMEOUT_SECONDS"]) >= 60
+
+
+def test_the_adapters_readiness_path_is_served_by_the_chat_app(cfn: Template) -> None:
+    path = function(cfn, "ChatFunction")["Environment"]["Variables"]["AWS_LWA_READINESS_CHECK_PATH"]
+    chat_app = load_function("chat").app
+
+    assert path in {getattr(route, "path", None) for route in chat_app.routes}
+
+
+@pytest.mark.parametrize("name", ["ChatFunction", "ExecutionsFunction", "HealthFunction"])
+def test_every_function_is_python312_on_arm64_with_the_core_layer(cfn: Template, name: str) -> None:
+    (layer,) = resources_of_type(cfn, "AWS::Lambda::LayerVersion")
+    properties = function(cfn, name)
+
+    assert properties["Runtime"] == "python3.12"
+    assert properties["Architectures"] == ["arm64"]
+    assert {"Ref": layer} in properties["Layers"]
+    assert properties["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "Table"}
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+def test_the_table_is_on_demand_recoverable_expiring_indexed_and_encrypted(cfn: Template) -> None:
+    (table,) = resources_of_type(cfn, "AWS::DynamoDB::Table").values()
+    properties = table["Properties"]
+    (gsi,) = properties["GlobalSecondaryIndexes"]
+
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    assert gsi["IndexName"] == "GSI1"
+    assert gsi["KeySchema"] == [
+        {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+        {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+    ]
+    assert properties["SSESpecification"] == {"SSEEnabled": True}
+    assert table["DeletionPolicy"] == "Retain"
+
+
+# --- least privilege -------------------------------------------------------------------------
+
+
+def test_executions_may_only_read_items(cfn: Template) -> None:
+    assert actions(cfn, "ExecutionsFunction") == {"dynamodb:GetItem", "dynamodb:Query"}
+
+
+def test_health_may_only_describe_the_table_and_platform_secrets(cfn: Template) -> None:
+    assert actions(cfn, "HealthFunction") == {"dynamodb:DescribeTable", "secretsmanager:DescribeSecret"}
+    (secret,) = [
+        s for s in statements(cfn, "HealthFunction") if s["Action"] == "secretsmanager:DescribeSecret"
+    ]
+    assert SECRET_UNDER_PREFIX.match(sub_string(secret["Resource"]))
+    assert sub_string(secret["Resource"]).endswith("${SecretsPrefix}/platform/*")
+
+
+def test_chat_may_neither_scan_nor_delete(cfn: Template) -> None:
+    granted = actions(cfn, "ChatFunction")
+
+    assert {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= granted
+    assert not granted & {
+        "dynamodb:Scan",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:DeleteTable",
+    }
+
+
+@pytest.mark.parametrize("name", ["ChatFunction", "ExecutionsFunction", "HealthFunction"])
+def test_no_wildcard_actions_and_secrets_only_under_the_prefix(cfn: Template, name: str) -> None:
+    for statement in statements(cfn, name):
+        assert statement["Effect"] == "Allow"
+        assert not [a for a in as_list(statement["Action"]) if a.endswith("*")], statement
+        resources = as_list(statement["Resource"])
+        assert "*" not in resources, statement
+        if any(a.startswith("secretsmanager:") for a in as_list(statement["Action"])):
+            assert all(SECRET_UNDER_PREFIX.match(sub_string(r)) for r in resources), statement
+        if any(a.startswith("dynamodb:") for a in as_list(statement["Action"])):
+            assert all("Table" in json.dumps(r) for r in resources), statement
+
+
+@pytest.mark.parametrize("name", ["ChatFunction", "ExecutionsFunction", "HealthFunction"])
+def test_roles_carry_only_the_logging_and_tracing_managed_policies(cfn: Template, name: str) -> None:
+    role = cfn["Resources"][function(cfn, name)["Role"]["Fn::GetAtt"][0]]["Properties"]
+
+    assert set(role["ManagedPolicyArns"]) == {
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+    }
+
+
+# --- cold start: only chat imports the model SDK ---------------------------------------------
+
+_IMPORT_FUNCTIONS = """
+import json, sys
+from local.functions import load_function
+for name in sys.argv[1:]:
+    load_function(name)
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "anthropic")))
+"""
+
+
+def anthropic_modules_after_loading(*names: str) -> list[str]:
+    """Load functions in a fresh interpreter configured as deployed (Anthropic, a key); its SDK modules."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "TABLE_NAME": "agent-runtime-test",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "MODEL_PROVIDER": "anthropic",
+        "ANTHROPIC_API_KEY": "sk-ant-test-not-a-real-key",
+        "ANTHROPIC_API_KEY_SECRET": "agent-runtime/platform/anthropic",
+        "POWERTOOLS_SERVICE_NAME": "agent-runtime",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_FUNCTIONS, *names],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    modules: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return modules
+
+
+def test_executions_and_health_never_import_the_model_sdk() -> None:
+    assert anthropic_modules_after_loading("executions", "health") == []
+
+
+def test_chat_imports_the_model_sdk_at_init_for_snapstart_to_keep() -> None:
+    assert "anthropic" in anthropic_modules_after_loading("chat")
+
+
+# --- the layer's requirements ----------------------------------------------------------------
+
+
+def test_layer_requirements_are_exported_from_uv_lock() -> None:
+    uv = shutil.which("uv")
+    assert uv, (
+        "uv is not on PATH: it is needed to check layers/agent_core/requirements.txt (see `make requirements`)"
+    )
+
+    exported = subprocess.run(
+        [uv, "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project", "--no-header"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert exported.returncode == 0, exported.stderr
+
+    assert (ROOT / "layers" / "agent_core" / "requirements.txt").read_text() == exported.stdout, (
+        "layers/agent_core/requirements.txt is stale: run `make requirements`"
+    )

@@ -1,0 +1,91 @@
+"""keys.py holds tenant isolation: every tenant partition starts with TENANT#<id>, ids are strict."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent_core import InvalidId, keys
+
+TENANT_DATA_KEYS = [
+    keys.tenant_pk("acme"),
+    keys.session_pk("acme", "ses_1"),
+    keys.run_pk("acme", "run_1"),
+    keys.runs_gsi_pk("acme"),
+    keys.audit_pk("acme", "2026-11-21"),
+    keys.agent_audit_gsi_pk("acme", "general"),
+    keys.tenant_keys_gsi_pk("acme"),
+]
+
+
+@pytest.mark.parametrize("key", TENANT_DATA_KEYS)
+def test_every_tenant_partition_starts_with_the_tenant(key: str) -> None:
+    assert key == "TENANT#acme" or key.startswith("TENANT#acme#")
+    assert keys.belongs_to("acme", key)
+    assert not keys.belongs_to("globex", key)
+
+
+def test_a_tenant_whose_id_extends_another_does_not_own_its_partitions() -> None:
+    assert not keys.belongs_to("acme2", keys.session_pk("acme", "s"))
+    assert not keys.belongs_to("acm", keys.session_pk("acme", "s"))
+
+
+def test_the_documented_key_shapes() -> None:
+    assert keys.session_pk("acme", "s-1") == "TENANT#acme#SESSION#s-1"
+    assert keys.message_sk(3, 1) == "MSG#000003#001"
+    assert keys.message_position("MSG#000003#001") == (3, 1)
+    assert keys.run_pk("acme", "run_9") == "TENANT#acme#RUN#run_9"
+    assert keys.audit_pk("acme", "2026-11-21") == "TENANT#acme#AUDIT#2026-11-21"
+    assert keys.audit_sk("2026-11-21T10:00:00.000Z", "toolu_1") == "2026-11-21T10:00:00.000Z#toolu_1"
+    assert keys.api_key_pk("a" * 64) == f"KEY#{'a' * 64}"
+
+
+def test_message_keys_sort_in_conversation_order() -> None:
+    ordered = [keys.message_sk(turn, index) for turn in (1, 2, 10) for index in (0, 1, 11)]
+    assert sorted(ordered) == ordered
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "acme#SESSION#x",
+        "a/b",
+        "with space",
+        "-leading-dash",
+        ".hidden",
+        "x" * 65,
+        "ümlaut",
+        "acme\n",
+        "TENANT#globex",
+    ],
+)
+def test_ids_that_could_smuggle_a_key_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidId):
+        keys.session_pk("acme", bad)
+    with pytest.raises(InvalidId):
+        keys.tenant_pk(bad)
+
+
+@pytest.mark.parametrize("good", ["acme", "a", "ses_01a1fc96e08d", "v1.2-beta", "X" * 64])
+def test_ordinary_ids_are_accepted(good: str) -> None:
+    assert keys.checked_id(good) == good
+
+
+@pytest.mark.parametrize("bad_day", ["2026-1-1", "yesterday", "2026-11-21#x"])
+def test_audit_partitions_need_a_real_day(bad_day: str) -> None:
+    with pytest.raises(InvalidId):
+        keys.audit_pk("acme", bad_day)
+
+
+def test_api_key_partitions_take_only_a_sha256() -> None:
+    with pytest.raises(InvalidId):
+        keys.api_key_pk("TENANT#acme")
+    with pytest.raises(InvalidId):
+        keys.api_key_pk("A" * 64)
+
+
+def test_message_positions_are_bounded() -> None:
+    with pytest.raises(InvalidId):
+        keys.message_sk(1_000_000, 0)
+    with pytest.raises(InvalidId):
+        keys.message_sk(1, 1000)
