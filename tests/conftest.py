@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -9,24 +10,39 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from agent_core import Runtime, Settings, SingleModelProvider, Tenant, issue_api_key
+from agent_core import Runtime, Settings, SingleModelProvider, Tenant, get_settings, issue_api_key
 from agent_core.llm.scripted import ScriptedModel
 from local.aws import ensure_table
 
 TABLE = "agent-runtime-test"
+# Settings a developer's shell may hold; tests decide them.
+SETTINGS_VARIABLES = {
+    "TABLE_NAME",
+    "SECRETS_PREFIX",
+    "MODEL_PROVIDER",
+    "STAGE",
+    "PORT",
+    "DEV_KEYS_FILE",
+    "MAX_BODY_BYTES",
+    "TURN_TIMEOUT_SECONDS",
+    "TOOL_TIMEOUT_SECONDS",
+    "SESSION_RETENTION_DAYS",
+    "AUDIT_RETENTION_DAYS",
+    "HISTORY_MAX_MESSAGES",
+    "MAX_OUTPUT_TOKENS",
+    "AUTH_CACHE_SECONDS",
+    "TENANT_CACHE_SECONDS",
+    "SECRET_CACHE_SECONDS",
+}
 
 
 @pytest.fixture(autouse=True)
 def _aws_behind_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test can reach AWS: fake credentials, no endpoint override, moto on every client."""
-    for name in (
-        "AWS_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_BASE_URL",
-        "ANTHROPIC_MODEL",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "ANTHROPIC_")) or name in SETTINGS_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

@@ -235,14 +235,21 @@ def test_a_keep_alive_comment_goes_out_when_the_model_is_silent(
     monkeypatch.setattr("fastapi.routing._PING_INTERVAL", 0.2)  # 15 s in production
     release = threading.Event()
     fake.reply_text("a", "b", gate_after_first=release)
-    threading.Timer(0.8, release.set).start()
-    with serve_stack(claude) as base:
-        response = httpx.post(
-            base + STREAM, json={"message": "hi"}, headers=tenants["acme"].headers, timeout=30
-        )
+    lines: list[str] = []
+    with (
+        serve_stack(claude) as base,
+        httpx.stream(
+            "POST", base + STREAM, json={"message": "hi"}, headers=tenants["acme"].headers, timeout=30
+        ) as response,
+    ):
+        for line in response.iter_lines():
+            lines.append(line)
+            if line == ": ping":  # the model is still silent, and the client heard from us
+                release.set()
 
-    assert ": ping" in response.text.splitlines()
-    assert kinds(parse(response.text))[-1] == "done"
+    assert ": ping" in lines
+    assert release.is_set()
+    assert kinds(parse("\n".join(lines)))[-1] == "done"
 
 
 def test_a_table_failure_mid_turn_still_ends_the_stream(

@@ -84,7 +84,10 @@ def test_each_event_is_a_rest_proxy_event_with_the_example_key(name: str) -> Non
     assert context["path"] == f"/v1{event['path']}"
     assert context["requestId"]
     assert context["identity"]["sourceIp"]
-    assert with_path_parameter(event, "_", "")["path"] == event["path"], "pathParameters fill the resource"
+    filled = event["resource"]
+    for parameter, value in (event["pathParameters"] or {}).items():
+        filled = filled.replace(f"{{{parameter}}}", value)
+    assert filled == event["path"], "the path is the resource with its pathParameters"
     assert event["headers"]["X-API-Key"] == example_key()
     assert event["multiValueHeaders"]["X-API-Key"] == [example_key()]
     assert KEY_PATTERN.fullmatch(example_key())

@@ -44,6 +44,10 @@ START_TIMEOUT_SECONDS = 60.0
 INVOKE_TIMEOUT_SECONDS = 30.0
 
 
+def trace_id() -> str:
+    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0"
+
+
 @dataclass(frozen=True)
 class Posted:
     """What the runtime client posted back: a response, an invocation error, or an init error."""
@@ -125,7 +129,7 @@ class FakeRuntimeApi:
                             "Lambda-Runtime-Aws-Request-Id": request_id,
                             "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
                             "Lambda-Runtime-Invoked-Function-Arn": arn,
-                            "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+                            "Lambda-Runtime-Trace-Id": trace_id(),
                         },
                     )
                     return

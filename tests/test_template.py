@@ -181,6 +181,8 @@ def test_the_api_is_a_regional_rest_api_on_stage_v1(cfn: Template) -> None:
 
     assert api["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
     assert stages == ["v1"]
+    deployments = resources_of_type(cfn, "AWS::ApiGateway::Deployment").values()
+    assert all("StageName" not in d["Properties"] for d in deployments), "SAM's extra 'Stage' stage is back"
     assert "${Api}.execute-api." in sub_string(cfn["Outputs"]["ApiUrl"]["Value"])
     assert sub_string(cfn["Outputs"]["ApiUrl"]["Value"]).endswith("/v1")
 
@@ -354,9 +356,7 @@ def test_chat_imports_the_model_sdk_at_init_for_snapstart_to_keep() -> None:
 
 def test_layer_requirements_are_exported_from_uv_lock() -> None:
     uv = shutil.which("uv")
-    assert uv, (
-        "uv is not on PATH: it is needed to check layers/agent_core/requirements.txt (see `make requirements`)"
-    )
+    assert uv, "uv is not on PATH: it checks layers/agent_core/requirements.txt (see `make requirements`)"
 
     exported = subprocess.run(
         [uv, "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project", "--no-header"],

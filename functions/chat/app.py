@@ -50,5 +50,5 @@ def create_app(runtime: Runtime) -> FastAPI:
 
 
 runtime = Runtime()
-runtime.models  # noqa: B018 - build the model client (and import its SDK) at init, inside SnapStart's snapshot
+runtime.prepare()  # clients and the model SDK at init, inside SnapStart's snapshot
 app = create_app(runtime)

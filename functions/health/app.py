@@ -50,7 +50,11 @@ def _model_check(runtime: Runtime) -> dict[str, object]:
     if settings.anthropic_api_key_in_env:
         return {"ok": True, "detail": f"{settings.anthropic_model} (key from the environment)"}
     name = settings.anthropic_api_key_secret
-    if name and runtime.secrets.exists(name):
+    try:
+        found = name is not None and runtime.secrets.exists(name)
+    except AgentRuntimeError as exc:
+        return {"ok": False, "detail": exc.message}
+    if found:
         return {"ok": True, "detail": f"{settings.anthropic_model} (key in {name})"}
     return {"ok": False, "detail": f"no Anthropic key: secret {name!r} is missing"}
 

@@ -129,6 +129,14 @@ class Runtime:
             models=self.models,
         )
 
+    def prepare(self) -> None:
+        """Build the AWS clients and the model client now, without calling anything.
+
+        The chat function calls this at init, so SnapStart's snapshot holds them (and the SDK's
+        import); no connection exists yet, so none is carried across a restore.
+        """
+        _ = self.dynamodb, self.secretsmanager, self.models
+
     def _platform_model_key(self) -> str | None:
         env_key = os.environ.get("ANTHROPIC_API_KEY")
         if env_key:

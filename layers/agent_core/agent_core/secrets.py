@@ -70,10 +70,14 @@ class Secrets:
         self._missing.pop(name, None)
 
     def exists(self, name: str) -> bool:
+        """Whether the secret exists; any other failure (a permission, say) is not an answer."""
         try:
             self.client.describe_secret(SecretId=name)
-        except ClientError:
-            return False
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "error")
+            if code == "ResourceNotFoundException":
+                return False
+            raise StorageUnavailable(f"could not check secret {name}: {code}") from exc
         return True
 
     def _get(self, name: str) -> str | None:

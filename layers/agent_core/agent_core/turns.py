@@ -83,7 +83,8 @@ class ChatService:
         model: Model | None = None
         model_error: AgentRuntimeError | None = None
         try:
-            model = self.models.model_for(tenant, tenant_secret)
+            # May read the tenant's secret and the platform key: keep it off the event loop.
+            model = await asyncio.to_thread(self.models.model_for, tenant, tenant_secret)
         except AgentRuntimeError as exc:
             model_error = exc
         run_id = new_run_id()
