@@ -3,12 +3,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-# Python 3.12, as Lambda runs it: uv's own search first, then pyenv's installs.
-PYTHON312 := $(shell $(UV) python find --system 3.12 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.12.*/bin/python3.12 2>/dev/null | tail -n 1)
+# Python 3.12, as Lambda runs it: uv's own search, then python3.12 on PATH, then pyenv's installs.
+# If none is found, uv downloads one (where the network allows it).
+PYTHON312 := $(shell for p in "$$($(UV) python find --system 3.12 2>/dev/null)" "$$(command -v python3.12)" \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python3.12 2>/dev/null); do \
+	[ -x "$$p" ] && "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo "$$p"; break; }; done)
 SAM_CLI_VERSION ?= 1.170.0
 SAM := .tools/sam/bin/sam
 REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
-export UV_PYTHON := $(PYTHON312)
+export UV_PYTHON := $(or $(PYTHON312),3.12)
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: help dev test lint format build validate bench requirements check-python
@@ -23,7 +26,7 @@ help:
 
 check-python:
 	@test -x "$(UV)" || { echo "uv is missing: pip install uv (or see https://docs.astral.sh/uv/)"; exit 1; }
-	@test -n "$(PYTHON312)" || { echo "Python 3.12 is missing: install it (pyenv install 3.12, or uv python install 3.12)"; exit 1; }
+	@test -n "$(PYTHON312)" || echo "Python 3.12 not found here: uv will fetch one"
 
 .venv/.synced: pyproject.toml uv.lock | check-python
 	$(UV) sync --frozen
@@ -49,7 +52,7 @@ requirements: .venv/.synced
 	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --no-header -o layers/agent_core/requirements.txt >/dev/null
 
 $(SAM): | check-python
-	$(UV) venv --quiet --python $(PYTHON312) .tools/sam
+	$(UV) venv --quiet .tools/sam
 	$(UV) pip install --quiet --python .tools/sam/bin/python aws-sam-cli==$(SAM_CLI_VERSION)
 
 validate: $(SAM)
@@ -57,7 +60,8 @@ validate: $(SAM)
 
 # sam build without a container needs the runtime's Python first on PATH.
 build: $(SAM)
-	PATH="$(dir $(PYTHON312)):$$PATH" AWS_DEFAULT_REGION=$(REGION) $(SAM) build
+	PATH="$(if $(PYTHON312),$(dir $(PYTHON312)),$$(dirname "$$($(UV) python find 3.12)")):$$PATH" \
+		AWS_DEFAULT_REGION=$(REGION) $(SAM) build
 
 bench: .venv/.synced
 	$(UV) run --frozen python -m bench
