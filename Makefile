@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH; if there is none, make installs one into .tools/uv (pip, from PyPI).
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/uv/bin/uv)
 # Python 3.12, as Lambda runs it: uv's own search, then python3.12 on PATH, then pyenv's installs.
 # If none is found, uv downloads one (where the network allows it).
 PYTHON312 := $(shell for p in "$$($(UV) python find --system 3.12 2>/dev/null)" "$$(command -v python3.12)" \
@@ -24,8 +25,11 @@ help:
 	@echo "make validate  sam validate --lint"
 	@echo "make bench     cold start, AWS round trips and tokens per turn"
 
-check-python:
-	@test -x "$(UV)" || { echo "uv is missing: pip install uv (or see https://docs.astral.sh/uv/)"; exit 1; }
+$(CURDIR)/.tools/uv/bin/uv:
+	python3 -m venv .tools/uv
+	.tools/uv/bin/python -m pip install --quiet uv
+
+check-python: | $(UV)
 	@test -n "$(PYTHON312)" || echo "Python 3.12 not found here: uv will fetch one"
 
 .venv/.synced: pyproject.toml uv.lock | check-python

@@ -259,7 +259,6 @@ class Turn:
                 "duration_ms": int((time.monotonic() - self._started) * 1000),
             }
         )
-        storage_error: Error | None = None
         try:
             await asyncio.to_thread(
                 partial(
@@ -274,12 +273,13 @@ class Turn:
             )
         except AgentRuntimeError as exc:
             logger.error("could not store the turn", extra={"run_id": final.run_id, "error": exc.message})
-            storage_error = Error(code=exc.code, message="the turn could not be stored")
-            status = "failed"
-        stop = final.stop_reason if storage_error is None or error else "error"
-        return Done(
-            run_id=final.run_id, status=status, stop_reason=stop or "error", usage=final.usage
-        ), storage_error
+            failure = Error(code=exc.code, message="the turn could not be stored")
+            stop = final.stop_reason if error else "error"
+            return Done(run_id=final.run_id, status="failed", stop_reason=stop, usage=final.usage), failure
+        done = Done(
+            run_id=final.run_id, status=status, stop_reason=final.stop_reason or "end_turn", usage=final.usage
+        )
+        return done, None
 
 
 def _step(call: ToolCallRecord) -> RunStep:
