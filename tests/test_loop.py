@@ -14,12 +14,14 @@ from agent_core import (
     Message,
     ModelError,
     RunContext,
+    Settings,
     Tenant,
     TextDelta,
     Tool,
     ToolCall,
     ToolError,
     ToolResult,
+    ToolServices,
     Usage,
     tool,
 )
@@ -63,6 +65,7 @@ def make_loop(
         session_id="ses_1",
         agent_id="general",
         load_tenant_secret=dict,
+        services=ToolServices(Settings()),
     )
     loop = AgentLoop(
         model=model,

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from agent_core import Caller, RunContext, Tenant, ToolError, tool
+from agent_core import Caller, RunContext, Settings, Tenant, ToolError, ToolServices, tool
 from agent_core.tools.base import MAX_RESULT_CHARS
 from agent_core.tools.tenant_info import tenant_info
 
@@ -37,6 +37,7 @@ def context() -> RunContext:
         session_id="ses_1",
         agent_id="general",
         load_tenant_secret=dict,
+        services=ToolServices(Settings()),
     )
 
 

@@ -18,15 +18,24 @@ from agent_core.errors import (
     ToolError,
     Unauthorized,
 )
-from agent_core.events import Done, Error, RunStarted, StreamEvent, TextDelta, ToolCall, ToolResult
+from agent_core.events import (
+    Done,
+    Error,
+    RunStarted,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    WouldExecute,
+)
 from agent_core.llm.model import Model, ModelProvider, SingleModelProvider
 from agent_core.llm.types import Message, ModelRequest, Usage
 from agent_core.runtime import Runtime
 from agent_core.schemas import ChatReply, ChatRequest
 from agent_core.settings import Settings, get_settings
 from agent_core.store import AuditEntry, Page, RunRecord
-from agent_core.tenancy import Caller, Tenant
-from agent_core.tools import RunContext, Tool, ToolRegistry, tool
+from agent_core.tenancy import Caller, OdooBinding, Tenant, WriteMode
+from agent_core.tools import RunContext, Tool, ToolRegistry, ToolServices, tool
 from agent_core.turns import ChatService, Turn
 
 __all__ = [
@@ -50,6 +59,7 @@ __all__ = [
     "ModelProvider",
     "ModelRequest",
     "NotFound",
+    "OdooBinding",
     "Page",
     "RunContext",
     "RunRecord",
@@ -67,9 +77,12 @@ __all__ = [
     "ToolError",
     "ToolRegistry",
     "ToolResult",
+    "ToolServices",
     "Turn",
     "Unauthorized",
     "Usage",
+    "WouldExecute",
+    "WriteMode",
     "default_agents",
     "get_settings",
     "hash_api_key",

@@ -42,6 +42,15 @@ class ToolResult(_Event):
     result_size: int
 
 
+class WouldExecute(_Event):
+    """Shadow mode: a write tool the model called, which did not run."""
+
+    type: Literal["would_execute"] = "would_execute"
+    call_id: str
+    tool: str
+    input: dict[str, Any]
+
+
 class Error(_Event):
     type: Literal["error"] = "error"
     code: str
@@ -59,6 +68,6 @@ class Done(_Event):
 
 
 StreamEvent = Annotated[
-    RunStarted | TextDelta | ToolCall | ToolResult | Error | Done, Field(discriminator="type")
+    RunStarted | TextDelta | ToolCall | ToolResult | WouldExecute | Error | Done, Field(discriminator="type")
 ]
 stream_event_adapter: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)

@@ -9,6 +9,7 @@ complete even when the loop fails halfway, so the session can always store it.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from agent_core import keys
 from agent_core.clock import iso, utc_now
 from agent_core.errors import DeadlineExceeded, ModelError, ToolError
-from agent_core.events import TextDelta, ToolCall, ToolResult
+from agent_core.events import TextDelta, ToolCall, ToolResult, WouldExecute
 from agent_core.ids import new_call_id
 from agent_core.llm.model import Model
 from agent_core.llm.types import (
@@ -32,10 +33,12 @@ from agent_core.llm.types import (
     Usage,
 )
 from agent_core.redaction import redact
+from agent_core.tenancy import WriteMode
 from agent_core.tools.base import Tool
 from agent_core.tools.context import RunContext
 
-LoopEvent = TextDelta | ToolCall | ToolResult
+LoopEvent = TextDelta | ToolCall | ToolResult | WouldExecute
+SUMMARY_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class ToolCallRecord:
     result_size: int
     latency_ms: int
     started_at: str
+    mode: WriteMode = "live"
+    output_summary: str = ""
 
 
 class AgentLoop:
@@ -66,6 +71,7 @@ class AgentLoop:
         deadline: float,
         tool_timeout_seconds: float,
         on_tool_call: Callable[[ToolCallRecord], Awaitable[None]],
+        write_mode: WriteMode = "shadow",
     ) -> None:
         self.model = model
         self.ctx = ctx
@@ -77,6 +83,7 @@ class AgentLoop:
         self.deadline = deadline
         self.tool_timeout_seconds = tool_timeout_seconds
         self.on_tool_call = on_tool_call
+        self.write_mode = write_mode
         self.new_messages: list[Message] = []
         self.usage = Usage()
         self.tool_calls: list[ToolCallRecord] = []
@@ -134,31 +141,34 @@ class AgentLoop:
         call_id = use.id if keys.is_valid_id(use.id) else new_call_id()
         arguments = redact(use.input)
         yield ToolCall(call_id=call_id, tool=use.name, input=arguments)
-        started_at = iso(utc_now())
-        started = time.monotonic()
-        error: str | None = None
+        tool = self.tools.get(use.name)
+        shadow = tool is not None and not tool.read_only and self.write_mode == "shadow"
+        call = _Call(call_id, use.name, arguments, "shadow" if shadow else "live")
         try:
-            content = await self._invoke(use)
+            if tool is not None and shadow:
+                tool.parse_arguments(use.input)  # a shadow call must still be a call that could run
+                content = shadow_result(tool.name, arguments)
+            else:
+                content = await self._invoke(tool, use)
         except ToolError as exc:
-            content = error = exc.message
+            content = call.error = exc.message
         except BaseException:
-            await self._record(
-                call_id, use.name, arguments, "the tool failed unexpectedly", 0, started, started_at
-            )
+            call.error = "the tool failed unexpectedly"
+            await self._record(call, call.error)
             raise
-        size = len(content.encode())
-        await self._record(call_id, use.name, arguments, error, size, started, started_at)
-        results.append(ToolResultBlock(tool_use_id=use.id, content=content, is_error=error is not None))
+        if shadow and call.error is None:
+            yield WouldExecute(call_id=call_id, tool=use.name, input=arguments)
+        record = await self._record(call, content)
+        results.append(ToolResultBlock(tool_use_id=use.id, content=content, is_error=call.error is not None))
         yield ToolResult(
             call_id=call_id,
             tool=use.name,
-            ok=error is None,
-            latency_ms=self.tool_calls[-1].latency_ms,
-            result_size=size,
+            ok=record.ok,
+            latency_ms=record.latency_ms,
+            result_size=record.result_size,
         )
 
-    async def _invoke(self, use: ToolUseRequested) -> str:
-        tool = self.tools.get(use.name)
+    async def _invoke(self, tool: Tool | None, use: ToolUseRequested) -> str:
         if tool is None:
             raise ToolError(
                 f"there is no tool {use.name!r} here; the tools are: {', '.join(self.tools) or 'none'}"
@@ -175,28 +185,22 @@ class AgentLoop:
                 raise DeadlineExceeded("the turn ran out of time while a tool was running") from None
             raise ToolError(f"{use.name} did not answer within {timeout:.3g} s") from None
 
-    async def _record(
-        self,
-        call_id: str,
-        tool: str,
-        arguments: dict[str, Any],
-        error: str | None,
-        size: int,
-        started: float,
-        started_at: str,
-    ) -> None:
+    async def _record(self, call: _Call, content: str) -> ToolCallRecord:
         record = ToolCallRecord(
-            call_id=call_id,
-            tool=tool,
-            input=arguments,
-            ok=error is None,
-            error=error,
-            result_size=size,
-            latency_ms=int((time.monotonic() - started) * 1000),
-            started_at=started_at,
+            call_id=call.call_id,
+            tool=call.tool,
+            input=call.arguments,
+            ok=call.error is None,
+            error=call.error,
+            result_size=len(content.encode()),
+            latency_ms=int((time.monotonic() - call.started) * 1000),
+            started_at=call.started_at,
+            mode=call.mode,
+            output_summary=content[:SUMMARY_CHARS],
         )
         self.tool_calls.append(record)
         await self.on_tool_call(record)
+        return record
 
     def _answer_dangling_tool_uses(self) -> None:
         """Give every stored tool call a result, so the next turn's history stays valid."""
@@ -213,6 +217,28 @@ class AgentLoop:
                 for block in pending
             )
             self.new_messages.append(Message(role="user", content=content))
+
+
+class _Call:
+    """One tool call while it runs."""
+
+    def __init__(self, call_id: str, tool: str, arguments: dict[str, Any], mode: WriteMode) -> None:
+        self.call_id = call_id
+        self.tool = tool
+        self.arguments = arguments
+        self.mode: WriteMode = mode
+        self.error: str | None = None
+        self.started = time.monotonic()
+        self.started_at = iso(utc_now())
+
+
+def shadow_result(tool: str, arguments: dict[str, Any]) -> str:
+    """What the model reads instead of a write tool's result in shadow mode."""
+    return (
+        f"SHADOW MODE: {tool} did not run and nothing was changed. It would have run with "
+        f"{json.dumps(arguments, ensure_ascii=False)}. Tell the user what would have happened, "
+        "and that writes are in shadow mode for this workspace."
+    )
 
 
 async def before_deadline[T](events: AsyncIterator[T], deadline: float) -> AsyncIterator[T]:

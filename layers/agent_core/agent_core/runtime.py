@@ -21,6 +21,7 @@ from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
 from agent_core.store.table import Table
 from agent_core.store.tenants import TenantStore
+from agent_core.tools.services import ToolServices
 from agent_core.turns import ChatService
 
 if TYPE_CHECKING:
@@ -127,7 +128,12 @@ class Runtime:
             audit=self.audit,
             secrets=self.secrets,
             models=self.models,
+            tool_services=self.tool_services,
         )
+
+    @cached_property
+    def tool_services(self) -> ToolServices:
+        return ToolServices(self.settings)
 
     def prepare(self) -> None:
         """Build the AWS clients and the model client now, without calling anything.

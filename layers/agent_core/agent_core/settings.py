@@ -41,6 +41,11 @@ class Settings(BaseModel):
     secret_cache_seconds: float = Field(default=300.0, ge=0)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
+    http_timeout_seconds: float = Field(default=15.0, gt=0)
+    web_search_url: str = "https://html.duckduckgo.com/html/"
+    # Lets visit_webpage reach loopback and private addresses. For tests only; never in AWS.
+    web_allow_private_network: bool = False
+
     @property
     def wants_anthropic(self) -> bool:
         """Whether turns go to the Anthropic API rather than the local model."""
@@ -72,6 +77,9 @@ class Settings(BaseModel):
             "tenant_cache_seconds": "TENANT_CACHE_SECONDS",
             "secret_cache_seconds": "SECRET_CACHE_SECONDS",
             "max_body_bytes": "MAX_BODY_BYTES",
+            "http_timeout_seconds": "HTTP_TIMEOUT_SECONDS",
+            "web_search_url": "WEB_SEARCH_URL",
+            "web_allow_private_network": "WEB_ALLOW_PRIVATE_NETWORK",
         }
         values: dict[str, object] = {field: env[var] for field, var in names.items() if env.get(var)}
         region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")

@@ -1,8 +1,12 @@
-"""Who is calling and what their tenant may use."""
+"""Who is calling, and what their tenant is bound to and may use."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+WriteMode = Literal["shadow", "live"]
 
 
 class Caller(BaseModel):
@@ -16,8 +20,20 @@ class Caller(BaseModel):
     scopes: tuple[str, ...] = ("chat", "read")
 
 
+class OdooBinding(BaseModel):
+    """Where the tenant's Odoo lives. Its login and API key live in the tenant's secret."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: HttpUrl
+    db: str = Field(min_length=1, max_length=128)
+
+
 class Tenant(BaseModel):
-    """A customer of the SaaS that deploys this runtime."""
+    """A customer of the SaaS that deploys this runtime.
+
+    Writes are in shadow mode unless the tenant, or one agent of it, is set to ``live``.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -26,7 +42,15 @@ class Tenant(BaseModel):
     plan: str = "standard"
     enabled_agents: tuple[str, ...] = ("general",)
     model: str | None = Field(default=None, description="Overrides the platform's model id.")
+    odoo: OdooBinding | None = None
+    projects_url: HttpUrl | None = None
+    writes: WriteMode = "shadow"
+    agent_writes: dict[str, WriteMode] = Field(default_factory=dict)
     created_at: str | None = None
 
     def may_use(self, agent_id: str) -> bool:
         return agent_id in self.enabled_agents
+
+    def write_mode(self, agent_id: str) -> WriteMode:
+        """``live`` only if this agent, or else the tenant, is set to live writes."""
+        return self.agent_writes.get(agent_id, self.writes)

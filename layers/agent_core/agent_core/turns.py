@@ -34,6 +34,7 @@ from agent_core.store.sessions import SessionStore
 from agent_core.store.tenants import TenantStore
 from agent_core.tenancy import Caller
 from agent_core.tools.context import RunContext
+from agent_core.tools.services import ToolServices
 
 LEASE_MARGIN_SECONDS = 30
 
@@ -50,6 +51,7 @@ class ChatService:
         audit: AuditStore,
         secrets: Secrets,
         models: ModelProvider,
+        tool_services: ToolServices,
     ) -> None:
         self.settings = settings
         self.agents = agents
@@ -59,6 +61,7 @@ class ChatService:
         self.audit = audit
         self.secrets = secrets
         self.models = models
+        self.tool_services = tool_services
 
     async def start(self, caller: Caller, agent_id: str, request: ChatRequest) -> Turn:
         """Check the request, make the user's message durable, and return the turn to stream."""
@@ -122,6 +125,7 @@ class ChatService:
             session_id=session_id,
             agent_id=agent_id,
             load_tenant_secret=tenant_secret,
+            services=self.tool_services,
         )
         turn = Turn(service=self, record=record, model_error=model_error)
         if model is not None:
@@ -136,6 +140,7 @@ class ChatService:
                 deadline=asyncio.get_running_loop().time() + self.settings.turn_timeout_seconds,
                 tool_timeout_seconds=self.settings.tool_timeout_seconds,
                 on_tool_call=partial(self._audit, record),
+                write_mode=tenant.write_mode(agent_id),
             )
         return turn
 
@@ -152,6 +157,7 @@ class ChatService:
             error=call.error,
             result_size=call.result_size,
             latency_ms=call.latency_ms,
+            mode=call.mode,
             created_at=call.started_at,
         )
         await asyncio.to_thread(self.audit.record, run.tenant_id, entry)
@@ -290,4 +296,6 @@ def _step(call: ToolCallRecord) -> RunStep:
         ok=call.ok,
         latency_ms=call.latency_ms,
         result_size=call.result_size,
+        mode=call.mode,
+        output_summary=call.output_summary,
     )

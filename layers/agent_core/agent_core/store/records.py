@@ -23,6 +23,7 @@ class RunStep(BaseModel):
     latency_ms: int
     result_size: int
     mode: Literal["live", "shadow"] = "live"
+    output_summary: str = ""
 
 
 class RunError(BaseModel):

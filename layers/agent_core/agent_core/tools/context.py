@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from agent_core.tenancy import Caller, Tenant
+from agent_core.tools.services import ToolServices
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,12 @@ class RunContext:
     session_id: str
     agent_id: str
     load_tenant_secret: Callable[[], dict[str, Any]]
+    services: ToolServices
 
     def tenant_secret(self) -> dict[str, Any]:
-        """The tenant's own credentials (cached by the secrets layer)."""
+        """The tenant's own credentials (cached by the secrets layer). Blocking: see :meth:`secret`."""
         return self.load_tenant_secret()
+
+    async def secret(self) -> dict[str, Any]:
+        """The tenant's own credentials, read off the event loop."""
+        return await asyncio.to_thread(self.load_tenant_secret)
