@@ -339,3 +339,18 @@ def test_history_holds_tool_calls_and_results_in_order(
     assert isinstance(stored[1].content[0], ToolUseBlock)
     assert isinstance(stored[2].content[0], ToolResultBlock) and stored[2].content[0].tool_use_id == "c7"
     assert stored[3].content == (TextBlock(text="done"),)
+
+
+def test_a_tenant_that_brings_its_own_model_key_is_billed_to_it(
+    claude: Runtime, fake: FakeMessagesAPI, tenants: dict[str, DemoTenant]
+) -> None:
+    claude.secrets.put_tenant_secret("globex", {"anthropic_api_key": "sk-globex-own"})
+    fake.reply_text("acme on the platform key")
+    with serve_stack(claude) as base:
+        stream(base, tenants["acme"], {"message": "hi"})
+        fake.api_key = "sk-globex-own"
+        fake.reply_text("globex on its own key")
+        received = stream(base, tenants["globex"], {"message": "hi"})
+
+    assert [r.api_key for r in fake.requests] == ["sk-platform", "sk-globex-own"]
+    assert received[-1].data["status"] == "completed"

@@ -229,3 +229,58 @@ def test_readyz_event_is_503_without_the_table() -> None:
     assert status == 503
     assert body["status"] == "not_ready"
     assert body["checks"]["table"]["ok"] is False
+
+
+# --- the task API ----------------------------------------------------------------------------
+
+
+def test_task_api_events_run_a_task_and_read_it_back(runtime: Runtime) -> None:
+    # Given: a task through the chat function's execute route
+    status, _, body = chat(runtime, load_event("task_execute"))
+    assert status == 200
+    execution = json.loads(body)
+    assert (execution["status"], execution["agent_id"]) == ("completed", "general")
+    assert execution["result"]
+    [step] = execution["steps"]
+    assert (step["tool"], step["input"], step["ok"], step["mode"]) == ("tenant_info", {}, True, "live")
+    assert '"tenant_id":"acme"' in step["output_summary"]
+
+    # Then: the executions function answers for it, by id and in the list
+    named = with_path_parameter(load_event("task_execution"), "execution_id", execution["execution_id"])
+    status, one = call_handler("executions", named)
+    assert status == 200
+    assert one == execution
+
+    status, listed = call_handler("executions", load_event("task_executions"))
+    assert status == 200
+    assert listed == {"executions": [execution], "limit": 10, "offset": 0, "has_more": False}
+
+
+def test_task_execution_event_for_an_unknown_id_is_404(runtime: Runtime) -> None:
+    status, body = call_handler("executions", load_event("task_execution"))
+
+    assert status == 404
+    assert body["error"]["code"] == "run_not_found"
+
+
+def test_tenant_info_event_describes_the_callers_tenant(runtime: Runtime) -> None:
+    status, body = call_handler("executions", load_event("tenant_info"))
+
+    assert status == 200
+    assert (body["tenant_id"], body["name"], body["caller_id"]) == ("acme", "Acme Corporation", "acme-events")
+    assert body["writes"] == "shadow"
+    assert body["enabled_agents"] == ["general"]
+
+
+def test_agents_event_lists_the_tenants_agents_with_their_tools(runtime: Runtime) -> None:
+    status, body = call_handler("executions", load_event("agents"))
+
+    assert status == 200
+    [general] = body["agents"]
+    assert general["id"] == "general"
+    tools = {tool["name"]: tool["access"] for tool in general["tools"]}
+    assert tools["tenant_info"] == "read"
+
+
+def test_health_event_is_ok() -> None:
+    assert call_handler("health", load_event("health")) == (200, {"status": "ok"})

@@ -23,6 +23,8 @@ from agent_core import (
     ToolResult,
     ToolServices,
     Usage,
+    WouldExecute,
+    WriteMode,
     tool,
 )
 from agent_core.llm.scripted import ScriptedModel, call, say
@@ -31,6 +33,16 @@ from agent_core.loop import AgentLoop, LoopEvent, ToolCallRecord
 from agent_core.tools.tenant_info import tenant_info
 
 pytestmark = pytest.mark.anyio
+
+
+PLACED: list[dict[str, Any]] = []
+
+
+@tool(read_only=False)
+async def place_order(ctx: RunContext, product: str, quantity: int, card_number: str = "") -> dict[str, Any]:
+    """Place an order (a write)."""
+    PLACED.append({"product": product, "quantity": quantity})
+    return {"order_id": f"O-{len(PLACED)}"}
 
 
 @tool
@@ -52,6 +64,7 @@ def make_loop(
     max_steps: int = 10,
     turn_seconds: float = 5.0,
     tool_seconds: float = 2.0,
+    write_mode: WriteMode = "shadow",
 ) -> tuple[AgentLoop, list[ToolCallRecord]]:
     audited: list[ToolCallRecord] = []
 
@@ -78,6 +91,7 @@ def make_loop(
         deadline=asyncio.get_running_loop().time() + turn_seconds,
         tool_timeout_seconds=tool_seconds,
         on_tool_call=audit,
+        write_mode=write_mode,
     )
     return loop, audited
 
@@ -247,3 +261,50 @@ async def test_a_model_id_that_cannot_enter_a_key_gets_a_safe_call_id() -> None:
     assert audited[0].call_id == events[0].call_id
     result = model.requests[1].messages[-1].content[0]
     assert isinstance(result, ToolResultBlock) and result.tool_use_id == "weird id#1"
+
+
+async def test_shadow_mode_does_not_run_a_write_and_tells_the_model() -> None:
+    PLACED.clear()
+    arguments = {"product": "anvil", "quantity": 2, "card_number": "4111 1111 1111 1111"}
+    model = ScriptedModel([call("place_order", arguments, call_id="w1"), say("It would have been ordered.")])
+    loop, audited = make_loop(model, tools=(place_order,))
+
+    events = await drain(loop)
+
+    redacted = {"product": "anvil", "quantity": 2, "card_number": "[REDACTED]"}
+    assert events[:2] == [
+        ToolCall(call_id="w1", tool="place_order", input=redacted),
+        WouldExecute(call_id="w1", tool="place_order", input=redacted),
+    ]
+    assert isinstance(events[2], ToolResult) and events[2].ok
+    assert PLACED == []
+    result = model.requests[1].messages[-1].content[0]
+    assert isinstance(result, ToolResultBlock)
+    assert result.content.startswith("SHADOW MODE: place_order did not run and nothing was changed.")
+    assert "4111" not in result.content
+    assert [(r.mode, r.ok) for r in audited] == [("shadow", True)]
+
+
+async def test_shadow_mode_still_checks_the_arguments() -> None:
+    model = ScriptedModel([call("place_order", {"product": "anvil"}), say("ok")])
+    loop, audited = make_loop(model, tools=(place_order,))
+
+    events = await drain(loop)
+
+    assert not any(isinstance(e, WouldExecute) for e in events)
+    assert audited[0].ok is False
+    assert "quantity: Field required" in (audited[0].error or "")
+
+
+async def test_live_mode_runs_the_write_and_reads_run_in_either_mode() -> None:
+    PLACED.clear()
+    model = ScriptedModel(
+        [call("place_order", {"product": "anvil", "quantity": 1}), call("tenant_info"), say("Ordered.")]
+    )
+    loop, audited = make_loop(model, tools=(place_order, tenant_info), write_mode="live")
+
+    events = await drain(loop)
+
+    assert PLACED == [{"product": "anvil", "quantity": 1}]
+    assert not any(isinstance(e, WouldExecute) for e in events)
+    assert [(r.tool, r.mode) for r in audited] == [("place_order", "live"), ("tenant_info", "live")]

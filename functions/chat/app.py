@@ -1,4 +1,4 @@
-"""Chat function: one streamed (or JSON) turn with an agent.
+"""Chat function: one streamed (or JSON) turn with an agent, and the task API's execute.
 
 Served by uvicorn behind the Lambda Web Adapter in ``response_stream`` mode (see ``run.sh``), so
 frames leave as the model produces them.
@@ -13,18 +13,22 @@ from fastapi import Depends, FastAPI, Path
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from agent_core import ChatReply, ChatRequest, Runtime, Turn
+from agent_core.task_api import TaskExecution, TaskRequest
 from agent_core.web import CurrentCaller, CurrentRuntime, create_api, sse_frames
 
 AgentId = Annotated[str, Path(max_length=64, description="The agent to talk to, e.g. general.")]
 
 
-async def start_turn(
-    agent_id: AgentId, body: ChatRequest, caller: CurrentCaller, runtime: CurrentRuntime
-) -> Turn:
+async def start_turn(agent_id: AgentId, body: ChatRequest, caller: CurrentCaller, runtime: CurrentRuntime) -> Turn:
     return await runtime.chat.start(caller, agent_id, body)
 
 
+async def start_task(body: TaskRequest, caller: CurrentCaller, runtime: CurrentRuntime) -> Turn:
+    return await runtime.chat.start(caller, body.agent_id, body.as_chat())
+
+
 StartedTurn = Annotated[Turn, Depends(start_turn)]
+StartedTask = Annotated[Turn, Depends(start_task)]
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -32,7 +36,8 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @app.post("/agents/{agent_id}/chat/stream", response_class=EventSourceResponse)
     async def chat_stream(turn: StartedTurn) -> AsyncIterator[ServerSentEvent]:
-        """One turn as Server-Sent Events: run_started, text_delta, tool_call, tool_result, error, done."""
+        """One turn as Server-Sent Events: run_started, text_delta, tool_call, would_execute,
+        tool_result, error, done."""
         async for frame in sse_frames(turn.events(), turn.run_id):
             yield frame
 
@@ -40,6 +45,13 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def chat(turn: StartedTurn) -> ChatReply:
         """One turn, answered as a single JSON document when it has finished."""
         return await turn.reply()
+
+    @app.post("/api/v1/agent/execute")
+    async def execute(turn: StartedTask) -> TaskExecution:
+        """The task API: run one task with an agent (``general`` by default) and answer when done."""
+        await turn.reply()
+        assert turn.final is not None, "a finished turn has its final record"
+        return TaskExecution.of(turn.final)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

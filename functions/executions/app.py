@@ -1,7 +1,5 @@
-"""Executions function: runs and the tool-call audit trail of the caller's tenant (buffered, Mangum).
-
-It never imports the ``anthropic`` SDK.
-"""
+"""Executions function: agents, runs and the tool-call audit trail of the caller's tenant, and the
+task API's reads (buffered, Mangum). It never imports the ``anthropic`` SDK."""
 
 from __future__ import annotations
 
@@ -11,15 +9,38 @@ from typing import Annotated
 from fastapi import FastAPI, Path, Query
 from mangum import Mangum
 
-from agent_core import AuditEntry, NotFound, Page, RunRecord, Runtime
+from agent_core import AuditEntry, Caller, NotFound, Page, RunRecord, Runtime, Tenant, Unauthorized
+from agent_core.schemas import AgentInfo, AgentList
+from agent_core.task_api import MAX_OFFSET, TaskExecution, TaskExecutions, TenantInfo
 from agent_core.web import CurrentCaller, CurrentRuntime, create_api
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (1-100).")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page.")]
+RunId = Annotated[str, Path(max_length=64)]
+
+
+async def tenant_of(runtime: Runtime, caller: Caller) -> Tenant:
+    tenant = await asyncio.to_thread(runtime.tenants.get, caller.tenant_id)
+    if tenant is None:
+        raise Unauthorized("a valid X-API-Key header is required")
+    return tenant
+
+
+async def run_of(runtime: Runtime, caller: Caller, run_id: str) -> RunRecord:
+    record = await asyncio.to_thread(runtime.runs.get, caller.tenant_id, run_id)
+    if record is None:
+        raise NotFound(f"there is no run {run_id!r}", code="run_not_found")
+    return record
 
 
 def create_app(runtime: Runtime) -> FastAPI:
     app = create_api(runtime, title="agent-runtime executions")
+
+    @app.get("/agents")
+    async def agents(caller: CurrentCaller, runtime: CurrentRuntime) -> AgentList:
+        """The agents the caller's tenant has enabled, with their tools (read or write)."""
+        tenant = await tenant_of(runtime, caller)
+        return AgentList(agents=[AgentInfo.of(agent) for agent in runtime.agents.enabled_for(tenant)])
 
     @app.get("/agents/{agent_id}/executions")
     async def agent_executions(
@@ -44,14 +65,32 @@ def create_app(runtime: Runtime) -> FastAPI:
         return await asyncio.to_thread(runtime.runs.list, caller.tenant_id, limit=limit, cursor=cursor)
 
     @app.get("/executions/{run_id}")
-    async def execution(
-        run_id: Annotated[str, Path(max_length=64)], caller: CurrentCaller, runtime: CurrentRuntime
-    ) -> RunRecord:
+    async def execution(run_id: RunId, caller: CurrentCaller, runtime: CurrentRuntime) -> RunRecord:
         """One run: status, agent, session, steps, usage, model and timings. Another tenant's is a 404."""
-        record = await asyncio.to_thread(runtime.runs.get, caller.tenant_id, run_id)
-        if record is None:
-            raise NotFound(f"there is no run {run_id!r}", code="run_not_found")
-        return record
+        return await run_of(runtime, caller, run_id)
+
+    @app.get("/api/v1/agent/execution/{execution_id}")
+    async def task_execution(execution_id: RunId, caller: CurrentCaller, runtime: CurrentRuntime) -> TaskExecution:
+        """The task API: one execution, its result and steps."""
+        return TaskExecution.of(await run_of(runtime, caller, execution_id))
+
+    @app.get("/api/v1/agent/executions")
+    async def task_executions(
+        caller: CurrentCaller,
+        runtime: CurrentRuntime,
+        limit: Limit = 20,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> TaskExecutions:
+        """The task API: the tenant's executions, newest first, by offset."""
+        runs, more = await asyncio.to_thread(runtime.runs.window, caller.tenant_id, offset=offset, limit=limit)
+        return TaskExecutions(
+            executions=[TaskExecution.of(run) for run in runs], limit=limit, offset=offset, has_more=more
+        )
+
+    @app.get("/api/v1/tenant/info")
+    async def tenant_info(caller: CurrentCaller, runtime: CurrentRuntime) -> TenantInfo:
+        """The task API: the caller's tenant and what it may use."""
+        return TenantInfo.of(await tenant_of(runtime, caller), caller)
 
     return app
 

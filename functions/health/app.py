@@ -16,8 +16,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = create_api(runtime, title="agent-runtime health")
 
     @app.get("/healthz")
+    @app.get("/health")
     async def healthz() -> dict[str, str]:
-        """The process is up. Touches nothing else."""
+        """The process is up. Touches nothing else. (``/health`` is the task API's name for it.)"""
         return {"status": "ok"}
 
     @app.get("/readyz")

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent_core.agents.agent import Agent
 from agent_core.keys import ID_PATTERN
 from agent_core.llm.types import Usage
 from agent_core.store.records import RunError
@@ -29,7 +30,9 @@ class ChatRequest(BaseModel):
         max_length=64,
         description="Offer only these of the agent's tools; absent offers all, [] offers none.",
     )
-    max_steps: int = Field(default=10, ge=1, le=25, description="Model calls this turn may make.")
+    max_steps: int | None = Field(
+        default=None, ge=1, le=25, description="Model calls this turn may make; default: the agent's (10)."
+    )
 
 
 class ToolCallSummary(BaseModel):
@@ -52,3 +55,36 @@ class ChatReply(BaseModel):
     tool_calls: list[ToolCallSummary]
     usage: Usage
     error: RunError | None = None
+
+
+class AgentTool(BaseModel):
+    name: str
+    description: str
+    access: Literal["read", "write"]
+
+
+class AgentInfo(BaseModel):
+    """An agent as ``GET /agents`` lists it."""
+
+    id: str
+    title: str
+    description: str
+    default_max_steps: int
+    tools: list[AgentTool]
+
+    @classmethod
+    def of(cls, agent: Agent) -> AgentInfo:
+        return cls(
+            id=agent.id,
+            title=agent.title,
+            description=agent.description,
+            default_max_steps=agent.default_max_steps,
+            tools=[
+                AgentTool(name=t.name, description=t.description, access="read" if t.read_only else "write")
+                for t in agent.tools
+            ],
+        )
+
+
+class AgentList(BaseModel):
+    agents: list[AgentInfo]

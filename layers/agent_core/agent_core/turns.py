@@ -37,6 +37,7 @@ from agent_core.tools.context import RunContext
 from agent_core.tools.services import ToolServices
 
 LEASE_MARGIN_SECONDS = 30
+MAX_STORED_REPLY_CHARS = 16_000
 
 
 class ChatService:
@@ -135,7 +136,7 @@ class ChatService:
                 system=agent.prompt,
                 history=(*history.messages, user_message),
                 tools=agent.select_tools(request.tools),
-                max_steps=request.max_steps,
+                max_steps=request.max_steps or agent.default_max_steps,
                 max_tokens=self.settings.max_output_tokens,
                 deadline=asyncio.get_running_loop().time() + self.settings.turn_timeout_seconds,
                 tool_timeout_seconds=self.settings.tool_timeout_seconds,
@@ -173,6 +174,7 @@ class Turn:
         self.record = record
         self.model_error = model_error
         self.loop: AgentLoop | None = None
+        self.final: RunRecord | None = None
         self._started = time.monotonic()
 
     @property
@@ -260,11 +262,13 @@ class Turn:
                 "stop_reason": stop_reason or (loop.stop_reason if loop else None) or "end_turn",
                 "usage": loop.usage if loop else self.record.usage,
                 "steps": tuple(_step(call) for call in (loop.tool_calls if loop else [])),
+                "reply": _reply(loop.new_messages if loop else [])[:MAX_STORED_REPLY_CHARS],
                 "error": RunError(code=error.code, message=error.message) if error else None,
                 "finished_at": iso(now),
                 "duration_ms": int((time.monotonic() - self._started) * 1000),
             }
         )
+        self.final = final
         try:
             await asyncio.to_thread(
                 partial(
@@ -286,6 +290,10 @@ class Turn:
             run_id=final.run_id, status=status, stop_reason=final.stop_reason or "end_turn", usage=final.usage
         )
         return done, None
+
+
+def _reply(messages: list[Message]) -> str:
+    return "".join(message.text for message in messages if message.role == "assistant")
 
 
 def _step(call: ToolCallRecord) -> RunStep:

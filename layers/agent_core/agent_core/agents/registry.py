@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from agent_core.agents.agent import Agent
 from agent_core.agents.general import general
+from agent_core.tenancy import Tenant
 
 
 class AgentRegistry:
@@ -17,6 +18,10 @@ class AgentRegistry:
 
     def __iter__(self) -> Iterator[Agent]:
         return iter(self._agents.values())
+
+    def enabled_for(self, tenant: Tenant) -> list[Agent]:
+        """The agents a tenant may use, in the tenant's order."""
+        return [agent for agent_id in tenant.enabled_agents if (agent := self._agents.get(agent_id))]
 
 
 def default_agents() -> AgentRegistry:

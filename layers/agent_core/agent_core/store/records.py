@@ -48,6 +48,7 @@ class RunRecord(BaseModel):
     stop_reason: str | None = None
     usage: Usage = Usage()
     steps: tuple[RunStep, ...] = ()
+    reply: str = ""
     error: RunError | None = None
     turn: int
     started_at: str

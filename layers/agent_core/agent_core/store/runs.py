@@ -33,6 +33,22 @@ class RunStore:
         item = self.table.get(keys.run_pk(tenant_id, run_id), keys.RUN_SK, consistent=True)
         return RunRecord.model_validate_json(item["data"]) if item else None
 
+    def window(self, tenant_id: str, *, offset: int, limit: int) -> tuple[list[RunRecord], bool]:
+        """Runs ``offset`` to ``offset + limit`` (newest first) and whether more follow.
+
+        Offset paging reads the skipped runs too: callers bound ``offset``.
+        """
+        wanted = offset + limit + 1
+        runs: list[RunRecord] = []
+        cursor: str | None = None
+        while len(runs) < wanted:
+            page = self.list(tenant_id, limit=min(100, wanted - len(runs)), cursor=cursor)
+            runs += page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        return runs[offset : offset + limit], len(runs) > offset + limit
+
     def list(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[RunRecord]:
         items, next_cursor = page_query(
             self.table,

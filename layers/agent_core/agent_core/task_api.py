@@ -1,0 +1,106 @@
+"""The task API (``/api/v1/...``) that existing agent integrations already speak, over our runs."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent_core.keys import ID_PATTERN
+from agent_core.llm.types import Usage
+from agent_core.schemas import MAX_MESSAGE_CHARS, ChatRequest
+from agent_core.store.records import RunError, RunRecord
+from agent_core.tenancy import Caller, Tenant, WriteMode
+
+MAX_OFFSET = 1000
+
+
+class TaskRequest(BaseModel):
+    """``POST /api/v1/agent/execute``: one task for one agent, answered when it is done."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="What to do.")
+    agent_id: str = Field(default="general", pattern=f"^{ID_PATTERN.pattern}$")
+    tools: list[str] | None = Field(default=None, max_length=64)
+    max_steps: int | None = Field(default=None, ge=1, le=25)
+    session_id: str | None = Field(default=None, pattern=f"^{ID_PATTERN.pattern}$")
+
+    def as_chat(self) -> ChatRequest:
+        return ChatRequest(
+            message=self.task, tools=self.tools, max_steps=self.max_steps, session_id=self.session_id
+        )
+
+
+class TaskStep(BaseModel):
+    tool: str
+    input: dict[str, Any]
+    output_summary: str
+    ok: bool
+    mode: WriteMode
+
+
+class TaskExecution(BaseModel):
+    execution_id: str
+    agent_id: str
+    session_id: str
+    status: Literal["running", "completed", "failed"]
+    result: str
+    steps: list[TaskStep]
+    usage: Usage
+    error: RunError | None = None
+    started_at: str
+    finished_at: str | None = None
+
+    @classmethod
+    def of(cls, run: RunRecord) -> TaskExecution:
+        return cls(
+            execution_id=run.run_id,
+            agent_id=run.agent_id,
+            session_id=run.session_id,
+            status=run.status,
+            result=run.reply,
+            steps=[
+                TaskStep(tool=s.tool, input=s.input, output_summary=s.output_summary, ok=s.ok, mode=s.mode)
+                for s in run.steps
+            ],
+            usage=run.usage,
+            error=run.error,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+        )
+
+
+class TaskExecutions(BaseModel):
+    executions: list[TaskExecution]
+    limit: int
+    offset: int
+    has_more: bool
+
+
+class TenantInfo(BaseModel):
+    """``GET /api/v1/tenant/info``: who the key belongs to and what its tenant may use."""
+
+    tenant_id: str
+    name: str
+    plan: str
+    caller_id: str
+    enabled_agents: list[str]
+    writes: WriteMode
+    agent_writes: dict[str, WriteMode]
+    odoo_connected: bool
+    projects_connected: bool
+
+    @classmethod
+    def of(cls, tenant: Tenant, caller: Caller) -> TenantInfo:
+        return cls(
+            tenant_id=tenant.tenant_id,
+            name=tenant.name,
+            plan=tenant.plan,
+            caller_id=caller.caller_id,
+            enabled_agents=list(tenant.enabled_agents),
+            writes=tenant.writes,
+            agent_writes=dict(tenant.agent_writes),
+            odoo_connected=tenant.odoo is not None,
+            projects_connected=tenant.projects_url is not None,
+        )
