@@ -1,4 +1,4 @@
-"""Demo tenants for the local stack: acme and globex, each with an API key."""
+"""Demo tenants for the local stack: acme and globex, bound to the demo ERP and project API."""
 
 from __future__ import annotations
 
@@ -6,20 +6,33 @@ import json
 from pathlib import Path
 
 from agent_core import Runtime, Tenant, issue_api_key
+from local.erp import credentials
+from local.projects_api import token_for
 
+ALL_AGENTS = ("general", "finance", "warehouse", "marketing", "sales", "projects")
 DEMO_TENANTS = (
-    Tenant(tenant_id="acme", name="Acme Corporation", plan="enterprise", enabled_agents=("general",)),
-    Tenant(tenant_id="globex", name="Globex Corporation", plan="growth", enabled_agents=("general",)),
+    Tenant(tenant_id="acme", name="Acme Corporation", plan="enterprise", enabled_agents=ALL_AGENTS),
+    Tenant(tenant_id="globex", name="Globex Corporation", plan="growth", enabled_agents=ALL_AGENTS),
 )
 
 
-def seed(runtime: Runtime, keys_file: Path) -> dict[str, str]:
-    """Write the demo tenants, issue one key each, and save ``{"acme": key, "globex": key}``."""
+def seed(runtime: Runtime, keys_file: Path, *, erp_url: str, projects_url: str) -> dict[str, str]:
+    """Write the demo tenants (each on its own ERP database), their credentials, and one key each.
+
+    The keys are saved as ``{"acme": key, "globex": key}`` in ``keys_file`` (mode 600).
+    """
     issued = {}
-    for tenant in DEMO_TENANTS:
-        runtime.tenants.put(tenant)
-        key, _ = issue_api_key(runtime.api_keys, tenant.tenant_id, caller_id=f"{tenant.tenant_id}-developer")
-        issued[tenant.tenant_id] = key
+    for template in DEMO_TENANTS:
+        tenant_id = template.tenant_id
+        binding = {"odoo": {"url": erp_url, "db": tenant_id}, "projects_url": projects_url}
+        runtime.tenants.put(Tenant.model_validate(template.model_dump() | binding))
+        login, api_key = credentials(tenant_id)
+        runtime.secrets.put_tenant_secret(
+            tenant_id,
+            {"odoo_login": login, "odoo_api_key": api_key, "projects_token": token_for(tenant_id)},
+        )
+        key, _ = issue_api_key(runtime.api_keys, tenant_id, caller_id=f"{tenant_id}-developer")
+        issued[tenant_id] = key
     keys_file.parent.mkdir(parents=True, exist_ok=True)
     keys_file.write_text(json.dumps(issued, indent=2) + "\n")
     keys_file.chmod(0o600)

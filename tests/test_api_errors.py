@@ -86,7 +86,11 @@ def test_an_unknown_tool_name_is_422_listing_the_agents_tools(
         json={"message": "hi", "tools": ["tenant_info", "rm_rf"]},
         headers=tenants["acme"].headers,
     )
-    assert error_of(response) == (422, "unknown_tool", "unknown tools rm_rf; agent general has: tenant_info")
+    assert error_of(response) == (
+        422,
+        "unknown_tool",
+        "unknown tools rm_rf; agent general has: tenant_info, web_search, visit_webpage",
+    )
 
 
 @pytest.mark.parametrize(

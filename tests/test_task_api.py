@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from agent_core import Runtime, Tenant, Usage
+from agent_core import OdooBinding, Runtime, Tenant, Usage
 from agent_core.agents import Agent, AgentRegistry
 from agent_core.agents.general import general
 from agent_core.llm.scripted import ScriptedModel, call, say
@@ -142,7 +142,7 @@ def test_tenant_info_reports_bindings_without_secrets(
             tenant_id="acme",
             name="Acme Corporation",
             plan="enterprise",
-            odoo={"url": "http://127.0.0.1:8069", "db": "acme"},  # type: ignore[arg-type]
+            odoo=OdooBinding(url="http://127.0.0.1:8069", db="acme"),
             agent_writes={"writer": "live"},
         )
     )

@@ -19,7 +19,9 @@ from agent_core.web import CurrentCaller, CurrentRuntime, create_api, sse_frames
 AgentId = Annotated[str, Path(max_length=64, description="The agent to talk to, e.g. general.")]
 
 
-async def start_turn(agent_id: AgentId, body: ChatRequest, caller: CurrentCaller, runtime: CurrentRuntime) -> Turn:
+async def start_turn(
+    agent_id: AgentId, body: ChatRequest, caller: CurrentCaller, runtime: CurrentRuntime
+) -> Turn:
     return await runtime.chat.start(caller, agent_id, body)
 
 

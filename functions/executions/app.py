@@ -70,7 +70,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         return await run_of(runtime, caller, run_id)
 
     @app.get("/api/v1/agent/execution/{execution_id}")
-    async def task_execution(execution_id: RunId, caller: CurrentCaller, runtime: CurrentRuntime) -> TaskExecution:
+    async def task_execution(
+        execution_id: RunId, caller: CurrentCaller, runtime: CurrentRuntime
+    ) -> TaskExecution:
         """The task API: one execution, its result and steps."""
         return TaskExecution.of(await run_of(runtime, caller, execution_id))
 
@@ -82,7 +84,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> TaskExecutions:
         """The task API: the tenant's executions, newest first, by offset."""
-        runs, more = await asyncio.to_thread(runtime.runs.window, caller.tenant_id, offset=offset, limit=limit)
+        runs, more = await asyncio.to_thread(
+            runtime.runs.window, caller.tenant_id, offset=offset, limit=limit
+        )
         return TaskExecutions(
             executions=[TaskExecution.of(run) for run in runs], limit=limit, offset=offset, has_more=more
         )

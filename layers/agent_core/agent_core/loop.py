@@ -237,7 +237,7 @@ def shadow_result(tool: str, arguments: dict[str, Any]) -> str:
     return (
         f"SHADOW MODE: {tool} did not run and nothing was changed. It would have run with "
         f"{json.dumps(arguments, ensure_ascii=False)}. Tell the user what would have happened, "
-        "and that writes are in shadow mode for this workspace."
+        "and that writes are in shadow mode here."
     )
 
 

@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 WriteMode = Literal["shadow", "live"]
 
+# What a tenant's secret (<prefix>/tenants/<tenant_id>, a JSON object) may hold.
+TENANT_SECRET_FIELDS = ("odoo_login", "odoo_api_key", "projects_token", "anthropic_api_key")
+
 
 class Caller(BaseModel):
     """The identity behind an API key. The tenant comes from here and from nowhere else."""

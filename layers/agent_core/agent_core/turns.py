@@ -133,7 +133,7 @@ class ChatService:
             turn.loop = AgentLoop(
                 model=model,
                 ctx=ctx,
-                system=agent.prompt,
+                system=f"{agent.prompt}\n\nToday is {now:%A %Y-%m-%d} (UTC).",
                 history=(*history.messages, user_message),
                 tools=agent.select_tools(request.tools),
                 max_steps=request.max_steps or agent.default_max_steps,

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from agent_core.agents.agent import Agent
+from agent_core.agents.finance import finance_agent
 from agent_core.agents.general import general
+from agent_core.agents.marketing import marketing_agent
+from agent_core.agents.projects import projects_agent
+from agent_core.agents.sales import sales_agent
+from agent_core.agents.warehouse import warehouse_agent
 from agent_core.tenancy import Tenant
 
 
@@ -25,4 +30,7 @@ class AgentRegistry:
 
 
 def default_agents() -> AgentRegistry:
-    return AgentRegistry([general])
+    """Every agent this runtime ships; each tenant enables some of them."""
+    return AgentRegistry(
+        [general, finance_agent, warehouse_agent, marketing_agent, sales_agent, projects_agent]
+    )

@@ -138,10 +138,14 @@ def _readable(content: str) -> str:
 
 
 def _inline(value: Any) -> str:
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        rows = value[:20]
+        more = f"\n  - … and {len(value) - len(rows)} more" if len(value) > len(rows) else ""
+        return "".join(f"\n  - {_inline(item)}" for item in rows) + more
     if isinstance(value, list):
         return ", ".join(_inline(item) for item in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
+        return ", ".join(f"{key}: {_inline(item)}" for key, item in value.items())
     return str(value)
 
 

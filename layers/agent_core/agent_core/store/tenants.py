@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from botocore.exceptions import ClientError
 from cachetools import TTLCache
 
 from agent_core import keys
-from agent_core.store.table import Table, encode
+from agent_core.store.table import Table, encode, is_condition_failure
 from agent_core.tenancy import Tenant
 
 
@@ -28,17 +29,30 @@ class TenantStore:
         return tenant
 
     def put(self, tenant: Tenant) -> None:
-        self.table.put(
-            {
-                "PK": keys.tenant_pk(tenant.tenant_id),
-                "SK": keys.TENANT_SK,
-                "GSI1PK": keys.TENANTS_GSI_PK,
-                "GSI1SK": tenant.tenant_id,
-                "data": tenant.model_dump_json(),
-            }
-        )
+        """Create or replace the tenant's record."""
+        self.table.put(self._item(tenant))
         if self._cache is not None:
             self._cache.pop(tenant.tenant_id, None)
+
+    def create(self, tenant: Tenant) -> bool:
+        """Write a new tenant; ``False`` (and nothing written) if one with that id exists."""
+        try:
+            self.table.put(self._item(tenant), ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _item(tenant: Tenant) -> dict[str, str]:
+        return {
+            "PK": keys.tenant_pk(tenant.tenant_id),
+            "SK": keys.TENANT_SK,
+            "GSI1PK": keys.TENANTS_GSI_PK,
+            "GSI1SK": tenant.tenant_id,
+            "data": tenant.model_dump_json(),
+        }
 
     def list(self) -> list[Tenant]:
         """Every tenant (operators only: no API route reaches this)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -33,5 +34,7 @@ class ToolServices:
                 timeout=httpx.Timeout(self.settings.http_timeout_seconds, connect=5.0),
                 headers={"User-Agent": USER_AGENT},
                 follow_redirects=False,
+                # One client serves every tenant: never keep a cookie one tenant's system set.
+                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
             )
         return client

@@ -1,0 +1,16 @@
+"""The project assistant: the tenant's projects and tasks in the SaaS's own project API."""
+
+from agent_core.agents.agent import Agent, load_prompt
+from agent_core.tools.projects import PROJECT_TOOLS
+from agent_core.tools.registry import ToolRegistry
+
+projects_agent = Agent(
+    id="projects",
+    title="Project assistant",
+    description=(
+        "Lists the workspace's projects and tasks, creates tasks and assigns people to them. "
+        "Its writes are in shadow mode unless the workspace turns them live."
+    ),
+    prompt=load_prompt("projects"),
+    tools=ToolRegistry(PROJECT_TOOLS),
+)

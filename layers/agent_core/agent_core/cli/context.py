@@ -1,0 +1,63 @@
+"""What a command works with: the console, the resolved target, and the stores on it."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+
+from agent_core.cli.console import Console
+from agent_core.cli.errors import CommandError
+from agent_core.cli.target import Target, resolve_target
+from agent_core.secrets import Secrets
+from agent_core.store.api_keys import ApiKeyStore
+from agent_core.store.table import Table
+from agent_core.store.tenants import TenantStore
+from agent_core.tenancy import Tenant
+
+
+class Context:
+    """Built once per command; nothing touches AWS until a command asks for a store."""
+
+    def __init__(
+        self, options: argparse.Namespace, console: Console, environ: Mapping[str, str], cwd: Path
+    ) -> None:
+        self.options = options
+        self.console = console
+        self._environ = environ
+        self._cwd = cwd
+
+    @cached_property
+    def target(self) -> Target:
+        return resolve_target(self.options, self._environ, self._cwd)
+
+    @cached_property
+    def table(self) -> Table:
+        return Table(self.target.client("dynamodb"), self.target.table_name)
+
+    @cached_property
+    def tenants(self) -> TenantStore:
+        return TenantStore(self.table)
+
+    @cached_property
+    def api_keys(self) -> ApiKeyStore:
+        return ApiKeyStore(self.table)
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        return Secrets(
+            self.target.client("secretsmanager"), prefix=self.target.secrets_prefix, cache_seconds=0
+        )
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        """The tenant, or a one-line error naming the table it is missing from."""
+        found = self.tenants.get(tenant_id)
+        if found is None:
+            raise CommandError(f"no tenant {tenant_id} in {self.target.where()}")
+        return found
+
+    def resolved_target(self) -> Target | None:
+        """The target if a command got as far as resolving it (for error messages)."""
+        resolved = self.__dict__.get("target")
+        return resolved if isinstance(resolved, Target) else None

@@ -1,0 +1,136 @@
+"""The options that describe a tenant, and turning them into changes of its record."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from pydantic import ValidationError
+
+from agent_core.cli.errors import UsageError
+from agent_core.keys import checked_id
+from agent_core.tenancy import Tenant
+
+WRITE_MODES = ("shadow", "live")
+INHERIT = "inherit"
+# Where a field of the tenant record comes from on the command line, for validation messages.
+_OPTION_OF = {
+    "name": "--name",
+    "plan": "--plan",
+    "model": "--model",
+    "enabled_agents": "--agents",
+    "odoo.url": "--odoo-url",
+    "odoo.db": "--odoo-db",
+    "projects_url": "--projects-url",
+    "writes": "--writes",
+}
+
+
+def add_tenant_options(parser: argparse.ArgumentParser, *, update: bool) -> None:
+    """``--name``, ``--plan``, ``--agents``, the bindings and the write modes (and, on update, unbinding)."""
+    parser.add_argument("--name", required=not update, help="the tenant's display name")
+    parser.add_argument("--plan", help="the tenant's plan" + ("" if update else " (default: standard)"))
+    parser.add_argument(
+        "--agents",
+        metavar="LIST",
+        help="agents the tenant may use, comma-separated"
+        + (", replacing the list" if update else " (default: general)"),
+    )
+    parser.add_argument("--model", help="a model id for this tenant instead of the platform's")
+    parser.add_argument("--odoo-url", metavar="URL", help="the tenant's Odoo (with --odoo-db)")
+    parser.add_argument("--odoo-db", metavar="DB", help="the Odoo database name")
+    parser.add_argument("--projects-url", metavar="URL", help="the tenant's project API")
+    parser.add_argument(
+        "--writes",
+        choices=WRITE_MODES,
+        help="write mode of every agent" + ("" if update else " (default: shadow)"),
+    )
+    parser.add_argument(
+        "--agent-writes",
+        metavar="AGENT=MODE,…",
+        help="per-agent write modes, e.g. projects=live"
+        + (f"; merged into the current ones, MODE {INHERIT} drops one" if update else ""),
+    )
+    if update:
+        parser.add_argument("--no-odoo", action="store_true", help="unbind the tenant's Odoo")
+        parser.add_argument("--no-projects", action="store_true", help="unbind the tenant's project API")
+        parser.add_argument("--no-model", action="store_true", help="use the platform's model again")
+
+
+def tenant_changes(options: argparse.Namespace, current: Tenant | None) -> dict[str, Any]:
+    """The record fields the options set; ``current`` is the tenant being updated, if any."""
+    changes: dict[str, Any] = {
+        name: value
+        for name, value in (("name", options.name), ("plan", options.plan), ("writes", options.writes))
+        if value is not None
+    }
+    for name in ("name", "plan", "model"):
+        if getattr(options, name) is not None and not getattr(options, name).strip():
+            raise UsageError(f"--{name} cannot be empty")
+    if options.agents is not None:
+        changes["enabled_agents"] = _agent_list(options.agents)
+    _exclusive(options, "no_model", "model")
+    if options.model is not None or getattr(options, "no_model", False):
+        changes["model"] = None if getattr(options, "no_model", False) else options.model
+    _exclusive(options, "no_projects", "projects_url")
+    if options.projects_url is not None or getattr(options, "no_projects", False):
+        changes["projects_url"] = None if getattr(options, "no_projects", False) else options.projects_url
+    _exclusive(options, "no_odoo", "odoo_url", "odoo_db")
+    if getattr(options, "no_odoo", False):
+        changes["odoo"] = None
+    elif options.odoo_url is not None or options.odoo_db is not None:
+        bound = current.odoo if current else None
+        url = options.odoo_url or (str(bound.url) if bound else None)
+        db = options.odoo_db or (bound.db if bound else None)
+        if not url or not db:
+            raise UsageError("--odoo-url and --odoo-db go together: the tenant has no Odoo binding yet")
+        changes["odoo"] = {"url": url, "db": db}
+    if options.agent_writes is not None:
+        merged: dict[str, str] = dict(current.agent_writes) if current else {}
+        for agent_id, mode in _agent_modes(options.agent_writes, allow_inherit=current is not None):
+            if mode == INHERIT:
+                merged.pop(agent_id, None)
+            else:
+                merged[agent_id] = mode
+        changes["agent_writes"] = merged
+    return changes
+
+
+def build_tenant(data: dict[str, Any]) -> Tenant:
+    """A tenant record validated by the model itself; a failure is one line naming the option."""
+    try:
+        return Tenant.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            problems.append(f"{_OPTION_OF.get(where, where)}: {error['msg']}")
+        raise UsageError("; ".join(problems)) from None
+
+
+def _agent_list(value: str) -> tuple[str, ...]:
+    agents = tuple(
+        dict.fromkeys(checked_id(name.strip(), "agent id") for name in value.split(",") if name.strip())
+    )
+    if not agents:
+        raise UsageError("--agents needs at least one agent")
+    return agents
+
+
+def _agent_modes(value: str, *, allow_inherit: bool) -> list[tuple[str, str]]:
+    modes = (*WRITE_MODES, INHERIT) if allow_inherit else WRITE_MODES
+    pairs = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        agent_id, sep, mode = entry.partition("=")
+        if not sep or mode.strip() not in modes:
+            raise UsageError(
+                f"--agent-writes wants AGENT=MODE with MODE one of {', '.join(modes)}, not {entry!r}"
+            )
+        pairs.append((checked_id(agent_id.strip(), "agent id"), mode.strip()))
+    return pairs
+
+
+def _exclusive(options: argparse.Namespace, flag: str, *others: str) -> None:
+    if getattr(options, flag, False) and any(getattr(options, name) is not None for name in others):
+        given = ", ".join("--" + name.replace("_", "-") for name in others)
+        raise UsageError(f"--{flag.replace('_', '-')} cannot go with {given}")

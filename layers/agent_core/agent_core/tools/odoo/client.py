@@ -1,0 +1,162 @@
+"""An async Odoo JSON-RPC client for one tenant, and :func:`odoo` that builds it from the run context."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import MutableMapping
+from typing import Any
+
+import httpx
+
+from agent_core.errors import ToolError
+from agent_core.tools.context import RunContext
+from agent_core.tools.odoo.connection import OdooConnection, connection_for
+from agent_core.tools.odoo.failures import CredentialsRefused, from_odoo, refused
+from agent_core.tools.odoo.values import Domain
+
+_ids = itertools.count(1)
+
+
+async def odoo(ctx: RunContext) -> OdooClient:
+    """The tenant's Odoo, with the tenant's credentials, over the process's shared HTTP client.
+
+    The client is cheap and built per call (the HTTP pool belongs to the event loop); the uid it
+    logs in as is cached per process, keyed by server, database, login and a hash of the key.
+    """
+    return OdooClient(ctx.services.http, await connection_for(ctx), ctx.services.cache)
+
+
+class OdooClient:
+    """``common.authenticate`` and ``object.execute_kw``, with thin helpers for the read methods.
+
+    Every failure is a :class:`ToolError` whose text the model can act on; a cached uid that Odoo
+    refuses (the user was re-created, the database restored) is dropped and the login tried once more.
+    """
+
+    def __init__(
+        self, http: httpx.AsyncClient, connection: OdooConnection, cache: MutableMapping[object, object]
+    ) -> None:
+        self.http = http
+        self.connection = connection
+        self.cache = cache
+
+    async def authenticate(self) -> int:
+        """Log in with the API key; the uid is cached for this connection."""
+        c = self.connection
+        uid = await self._call("common", "authenticate", [c.db, c.login, c.api_key, {}])
+        if not isinstance(uid, int) or isinstance(uid, bool) or uid <= 0:
+            self.cache.pop(c.cache_key, None)
+            raise refused(c)
+        self.cache[c.cache_key] = uid
+        return uid
+
+    async def execute_kw(
+        self, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None
+    ) -> Any:
+        """Call ``model.method(*args, **kwargs)`` as the tenant's user."""
+        c = self.connection
+        cached = self.cache.get(c.cache_key)
+        uid = cached if isinstance(cached, int) else await self.authenticate()
+        call = [model, method, args, kwargs or {}]
+        try:
+            return await self._call("object", "execute_kw", [c.db, uid, c.api_key, *call])
+        except CredentialsRefused:
+            if not isinstance(cached, int):
+                raise  # a uid Odoo has just given out is refused: logging in again will not help
+            self.cache.pop(c.cache_key, None)
+            uid = await self.authenticate()
+            return await self._call("object", "execute_kw", [c.db, uid, c.api_key, *call])
+
+    async def search_read(
+        self,
+        model: str,
+        domain: Domain,
+        fields: list[str],
+        *,
+        order: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        context: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Records matching ``domain`` with ``fields``, in ``order``, paged."""
+        kwargs: dict[str, Any] = {"fields": fields, "offset": offset}
+        if order:
+            kwargs["order"] = order
+        if limit:
+            kwargs["limit"] = limit
+        if context:
+            kwargs["context"] = context
+        return list(await self.execute_kw(model, "search_read", [domain], kwargs))
+
+    async def search_count(self, model: str, domain: Domain, *, context: dict[str, Any] | None = None) -> int:
+        """How many records match ``domain``."""
+        return int(
+            await self.execute_kw(model, "search_count", [domain], {"context": context} if context else {})
+        )
+
+    async def read_group(
+        self,
+        model: str,
+        domain: Domain,
+        fields: list[str],
+        groupby: list[str],
+        *,
+        orderby: str | None = None,
+        limit: int | None = None,
+        lazy: bool = True,
+        context: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Odoo's ``read_group``: one dict per group, with ``<field>_count`` or ``__count``."""
+        kwargs: dict[str, Any] = {"lazy": lazy}
+        if orderby:
+            kwargs["orderby"] = orderby
+        if limit:
+            kwargs["limit"] = limit
+        if context:
+            kwargs["context"] = context
+        return list(await self.execute_kw(model, "read_group", [domain, fields, groupby], kwargs))
+
+    async def read(self, model: str, ids: list[int], fields: list[str]) -> list[dict[str, Any]]:
+        """The records ``ids`` with ``fields``."""
+        return list(await self.execute_kw(model, "read", [ids], {"fields": fields}))
+
+    async def _call(self, service: str, method: str, args: list[Any]) -> Any:
+        c = self.connection
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"service": service, "method": method, "args": args},
+            "id": next(_ids),
+        }
+        try:
+            response = await self.http.post(c.endpoint, json=payload)
+        except httpx.TimeoutException:
+            raise ToolError(
+                f"the Odoo server at {c.where} did not answer in time; try again in a moment",
+                code="odoo_timeout",
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ToolError(
+                f"could not reach the Odoo server at {c.where} ({type(exc).__name__}); it may be down. "
+                "Try again later, or ask an operator to check the workspace's Odoo URL.",
+                code="odoo_unreachable",
+            ) from None
+        if response.status_code >= 400:
+            raise ToolError(
+                f"the Odoo server at {c.where} answered HTTP {response.status_code}; try again later, "
+                "or ask an operator to check the workspace's Odoo URL",
+                code="odoo_http_error",
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or ("result" not in body and "error" not in body):
+            raise ToolError(
+                f"{c.where} did not answer as Odoo's JSON-RPC does; the workspace's Odoo URL may point "
+                "somewhere else (an operator can fix it)",
+                code="odoo_bad_response",
+            )
+        if "error" in body:
+            raise from_odoo(body["error"], c)
+        return body["result"]

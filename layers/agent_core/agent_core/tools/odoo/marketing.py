@@ -1,0 +1,283 @@
+"""Marketing tools: pipeline overview, lead scoring, email campaign metrics, conversion rates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from agent_core.clock import utc_now
+from agent_core.tools.base import tool
+from agent_core.tools.context import RunContext
+from agent_core.tools.odoo.client import OdooClient, odoo
+from agent_core.tools.odoo.values import (
+    DateFrom,
+    DateTo,
+    Domain,
+    Limit,
+    Period,
+    Salesperson,
+    Top,
+    date_domain,
+    day_of,
+    id_of,
+    moment_of,
+    money,
+    name_of,
+    percent,
+    today,
+)
+
+ALL_LEADS = {"active_test": False}  # lost leads are archived in Odoo; conversion counts them
+SCORING = (
+    "score 0-100 = 40% probability + 30% expected revenue (relative to the largest open one) "
+    "+ 15% priority (stars out of 3) + 15% recency (100 if the stage changed today, down to 0 at 90 days)"
+)
+
+
+class StageCount(BaseModel):
+    stage: str | None
+    won_stage: bool
+    leads: int
+    opportunities: int
+    expected_revenue: float
+
+
+class PipelineOverview(BaseModel):
+    stages: list[StageCount]
+    leads: int
+    opportunities: int
+    expected_revenue: float
+
+
+@tool(read_only=True)
+async def get_pipeline_overview(ctx: RunContext, salesperson: Salesperson = None) -> PipelineOverview:
+    """Leads and opportunities per CRM stage (in stage order), with their expected revenue.
+
+    Open and won ones; lost (archived) ones are left out.
+    """
+    erp = await odoo(ctx)
+    stages = await _stages(erp)
+    domain = _assigned(salesperson)
+    groups = await erp.read_group(
+        "crm.lead", domain, ["expected_revenue:sum"], ["stage_id", "type"], lazy=False
+    )
+    rows = []
+    for stage in stages:
+        mine = [g for g in groups if id_of(g["stage_id"]) == stage["id"]]
+        rows.append(
+            StageCount(
+                stage=stage["name"],
+                won_stage=stage["is_won"],
+                leads=sum(g["__count"] for g in mine if g["type"] == "lead"),
+                opportunities=sum(g["__count"] for g in mine if g["type"] == "opportunity"),
+                expected_revenue=money(sum(g["expected_revenue"] for g in mine)),
+            )
+        )
+    return PipelineOverview(
+        stages=rows,
+        leads=sum(r.leads for r in rows),
+        opportunities=sum(r.opportunities for r in rows),
+        expected_revenue=money(sum(r.expected_revenue for r in rows)),
+    )
+
+
+class ScoredLead(BaseModel):
+    name: str
+    customer: str | None
+    stage: str | None
+    type: str
+    score: float
+    probability: float
+    expected_revenue: float
+    priority: int
+    days_since_stage_change: float | None
+    salesperson: str | None
+
+
+class LeadScores(BaseModel):
+    method: str = SCORING
+    leads: list[ScoredLead]
+    scored: int
+
+
+@tool(read_only=True)
+async def get_lead_scoring(ctx: RunContext, top: Top = 10, salesperson: Salesperson = None) -> LeadScores:
+    """The open leads and opportunities most worth a call now, scored 0-100, best first.
+
+    Score: 40% probability, 30% expected revenue (relative to the largest open one), 15% priority
+    (stars), 15% recency of the last stage change (full today, none after 90 days). Won and lost
+    ones are left out.
+    """
+    erp = await odoo(ctx)
+    fields = ["name", "partner_id", "stage_id", "type", "expected_revenue", "probability", "priority"]
+    fields += ["date_last_stage_update", "user_id"]
+    rows = await erp.search_read(
+        "crm.lead", [["stage_id.is_won", "=", False], *_assigned(salesperson)], fields
+    )
+    now = utc_now()
+    largest = max((r["expected_revenue"] for r in rows), default=0) or 1
+    scored = []
+    for r in rows:
+        changed = moment_of(r["date_last_stage_update"])
+        age = (now - changed).total_seconds() / 86400 if changed else None
+        recency = max(0.0, 1 - age / 90) if age is not None else 0.0
+        stars = int(r["priority"] or 0)
+        score = (
+            40 * r["probability"] / 100 + 30 * r["expected_revenue"] / largest + 15 * stars / 3 + 15 * recency
+        )
+        scored.append(
+            ScoredLead(
+                name=r["name"],
+                customer=name_of(r["partner_id"]),
+                stage=name_of(r["stage_id"]),
+                type=r["type"],
+                score=round(score, 1),
+                probability=r["probability"],
+                expected_revenue=money(r["expected_revenue"]),
+                priority=stars,
+                days_since_stage_change=round(age, 1) if age is not None else None,
+                salesperson=name_of(r["user_id"]),
+            )
+        )
+    scored.sort(key=lambda lead: -lead.score)
+    return LeadScores(leads=scored[:top], scored=len(scored))
+
+
+class Campaign(BaseModel):
+    subject: str
+    sent_on: str | None
+    sent: int
+    delivered: int
+    opened: int
+    clicked: int
+    replied: int
+    bounced: int
+    open_rate: float | None
+    click_rate: float | None
+    click_to_open_rate: float | None
+    bounce_rate: float | None
+
+
+class CampaignMetrics(BaseModel):
+    period: Period
+    rates: str = "percent: open, click and reply of delivered; click-to-open of opened; bounce of sent"
+    campaigns: list[Campaign]
+    totals: Campaign | None
+
+
+@tool(read_only=True)
+async def get_campaign_metrics(
+    ctx: RunContext, date_from: DateFrom = None, date_to: DateTo = None, limit: Limit = 20
+) -> CampaignMetrics:
+    """Sent email campaigns, newest first: sent, delivered, opened, clicked, replied, bounced, and rates.
+
+    Rates are percentages: open and click rate of delivered emails, click-to-open of opened ones,
+    bounce rate of sent ones. Totals cover the campaigns listed.
+    """
+    erp = await odoo(ctx)
+    period = Period(date_from=date_from, date_to=date_to or today())
+    domain = [["state", "=", "done"], *date_domain("sent_date", period.date_from, period.date_to)]
+    fields = ["subject", "sent_date", "sent", "delivered", "opened", "clicked", "replied", "bounced"]
+    rows = await erp.search_read(
+        "mailing.mailing", domain, fields, order="sent_date desc, id desc", limit=limit
+    )
+    campaigns = [_campaign(r["subject"], day_of(r["sent_date"]), r) for r in rows]
+    totals = {k: sum(r[k] for r in rows) for k in fields[2:]}
+    return CampaignMetrics(
+        period=period, campaigns=campaigns, totals=_campaign("all listed", None, totals) if rows else None
+    )
+
+
+class StageConversion(BaseModel):
+    stage: str
+    reached: int
+    now_in_stage: int
+    lost_here: int
+    to_next_stage: float | None
+
+
+class ConversionRates(BaseModel):
+    method: str = (
+        "stage history is not kept, so a lead in a later stage counts as having passed every earlier one; "
+        "lost (archived) leads count in the stage where they were lost"
+    )
+    stages: list[StageConversion]
+    leads: int
+    won: int
+    lead_to_won: float | None
+    won_with_sales_order: int
+    won_to_sales_order: float | None
+
+
+@tool(read_only=True)
+async def get_conversion_rates(ctx: RunContext, created_from: DateFrom = None) -> ConversionRates:
+    """Funnel conversion: the share of leads reaching each next CRM stage (in stage order), lead → won,
+    and won → confirmed sales order, in percent.
+
+    Counts lost leads too. Optionally only leads created from a given day.
+    """
+    erp = await odoo(ctx)
+    stages = await _stages(erp)
+    created: Domain = date_domain("create_date", created_from, None)
+    groups = await erp.read_group(
+        "crm.lead", created, ["__count"], ["stage_id", "active"], lazy=False, context=ALL_LEADS
+    )
+    ordered = [
+        s | {"active": _count(groups, s["id"], True), "lost": _count(groups, s["id"], False)} for s in stages
+    ]
+    total = sum(s["active"] + s["lost"] for s in ordered)
+    rows, reached = [], total
+    for index, stage in enumerate(ordered):
+        after = sum(s["active"] + s["lost"] for s in ordered[index + 1 :])
+        rows.append(
+            StageConversion(
+                stage=stage["name"],
+                reached=reached,
+                now_in_stage=stage["active"],
+                lost_here=stage["lost"],
+                to_next_stage=percent(after, reached) if index < len(ordered) - 1 else None,
+            )
+        )
+        reached = after
+    won = sum(s["active"] for s in ordered if s["is_won"])
+    domain = [["state", "=", "sale"], ["opportunity_id.stage_id.is_won", "=", True]]
+    domain += [["opportunity_id." + leaf[0], *leaf[1:]] for leaf in created]
+    with_order = await erp.read_group("sale.order", domain, ["__count"], ["opportunity_id"])
+    return ConversionRates(
+        stages=rows,
+        leads=total,
+        won=won,
+        lead_to_won=percent(won, total),
+        won_with_sales_order=len(with_order),
+        won_to_sales_order=percent(len(with_order), won),
+    )
+
+
+async def _stages(erp: OdooClient) -> list[dict[str, Any]]:
+    return await erp.search_read("crm.stage", [], ["name", "sequence", "is_won"], order="sequence, id")
+
+
+def _assigned(salesperson: str | None) -> Domain:
+    return [["user_id", "ilike", salesperson]] if salesperson else []
+
+
+def _count(groups: list[dict[str, Any]], stage: int, active: bool) -> int:
+    return sum(g["__count"] for g in groups if id_of(g["stage_id"]) == stage and g["active"] is active)
+
+
+def _campaign(subject: str, sent_on: Any, c: dict[str, Any]) -> Campaign:
+    return Campaign(
+        subject=subject,
+        sent_on=str(sent_on) if sent_on else None,
+        sent=c["sent"],
+        delivered=c["delivered"],
+        opened=c["opened"],
+        clicked=c["clicked"],
+        replied=c["replied"],
+        bounced=c["bounced"],
+        open_rate=percent(c["opened"], c["delivered"]),
+        click_rate=percent(c["clicked"], c["delivered"]),
+        click_to_open_rate=percent(c["clicked"], c["opened"]),
+        bounce_rate=percent(c["bounced"], c["sent"]),
+    )

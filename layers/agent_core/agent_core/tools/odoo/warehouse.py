@@ -1,0 +1,273 @@
+"""Warehouse tools: stock on hand, reorder alerts, slow-moving stock, pending receipts. Read-only."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from agent_core.clock import utc_now
+from agent_core.tools.base import tool
+from agent_core.tools.context import RunContext
+from agent_core.tools.odoo.client import odoo
+from agent_core.tools.odoo.values import Domain, Limit, id_of, moment_of, money, name_of, wire_moment
+
+INTERNAL: Domain = [["location_id.usage", "=", "internal"]]
+Product = Annotated[str | None, Field(description="Part of a product's name or internal reference.")]
+Location = Annotated[str | None, Field(description="Part of a location's full name, e.g. WH/Stock.")]
+
+
+class StockLevel(BaseModel):
+    product: str | None
+    location: str | None
+    on_hand: float
+    reserved: float
+    available: float
+
+
+class StockLevels(BaseModel):
+    levels: list[StockLevel]
+    total_on_hand: float
+    products: int
+
+
+@tool(read_only=True)
+async def get_stock_levels(
+    ctx: RunContext, product: Product = None, location: Location = None, limit: Limit = 200
+) -> StockLevels:
+    """Quantity on hand, reserved and available per product and internal stock location.
+
+    Optionally for products or locations whose name matches the given text.
+    """
+    erp = await odoo(ctx)
+    domain = [*INTERNAL, *_like("product_id", product), *_like("location_id", location)]
+    groups = await erp.read_group(
+        "stock.quant",
+        domain,
+        ["quantity:sum", "reserved_quantity:sum"],
+        ["product_id", "location_id"],
+        lazy=False,
+        limit=limit,
+    )
+    levels = [
+        StockLevel(
+            product=name_of(g["product_id"]),
+            location=name_of(g["location_id"]),
+            on_hand=g["quantity"],
+            reserved=g["reserved_quantity"],
+            available=round(g["quantity"] - g["reserved_quantity"], 4),
+        )
+        for g in groups
+    ]
+    return StockLevels(
+        levels=levels,
+        total_on_hand=round(sum(level.on_hand for level in levels), 4),
+        products=len({level.product for level in levels}),
+    )
+
+
+class ReorderAlert(BaseModel):
+    product: str | None
+    location: str | None
+    on_hand: float
+    minimum: float
+    maximum: float
+    multiple: float
+    suggested_quantity: float
+
+
+class ReorderAlerts(BaseModel):
+    alerts: list[ReorderAlert]
+    rules_checked: int
+    method: str = (
+        "On hand (the rule's location and everything under it) below the rule's minimum; the suggestion "
+        "refills to the maximum, rounded up to the rule's multiple. Incoming transfers are not counted."
+    )
+
+
+@tool(read_only=True)
+async def get_reorder_alerts(ctx: RunContext, location: Location = None) -> ReorderAlerts:
+    """Products whose stock on hand is below the minimum of their reorder rule, with how much to order.
+
+    Most urgent first (lowest share of the minimum on hand).
+    """
+    erp = await odoo(ctx)
+    rules = await erp.search_read(
+        "stock.warehouse.orderpoint",
+        _like("location_id", location),
+        ["product_id", "location_id", "product_min_qty", "product_max_qty", "qty_multiple"],
+    )
+    products = sorted({p for r in rules if (p := id_of(r["product_id"]))})
+    groups = await erp.read_group(
+        "stock.quant",
+        [*INTERNAL, ["product_id", "in", products]],
+        ["quantity:sum"],
+        ["product_id", "location_id"],
+        lazy=False,
+    )
+    alerts = []
+    for rule in rules:
+        # A location's display name is its full path: stock under WH/Stock/Shelf 1 counts for WH/Stock.
+        where = name_of(rule["location_id"]) or ""
+        on_hand = sum(
+            g["quantity"]
+            for g in groups
+            if id_of(g["product_id"]) == id_of(rule["product_id"])
+            and ((name_of(g["location_id"]) or "") + "/").startswith(where + "/")
+        )
+        minimum, maximum = rule["product_min_qty"], rule["product_max_qty"]
+        if on_hand >= minimum:
+            continue
+        alerts.append(
+            ReorderAlert(
+                product=name_of(rule["product_id"]),
+                location=where or None,
+                on_hand=on_hand,
+                minimum=minimum,
+                maximum=maximum,
+                multiple=rule["qty_multiple"],
+                suggested_quantity=_round_up(max(maximum, minimum) - on_hand, rule["qty_multiple"]),
+            )
+        )
+    alerts.sort(key=lambda a: (a.on_hand / a.minimum if a.minimum else 0.0, a.product or ""))
+    return ReorderAlerts(alerts=alerts, rules_checked=len(rules))
+
+
+class SlowMover(BaseModel):
+    product: str | None
+    on_hand: float
+    stock_value: float
+    last_move: date | None
+    days_since_last_move: int | None
+
+
+class SlowMovingStock(BaseModel):
+    days: int
+    products: list[SlowMover]
+    total_value: float
+
+
+@tool(read_only=True)
+async def get_slow_moving_stock(
+    ctx: RunContext,
+    days: Annotated[int, Field(ge=1, le=3650, description="Idle for at least this many days.")] = 90,
+    location: Location = None,
+    limit: Limit = 50,
+) -> SlowMovingStock:
+    """Products with stock on hand and no done stock move (in or out) in the last ``days`` days.
+
+    Largest stock value (quantity × cost) first; ``last_move`` is empty if it never moved.
+    """
+    erp = await odoo(ctx)
+    now = utc_now()
+    stock = await erp.read_group(
+        "stock.quant", [*INTERNAL, *_like("location_id", location)], ["quantity:sum"], ["product_id"]
+    )
+    on_hand = {p: g["quantity"] for g in stock if (p := id_of(g["product_id"])) and g["quantity"] > 0}
+    moved = await erp.read_group(
+        "stock.move",
+        [["state", "=", "done"], ["product_id", "in", list(on_hand)]],
+        ["last:max(date)"],
+        ["product_id"],
+    )
+    last = {id_of(g["product_id"]): moment_of(g["last"]) for g in moved}
+    since = now - timedelta(days=days)
+    idle = [p for p in on_hand if (moment := last.get(p)) is None or moment < since]
+    costs = await erp.read("product.product", idle, ["display_name", "standard_price"]) if idle else []
+    movers = []
+    for product in costs:
+        moment = last.get(product["id"])
+        movers.append(
+            SlowMover(
+                product=product["display_name"],
+                on_hand=on_hand[product["id"]],
+                stock_value=money(on_hand[product["id"]] * product["standard_price"]),
+                last_move=moment.date() if moment else None,
+                days_since_last_move=(now - moment).days if moment else None,
+            )
+        )
+    movers.sort(key=lambda m: -m.stock_value)
+    return SlowMovingStock(
+        days=days, products=movers[:limit], total_value=money(sum(m.stock_value for m in movers))
+    )
+
+
+class ReceiptLine(BaseModel):
+    product: str | None
+    quantity: float
+
+
+class PendingReceipt(BaseModel):
+    reference: str
+    vendor: str | None
+    scheduled: str | None
+    state: str
+    source: str | None
+    late: bool
+    days_late: int | None
+    lines: list[ReceiptLine]
+
+
+class PendingReceipts(BaseModel):
+    receipts: list[PendingReceipt]
+    count: int
+    late: int
+
+
+@tool(read_only=True)
+async def get_pending_receipts(
+    ctx: RunContext,
+    vendor: Annotated[str | None, Field(description="Part of the vendor's name.")] = None,
+    late_only: bool = False,
+    limit: Limit = 50,
+) -> PendingReceipts:
+    """Incoming transfers (receipts from vendors) not yet done or cancelled, soonest first.
+
+    ``late`` means the scheduled date has passed; each receipt lists its products and quantities.
+    """
+    erp = await odoo(ctx)
+    now = utc_now()
+    domain: Domain = [["picking_type_code", "=", "incoming"], ["state", "not in", ["done", "cancel"]]]
+    domain += _like("partner_id", vendor)
+    if late_only:
+        domain.append(["scheduled_date", "<", wire_moment(now)])
+    fields = ["name", "partner_id", "scheduled_date", "state", "origin"]
+    pickings = await erp.search_read("stock.picking", domain, fields, order="scheduled_date, id", limit=limit)
+    moves = await erp.search_read(
+        "stock.move",
+        [["picking_id", "in", [p["id"] for p in pickings]]],
+        ["picking_id", "product_id", "product_uom_qty"],
+    )
+    receipts = []
+    for picking in pickings:
+        scheduled = moment_of(picking["scheduled_date"])
+        late = scheduled is not None and scheduled < now
+        receipts.append(
+            PendingReceipt(
+                reference=picking["name"],
+                vendor=name_of(picking["partner_id"]),
+                scheduled=picking["scheduled_date"] or None,
+                state=picking["state"],
+                source=picking["origin"] or None,
+                late=late,
+                days_late=(now - scheduled).days if late and scheduled else None,
+                lines=[
+                    ReceiptLine(product=name_of(m["product_id"]), quantity=m["product_uom_qty"])
+                    for m in moves
+                    if id_of(m["picking_id"]) == picking["id"]
+                ],
+            )
+        )
+    return PendingReceipts(receipts=receipts, count=len(receipts), late=sum(r.late for r in receipts))
+
+
+def _like(field: str, text: str | None) -> Domain:
+    return [[field, "ilike", text]] if text else []
+
+
+def _round_up(quantity: float, multiple: float) -> float:
+    if multiple and multiple > 0:
+        return float(math.ceil(round(quantity / multiple, 6)) * multiple)
+    return float(quantity)

@@ -1,0 +1,299 @@
+"""The models and fields the demo ERP serves, named as in Odoo 17."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+NUMERIC = frozenset({"integer", "float", "monetary"})
+
+
+@dataclass(frozen=True)
+class Field:
+    type: str
+    string: str
+    relation: str | None = None
+    selection: tuple[str, ...] = ()
+
+    def describe(self, name: str) -> dict[str, Any]:
+        """What ``fields_get`` says about the field."""
+        described: dict[str, Any] = {
+            "name": name,
+            "type": self.type,
+            "string": self.string,
+            "store": name != "display_name",
+            "readonly": True,
+            "required": name == "id",
+            "searchable": True,
+            "sortable": name != "display_name",
+        }
+        if self.relation:
+            described["relation"] = self.relation
+        if self.selection:
+            described["selection"] = [[value, value.replace("_", " ").title()] for value in self.selection]
+        if self.type in NUMERIC:
+            described["aggregator"] = "sum"
+        return described
+
+
+@dataclass(frozen=True)
+class Model:
+    description: str
+    fields: dict[str, Field]
+    order: str = "id"
+    rec_name: str = "name"
+    parent: str | None = None  # the many2one that ``child_of`` follows
+    base_fields: dict[str, Field] = field(
+        default_factory=lambda: {"id": Field("integer", "ID"), "display_name": Field("char", "Display Name")}
+    )
+
+    @property
+    def all_fields(self) -> dict[str, Field]:
+        return {**self.base_fields, **self.fields}
+
+
+def _char(string: str) -> Field:
+    return Field("char", string)
+
+
+def _m2o(relation: str, string: str) -> Field:
+    return Field("many2one", string, relation=relation)
+
+
+def _sel(string: str, *values: str) -> Field:
+    return Field("selection", string, selection=values)
+
+
+def _num(string: str, kind: str = "float") -> Field:
+    return Field(kind, string)
+
+
+def _flag(string: str) -> Field:
+    return Field("boolean", string)
+
+
+ACCOUNT_TYPES = (
+    "asset_receivable", "asset_cash", "asset_current", "asset_non_current", "asset_prepayments",
+    "asset_fixed", "liability_payable", "liability_credit_card", "liability_current",
+    "liability_non_current", "equity", "equity_unaffected", "income", "income_other", "expense",
+    "expense_depreciation", "expense_direct_cost", "off_balance",
+)  # fmt: skip
+
+MAILING_COUNTS = ("sent", "delivered", "opened", "clicked", "replied", "bounced")
+
+MODELS: dict[str, Model] = {
+    "res.partner": Model(
+        "Contact",
+        {
+            "name": _char("Name"),
+            "email": _char("Email"),
+            "is_company": _flag("Is a Company"),
+            "customer_rank": _num("Customer Rank", "integer"),
+            "supplier_rank": _num("Supplier Rank", "integer"),
+            "active": _flag("Active"),
+        },
+        order="name, id desc",
+    ),
+    "res.users": Model(
+        "User", {"name": _char("Name"), "login": _char("Login"), "active": _flag("Active")}, "name, login"
+    ),
+    "account.account": Model(
+        "Account",
+        {
+            "code": _char("Code"),
+            "name": _char("Account Name"),
+            "account_type": _sel("Type", *ACCOUNT_TYPES),
+            "reconcile": _flag("Allow Reconciliation"),
+        },
+        order="code, id",
+    ),
+    "account.journal": Model(
+        "Journal",
+        {
+            "name": _char("Journal Name"),
+            "code": _char("Short Code"),
+            "type": _sel("Type", "sale", "purchase", "cash", "bank", "general"),
+            "default_account_id": _m2o("account.account", "Default Account"),
+            "active": _flag("Active"),
+        },
+        order="type, code, id",
+    ),
+    "account.move": Model(
+        "Journal Entry",
+        {
+            "name": _char("Number"),
+            "date": Field("date", "Date"),
+            "ref": _char("Reference"),
+            "journal_id": _m2o("account.journal", "Journal"),
+            "partner_id": _m2o("res.partner", "Partner"),
+            "state": _sel("Status", "draft", "posted", "cancel"),
+            "move_type": _sel("Type", "entry", "out_invoice", "in_invoice", "out_refund", "in_refund"),
+            "amount_total": _num("Total", "monetary"),
+        },
+        order="date desc, name desc, id desc",
+    ),
+    "account.move.line": Model(
+        "Journal Item",
+        {
+            "move_id": _m2o("account.move", "Journal Entry"),
+            "move_name": _char("Number"),
+            "date": Field("date", "Date"),
+            "name": _char("Label"),
+            "account_id": _m2o("account.account", "Account"),
+            "journal_id": _m2o("account.journal", "Journal"),
+            "partner_id": _m2o("res.partner", "Partner"),
+            "debit": _num("Debit", "monetary"),
+            "credit": _num("Credit", "monetary"),
+            "balance": _num("Balance", "monetary"),
+            "amount_residual": _num("Residual Amount", "monetary"),
+            "parent_state": _sel("Status", "draft", "posted", "cancel"),
+            "reconciled": _flag("Reconciled"),
+        },
+        order="date desc, move_name desc, id",
+    ),
+    "account.bank.statement.line": Model(
+        "Bank Statement Line",
+        {
+            "date": Field("date", "Date"),
+            "payment_ref": _char("Label"),
+            "partner_id": _m2o("res.partner", "Partner"),
+            "amount": _num("Amount", "monetary"),
+            "journal_id": _m2o("account.journal", "Journal"),
+            "move_id": _m2o("account.move", "Journal Entry"),
+            "is_reconciled": _flag("Is Reconciled"),
+        },
+        order="date desc, id desc",
+        rec_name="payment_ref",
+    ),
+    "product.product": Model(
+        "Product",
+        {
+            "name": _char("Name"),
+            "default_code": _char("Internal Reference"),
+            "list_price": _num("Sales Price"),
+            "standard_price": _num("Cost"),
+            "type": _sel("Product Type", "consu", "service", "product"),
+            "active": _flag("Active"),
+        },
+        order="default_code, name, id",
+    ),
+    "stock.location": Model(
+        "Inventory Location",
+        {
+            "name": _char("Location Name"),
+            "complete_name": _char("Full Location Name"),
+            "usage": _sel("Location Type", "supplier", "view", "internal", "customer", "inventory"),
+            "location_id": _m2o("stock.location", "Parent Location"),
+            "active": _flag("Active"),
+        },
+        order="complete_name, id",
+        rec_name="complete_name",
+        parent="location_id",
+    ),
+    "stock.quant": Model(
+        "Quants",
+        {
+            "product_id": _m2o("product.product", "Product"),
+            "location_id": _m2o("stock.location", "Location"),
+            "quantity": _num("Quantity"),
+            "reserved_quantity": _num("Reserved Quantity"),
+        },
+        rec_name="product_id",
+    ),
+    "stock.warehouse.orderpoint": Model(
+        "Minimum Inventory Rule",
+        {
+            "name": _char("Name"),
+            "product_id": _m2o("product.product", "Product"),
+            "location_id": _m2o("stock.location", "Location"),
+            "product_min_qty": _num("Min Quantity"),
+            "product_max_qty": _num("Max Quantity"),
+            "qty_multiple": _num("Multiple Quantity"),
+            "active": _flag("Active"),
+        },
+        order="location_id, id",
+    ),
+    "stock.picking": Model(
+        "Transfer",
+        {
+            "name": _char("Reference"),
+            "partner_id": _m2o("res.partner", "Contact"),
+            "scheduled_date": Field("datetime", "Scheduled Date"),
+            "date_done": Field("datetime", "Date of Transfer"),
+            "state": _sel("Status", "draft", "waiting", "confirmed", "assigned", "done", "cancel"),
+            "picking_type_code": _sel("Type of Operation", "incoming", "outgoing", "internal"),
+            "origin": _char("Source Document"),
+            "location_id": _m2o("stock.location", "Source Location"),
+            "location_dest_id": _m2o("stock.location", "Destination Location"),
+        },
+        order="scheduled_date, id desc",
+    ),
+    "stock.move": Model(
+        "Stock Move",
+        {
+            "reference": _char("Reference"),
+            "product_id": _m2o("product.product", "Product"),
+            "date": Field("datetime", "Date Scheduled"),
+            "state": _sel("Status", "draft", "waiting", "confirmed", "assigned", "done", "cancel"),
+            "product_uom_qty": _num("Demand"),
+            "quantity": _num("Quantity"),
+            "location_id": _m2o("stock.location", "Source Location"),
+            "location_dest_id": _m2o("stock.location", "Destination Location"),
+            "picking_id": _m2o("stock.picking", "Transfer"),
+        },
+        rec_name="reference",
+    ),
+    "crm.stage": Model(
+        "CRM Stages",
+        {
+            "name": _char("Stage Name"),
+            "sequence": _num("Sequence", "integer"),
+            "is_won": _flag("Is Won Stage"),
+        },
+        order="sequence, name, id",
+    ),
+    "crm.lead": Model(
+        "Lead/Opportunity",
+        {
+            "name": _char("Opportunity"),
+            "partner_id": _m2o("res.partner", "Customer"),
+            "stage_id": _m2o("crm.stage", "Stage"),
+            "type": _sel("Type", "lead", "opportunity"),
+            "expected_revenue": _num("Expected Revenue", "monetary"),
+            "prorated_revenue": _num("Prorated Revenue", "monetary"),
+            "probability": _num("Probability"),
+            "priority": _sel("Priority", "0", "1", "2", "3"),
+            "create_date": Field("datetime", "Created on"),
+            "date_last_stage_update": Field("datetime", "Last Stage Update"),
+            "date_closed": Field("datetime", "Closed Date"),
+            "user_id": _m2o("res.users", "Salesperson"),
+            "active": _flag("Active"),
+        },
+        order="priority desc, id desc",
+    ),
+    "mailing.mailing": Model(
+        "Mass Mailing",
+        {
+            "subject": _char("Subject"),
+            "state": _sel("Status", "draft", "in_queue", "sending", "done"),
+            "sent_date": Field("datetime", "Sent Date"),
+            **{name: _num(name.title(), "integer") for name in MAILING_COUNTS},
+        },
+        order="sent_date desc, id desc",
+        rec_name="subject",
+    ),
+    "sale.order": Model(
+        "Sales Order",
+        {
+            "name": _char("Order Reference"),
+            "partner_id": _m2o("res.partner", "Customer"),
+            "date_order": Field("datetime", "Order Date"),
+            "state": _sel("Status", "draft", "sent", "sale", "cancel"),
+            "amount_untaxed": _num("Untaxed Amount", "monetary"),
+            "amount_total": _num("Total", "monetary"),
+            "opportunity_id": _m2o("crm.lead", "Opportunity"),
+            "user_id": _m2o("res.users", "Salesperson"),
+        },
+        order="date_order desc, id desc",
+    ),
+}

@@ -1,0 +1,139 @@
+"""CRM and sales: stages, leads and opportunities, sales orders, and email campaigns.
+
+A few customers are dormant: their last confirmed order is 120+ days old. One of them is being
+courted (an open opportunity), the others are nobody's: upsell candidates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from random import Random
+from typing import Any
+
+from local.erp.dataset import Dataset
+
+
+def seed_sales(data: Dataset, rng: Random) -> None:
+    profile = data.profile
+    stages = [
+        data.add("crm.stage", name=name, sequence=number, is_won=probability >= 100)
+        for number, (name, probability) in enumerate(profile.stages, start=1)
+    ]
+    typical = dict(zip(stages, (probability for _, probability in profile.stages), strict=True))
+    users = [u["id"] for u in data.records("res.users") if u["login"] not in ("admin", data.login)]
+    customers = [p["id"] for p in data.records("res.partner") if p["customer_rank"]]
+    shuffled = rng.sample(customers, len(customers))
+    dormant, active = shuffled[:4], shuffled[4:]
+
+    def lead(partner: int | None, outcome: str, kind: str = "opportunity") -> int:
+        created = data.days_ago(rng.uniform(5, 300))
+        age = (data.now - created).total_seconds() / 86400
+        values: dict[str, Any] = {"stage_id": stages[0], "probability": float(rng.choice((5, 10, 15)))}
+        if outcome == "won":
+            closed = min(created + timedelta(days=rng.uniform(10, 90)), data.days_ago(1))
+            values = {"stage_id": stages[-1], "probability": 100.0, "date_closed": closed}
+        elif kind == "opportunity":
+            stage = rng.choice(stages[:-1])
+            probability = min(99.0, max(1.0, typical[stage] + rng.randint(-5, 10)))
+            values = {"stage_id": stage, "probability": probability}
+        if outcome == "lost":
+            lost_on = min(created + timedelta(days=rng.uniform(5, 60)), data.now)
+            values.update(probability=0.0, active=False, date_closed=lost_on)
+        updated = values.get("date_closed") or created + timedelta(days=rng.uniform(0, age))
+        expected = round(rng.uniform(*profile.invoice_range) * rng.choice((1, 1, 2, 3)), 2)
+        topic = rng.choice(profile.lead_topics)
+        who = data.get("res.partner", partner)["name"] if partner else "Website inquiry"
+        return data.add(
+            "crm.lead",
+            name=f"{who}: {topic}",
+            partner_id=partner,
+            type=kind,
+            expected_revenue=expected,
+            prorated_revenue=round(expected * values["probability"] / 100, 2),
+            priority=rng.choice("001123"),
+            create_date=created,
+            date_last_stage_update=min(updated, data.now),
+            user_id=rng.choice(users),
+            active=values.pop("active", True),
+            **values,
+        )
+
+    won: list[int] = []
+    for _ in range(profile.leads):
+        partner = rng.choice(active) if rng.random() < 0.9 else None
+        roll = rng.random()
+        if roll < 0.2:
+            lead(partner, "lost" if rng.random() < 0.2 else "open", kind="lead")
+            continue
+        outcome = "won" if roll < 0.45 else "lost" if roll < 0.6 else "open"
+        lead_id = lead(partner, outcome)
+        if outcome == "won" and partner:
+            won.append(lead_id)
+    lead(dormant[0], "open")
+
+    orders: list[dict[str, Any]] = []
+    for lead_id in won[: round(len(won) * 0.8)]:
+        opportunity = data.get("crm.lead", lead_id)
+        orders.append(
+            _order(rng, opportunity["partner_id"], opportunity["date_closed"], "sale", users, opportunity)
+        )
+    for partner in dormant:
+        orders.append(_order(rng, partner, data.days_ago(rng.uniform(120, 360)), "sale", users))
+    for _ in range(profile.orders):
+        partner = rng.choice(customers)
+        days = rng.uniform(120, 360) if partner in dormant else rng.uniform(1, 360)
+        state = rng.choices(("sale", "draft", "sent", "cancel"), (7, 1, 1, 1))[0]
+        if partner in dormant and state in ("draft", "sent"):
+            state = "sale"
+        orders.append(_order(rng, partner, data.days_ago(days), state, users))
+    for number, order in enumerate(sorted(orders, key=lambda o: o["date_order"]), start=1):
+        data.add("sale.order", name=f"S{number:05d}", **order)
+
+    _campaigns(data, rng)
+
+
+def _order(
+    rng: Random,
+    partner: int,
+    when: datetime,
+    state: str,
+    users: list[int],
+    opportunity: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    untaxed = opportunity["expected_revenue"] if opportunity else round(rng.uniform(400, 18_000), 2)
+    return {
+        "partner_id": partner,
+        "date_order": when,
+        "state": state,
+        "amount_untaxed": untaxed,
+        "amount_total": round(untaxed * 1.15, 2),
+        "opportunity_id": opportunity["id"] if opportunity else None,
+        "user_id": opportunity["user_id"] if opportunity else rng.choice(users),
+    }
+
+
+def _campaigns(data: Dataset, rng: Random) -> None:
+    """Sent campaigns about every three weeks; the newest two are still a draft and queued."""
+    subjects = data.profile.campaigns
+    for index, subject in enumerate(subjects):
+        pending = len(subjects) - index
+        if pending <= 2:
+            data.add("mailing.mailing", subject=subject, state="draft" if pending == 1 else "in_queue")
+            continue
+        sent = rng.randint(800, 6000)
+        bounced = round(sent * rng.uniform(0.01, 0.05))
+        delivered = sent - bounced
+        opened = round(delivered * rng.uniform(0.15, 0.45))
+        clicked = round(opened * rng.uniform(0.1, 0.4))
+        data.add(
+            "mailing.mailing",
+            subject=subject,
+            state="done",
+            sent_date=data.days_ago(pending * 21 + rng.uniform(0, 6)),
+            sent=sent,
+            delivered=delivered,
+            opened=opened,
+            clicked=clicked,
+            replied=round(clicked * rng.uniform(0.05, 0.25)),
+            bounced=bounced,
+        )

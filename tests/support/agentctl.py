@@ -1,0 +1,115 @@
+"""`make dev`'s stack in a subprocess, and `agentctl` run against it the way an operator runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from local.aws import free_port
+from local.template import ROOT
+
+LOCAL_TABLE = "agent-runtime-local"
+_AWS_LINE = re.compile(r"^\s*AWS:\s+(\S+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    base_url: str
+    stack_file: Path
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    """This process's environment without anything that would choose an AWS target or a model."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "ANTHROPIC_", "TABLE_NAME", "SECRETS_PREFIX", "MODEL_PROVIDER"))
+    }
+    return env | {"PYTHONUNBUFFERED": "1"} | extra
+
+
+@contextmanager
+def local_stack(folder: Path) -> Iterator[LocalStack]:
+    """`python -m local.dev` on free ports, and the stack file agentctl's ``--local`` reads.
+
+    If the stack wrote ``DEV_STACK_FILE`` itself, that file is used as it is; otherwise it is
+    written here from the banner's ``AWS:`` line, in the format `make dev` is to write.
+    """
+    port = free_port()
+    stack_file = folder / "stack.json"
+    env = clean_environment(
+        PORT=str(port), DEV_KEYS_FILE=str(folder / "dev-keys.json"), DEV_STACK_FILE=str(stack_file)
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.dev"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        banner = _wait_until_ready(process, base_url)
+        if not stack_file.exists():
+            found = _AWS_LINE.search(banner)
+            assert found, "no AWS: line in the banner:\n" + banner
+            stack_file.write_text(
+                json.dumps(
+                    {
+                        "endpoint_url": found.group(1),
+                        "region": "us-east-1",
+                        "table_name": LOCAL_TABLE,
+                        "secrets_prefix": "agent-runtime",
+                        "api_url": base_url,
+                    }
+                )
+            )
+        yield LocalStack(base_url, stack_file)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def agentctl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m agent_core.cli ARGS`` in a fresh process, as the console script runs."""
+    return subprocess.run(
+        [sys.executable, "-m", "agent_core.cli", *args],
+        cwd=ROOT,
+        env=clean_environment(),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _wait_until_ready(process: subprocess.Popen[str], base_url: str) -> str:
+    deadline = time.monotonic() + 60
+    lines: list[str] = []
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            raise AssertionError("local.dev exited:\n" + "".join(lines))
+        lines.append(line)
+        if "curl -H" in line:  # the banner's last line
+            break
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return "".join(lines)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("local.dev never answered:\n" + "".join(lines))

@@ -1,0 +1,75 @@
+"""For the project assistant's tests: tenants bound to the demo project API, run contexts, and
+addresses that refuse connections or never answer."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from agent_core import Caller, RunContext, Runtime, Tenant, ToolServices, WriteMode
+from local.projects_api import ProjectsApiServer
+
+NAMES = {"acme": "Acme Corporation", "globex": "Globex Corporation"}
+
+
+def projects_tenant(
+    tenant_id: str,
+    projects_url: str | None,
+    *,
+    writes: WriteMode = "shadow",
+    agent_writes: dict[str, WriteMode] | None = None,
+) -> Tenant:
+    return Tenant(
+        tenant_id=tenant_id,
+        name=NAMES.get(tenant_id, tenant_id),
+        enabled_agents=("projects", "general"),
+        projects_url=projects_url,
+        writes=writes,
+        agent_writes=agent_writes or {},
+    )
+
+
+def bind(
+    runtime: Runtime,
+    api: ProjectsApiServer,
+    tenant_id: str,
+    *,
+    writes: WriteMode = "shadow",
+    agent_writes: dict[str, WriteMode] | None = None,
+) -> None:
+    """Bind ``tenant_id`` to the demo API as an operator would: the URL on the record, the token
+    in the tenant's secret."""
+    runtime.tenants.put(projects_tenant(tenant_id, api.url, writes=writes, agent_writes=agent_writes))
+    runtime.secrets.put_tenant_secret(tenant_id, {"projects_token": api.token_for(tenant_id)})
+
+
+def run_context(tenant: Tenant, secret: dict[str, Any], services: ToolServices) -> RunContext:
+    """What the loop hands a tool during a turn of ``tenant``'s projects agent."""
+    return RunContext(
+        caller=Caller(tenant_id=tenant.tenant_id, caller_id=f"{tenant.tenant_id}-user", key_id="key_1"),
+        tenant=tenant,
+        run_id="run_1",
+        session_id="ses_1",
+        agent_id="projects",
+        load_tenant_secret=lambda: dict(secret),
+        services=services,
+    )
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """A loopback address that accepts connections (the kernel's backlog) and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def closed_address() -> str:
+    """A loopback address where nothing listens: connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
