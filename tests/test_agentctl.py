@@ -21,9 +21,10 @@ import pytest
 from agent_core import Authenticator, Runtime, Unauthorized
 from agent_core.cli import main
 from agent_core.cli.secrets import KNOWN_FIELDS
+from local.dev import DEFAULT_TABLE
 from local.template import table_resource
 from tests.conftest import RuntimeFactory
-from tests.support.agentctl import LOCAL_TABLE, agentctl, local_stack
+from tests.support.dev_stack import agentctl, local_stack
 
 KEY = re.compile(r"ak_[A-Za-z0-9_-]{43,}")
 
@@ -555,6 +556,6 @@ def test_an_operator_onboards_a_tenant_on_the_local_stack_and_it_chats(tmp_path:
         assert "Initech" in body["reply"] and "peter" in body["reply"]
 
         shown = agentctl("target", "--json", *target)
-        assert json.loads(shown.stdout)["table_name"] == LOCAL_TABLE
+        assert json.loads(shown.stdout)["table_name"] == DEFAULT_TABLE
         masked = agentctl("secret", "show", "initech", *target)
         assert "odoo_api_key" in masked.stdout and "s3cr3t-odoo" not in masked.stdout

@@ -15,7 +15,8 @@ import pytest
 
 from local.erp import DATABASES, Dataset, Record, RunningErp, credentials, dataset, start_erp
 from local.erp.schema import MODELS
-from tests.support.erp import TODAY, closed_url, seeded
+from tests.support.erp import TODAY, seeded
+from tests.support.sockets import closed_url
 
 
 @pytest.fixture(scope="module")

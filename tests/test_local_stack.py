@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from local.aws import free_port
-from local.template import ROOT, api_routes, create_table_arguments
+from local.template import api_routes, create_table_arguments
+from tests.support.dev_stack import local_stack
+from tests.support.erp import bank_balances, seeded
 from tests.support.sse import parse
 
 
@@ -38,50 +33,9 @@ def test_the_local_table_is_the_templates_table() -> None:
 @pytest.fixture(scope="module")
 def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """`python -m local.dev` as a newcomer runs it (through `make dev`), on free ports."""
-    keys_file = tmp_path_factory.mktemp("dev") / "dev-keys.json"
-    port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "ANTHROPIC_", "TABLE_NAME", "MODEL_PROVIDER"))
-    }
-    env |= {"PORT": str(port), "DEV_KEYS_FILE": str(keys_file), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.dev"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        output = _wait_until_ready(process, base)
-        assert "curl -N" in output
-        yield base, json.loads(Path(keys_file).read_text())
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait_until_ready(process: subprocess.Popen[str], base: str) -> str:
-    deadline = time.monotonic() + 60
-    lines: list[str] = []
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            raise AssertionError("local.dev exited:\n" + "".join(lines))
-        lines.append(line)
-        if "curl -H" in line:  # the last line of the banner
-            break
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return "".join(lines)
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("local.dev never answered:\n" + "".join(lines))
+    with local_stack(tmp_path_factory.mktemp("dev")) as stack:
+        assert "curl -N" in stack.banner
+        yield stack.base_url, stack.keys
 
 
 def test_dev_keys_are_written_for_both_demo_tenants(dev_stack: tuple[str, dict[str, str]]) -> None:
@@ -122,4 +76,40 @@ def test_readiness_reports_the_table_and_the_local_model(dev_stack: tuple[str, d
     assert ready == {
         "status": "ready",
         "checks": {"table": {"ok": True, "detail": "ACTIVE"}, "model": {"ok": True, "detail": "local model"}},
+    }
+
+
+def test_each_tenant_asking_finance_for_its_cash_position_gets_its_own_numbers(
+    dev_stack: tuple[str, dict[str, str]],
+) -> None:
+    base, keys = dev_stack
+    answers = {}
+    for tenant in ("acme", "globex"):
+        reply = httpx.post(
+            base + "/agents/finance/chat",
+            json={"message": "what is our cash position?"},
+            headers={"X-API-Key": keys[tenant]},
+            timeout=30,
+        ).json()
+        assert reply["status"] == "completed"
+        assert [call["tool"] for call in reply["tool_calls"]] == ["get_bank_balance"]
+        answers[tenant] = reply["reply"]
+
+    for tenant, other in (("acme", "globex"), ("globex", "acme")):
+        total = sum(bank_balances(seeded(tenant)).values())
+        assert f"total: {round(total, 2)}" in answers[tenant]
+        assert f"total: {round(sum(bank_balances(seeded(other)).values()), 2)}" not in answers[tenant]
+
+
+def test_the_agent_catalogue_shows_every_agent_and_its_writes(dev_stack: tuple[str, dict[str, str]]) -> None:
+    base, keys = dev_stack
+    agents = httpx.get(base + "/agents", headers={"X-API-Key": keys["acme"]}).json()["agents"]
+
+    assert [a["id"] for a in agents] == ["general", "finance", "warehouse", "marketing", "sales", "projects"]
+    projects = next(a for a in agents if a["id"] == "projects")
+    assert {t["name"]: t["access"] for t in projects["tools"]} == {
+        "list_projects": "read",
+        "list_tasks": "read",
+        "create_task": "write",
+        "assign_user": "write",
     }

@@ -20,15 +20,14 @@ from local.erp import RunningErp, credentials, start_erp
 from tests.support.erp import (
     TODAY,
     bound,
-    closed_url,
     invoke,
     odoo_secret,
     odoo_tenant,
     run_context,
     seeded,
-    silent_port,
 )
 from tests.support.server import serve
+from tests.support.sockets import closed_url, silent_url
 
 pytestmark = pytest.mark.anyio
 LOGIN, KEY = credentials("acme")
@@ -164,7 +163,7 @@ async def test_every_failure_is_a_readable_tool_error_without_credentials(
 async def test_a_hung_server_is_a_timeout_the_model_can_retry_later() -> None:
     services = ToolServices(Settings(http_timeout_seconds=0.3))
     try:
-        with silent_port() as url, pytest.raises(ToolError, match="did not answer in time") as caught:
+        with silent_url() as url, pytest.raises(ToolError, match="did not answer in time") as caught:
             await invoke(
                 get_bank_balance, run_context(odoo_tenant("acme", url), odoo_secret("acme"), services)
             )

@@ -54,7 +54,16 @@ from agent_core.tools.odoo.warehouse import (
     get_stock_levels,
 )
 from local.erp import Dataset, Record, RunningErp, start_erp
-from tests.support.erp import TODAY, bound, invoke, odoo_secret, odoo_tenant, seeded
+from tests.support.erp import (
+    TODAY,
+    bank_balances,
+    bound,
+    invoke,
+    odoo_secret,
+    odoo_tenant,
+    posted_lines,
+    seeded,
+)
 from tests.support.stack import serve_stack
 
 READS = (
@@ -88,17 +97,6 @@ async def run(tool: Any, db: str, erp: RunningErp, services: ToolServices, **arg
 
 def name(data: Dataset, model: str, record_id: int | None) -> str | None:
     return data.display_name(model, record_id) if record_id else None
-
-
-def posted_lines(data: Dataset, *, types: tuple[str, ...] = ()) -> list[tuple[Record, Record]]:
-    """(line, account) of every posted journal item, optionally on accounts of some types."""
-    accounts = {a["id"]: a for a in data.records("account.account")}
-    return [
-        (line, accounts[line["account_id"]])
-        for line in data.records("account.move.line")
-        if line["parent_state"] == "posted"
-        and (not types or accounts[line["account_id"]]["account_type"] in types)
-    ]
 
 
 def internal_stock(data: Dataset) -> dict[tuple[int, int], Record]:
@@ -243,21 +241,6 @@ async def test_cash_flow_per_month_is_money_in_and_out_of_bank_and_cash(
     ]
     assert result["periods"][-1]["period"] == f"{TODAY:%B %Y}"
     assert result["net"] == pytest.approx(sum(i - o for i, o in months.values()), abs=0.02)
-
-
-def bank_balances(data: Dataset, as_of: date = TODAY) -> dict[str, float]:
-    balances = {}
-    for journal in data.records("account.journal"):
-        if journal["type"] in ("bank", "cash"):
-            balances[journal["code"]] = round(
-                sum(
-                    line["balance"]
-                    for line, _ in posted_lines(data)
-                    if line["account_id"] == journal["default_account_id"] and line["date"] <= as_of
-                ),
-                2,
-            )
-    return balances
 
 
 @pytest.mark.parametrize("db", ["acme", "globex"])

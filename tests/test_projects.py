@@ -18,7 +18,8 @@ from agent_core.llm.types import ToolResultBlock
 from agent_core.tools.projects import assign_user, create_task, list_projects, list_tasks
 from local.projects_api import ProjectsApiServer, start_projects_api, tokens
 from tests.conftest import DemoTenant
-from tests.support.projects import bind, closed_address, projects_tenant, run_context, silent_server
+from tests.support.projects import bind, projects_tenant, run_context
+from tests.support.sockets import closed_url, silent_url
 from tests.support.sse import Frame, parse
 from tests.support.stack import serve_stack
 
@@ -264,8 +265,8 @@ async def test_every_failure_is_a_readable_tool_error_without_the_token(
     message: str,
 ) -> None:
     services = ToolServices(Settings(http_timeout_seconds=0.2))
-    with silent_server() as silent:
-        url = {"none": None, "api": api.url, "closed": closed_address(), "silent": silent}[binding]
+    with silent_url() as silent:
+        url = {"none": None, "api": api.url, "closed": closed_url(), "silent": silent}[binding]
         ctx = run_context(projects_tenant("acme", url), secret, services)
         with pytest.raises(ToolError) as raised:
             await tool.invoke(ctx, args)

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 import traceback
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -21,6 +16,7 @@ from starlette.routing import Route
 from local.erp.dataset import DEFAULT_SEED
 from local.erp.errors import wire_name
 from local.erp.rpc import Erp
+from local.serving import BackgroundServer
 
 
 def create_app(seed: int = DEFAULT_SEED, today: date | None = None) -> Starlette:
@@ -65,15 +61,8 @@ def odoo_error(call_id: Any, exc: BaseException) -> dict[str, Any]:
     }
 
 
-@dataclass
-class RunningErp:
+class RunningErp(BackgroundServer):
     """A demo ERP serving on loopback; ``url`` is its base URL (``url + "/jsonrpc"`` is the endpoint)."""
-
-    url: str
-    app: Starlette
-    server: uvicorn.Server
-    thread: threading.Thread
-    sock: socket.socket
 
     @property
     def erp(self) -> Erp:
@@ -85,30 +74,12 @@ class RunningErp:
         """How many times each ``service.method`` and each ``model.method`` was called."""
         return self.erp.calls
 
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
-
     def __enter__(self) -> RunningErp:
         return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
 
 def start_erp(port: int = 0, seed: int = DEFAULT_SEED, today: date | None = None) -> RunningErp:
     """Serve the demo ERP on ``127.0.0.1:port`` (0: any free port) in a background thread."""
-    app = create_app(seed, today)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="demo-erp")
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the demo ERP did not start")
-        time.sleep(0.01)
-    return RunningErp(f"http://127.0.0.1:{sock.getsockname()[1]}", app, server, thread, sock)
+    server = RunningErp(create_app(seed, today), port=port, name="demo ERP")
+    server.start()
+    return server

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
 from agent_core import Caller, OdooBinding, RunContext, Tenant, Tool, ToolServices
-from local.erp import DEFAULT_SEED, Dataset, credentials, dataset
+from local.erp import DEFAULT_SEED, Dataset, Record, credentials, dataset
 
 # The day the demo data is anchored to; the tools read "today" from the clock (UTC) as well.
 TODAY = datetime.now(UTC).date()
@@ -62,18 +59,27 @@ async def invoke(tool: Tool, ctx: RunContext, **arguments: Any) -> Any:
     return json.loads(await tool.invoke(ctx, arguments))
 
 
-@contextmanager
-def silent_port() -> Iterator[str]:
-    """A URL whose server accepts connections and never answers (a hung ERP)."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+def posted_lines(data: Dataset, *, types: tuple[str, ...] = ()) -> list[tuple[Record, Record]]:
+    """(line, account) of every posted journal item, optionally on accounts of some types."""
+    accounts = {a["id"]: a for a in data.records("account.account")}
+    return [
+        (line, accounts[line["account_id"]])
+        for line in data.records("account.move.line")
+        if line["parent_state"] == "posted"
+        and (not types or accounts[line["account_id"]]["account_type"] in types)
+    ]
 
 
-def closed_url() -> str:
-    """A loopback URL where nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+def bank_balances(data: Dataset, as_of: date = TODAY) -> dict[str, float]:
+    balances = {}
+    for journal in data.records("account.journal"):
+        if journal["type"] in ("bank", "cash"):
+            balances[journal["code"]] = round(
+                sum(
+                    line["balance"]
+                    for line, _ in posted_lines(data)
+                    if line["account_id"] == journal["default_account_id"] and line["date"] <= as_of
+                ),
+                2,
+            )
+    return balances

@@ -3,9 +3,6 @@ addresses that refuse connections or never answer."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from agent_core import Caller, RunContext, Runtime, Tenant, ToolServices, WriteMode
@@ -56,20 +53,3 @@ def run_context(tenant: Tenant, secret: dict[str, Any], services: ToolServices) 
         load_tenant_secret=lambda: dict(secret),
         services=services,
     )
-
-
-@contextmanager
-def silent_server() -> Iterator[str]:
-    """A loopback address that accepts connections (the kernel's backlog) and never answers."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-
-
-def closed_address() -> str:
-    """A loopback address where nothing listens: connections are refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"

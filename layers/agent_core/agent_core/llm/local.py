@@ -7,6 +7,7 @@ and summarises the result. It says that it is the local model, so nobody mistake
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 from collections.abc import AsyncIterator
@@ -87,22 +88,40 @@ class LocalModel:
 
 
 def best_tool(question: str, tools: tuple[ToolSpec, ...]) -> ToolSpec | None:
-    """The callable-without-arguments read-only tool sharing the most words with ``question``."""
-    asked = _words(question)
+    """The callable-without-arguments read-only tool that best matches ``question``.
+
+    Its name named outright wins; then shared phrases (two words in a row) with its description,
+    then shared words with its name, then with its description.
+    """
+    asked, asked_pairs = _words(question), _pairs(question)
     best: tuple[int, ToolSpec] | None = None
     for spec in tools:
         if not spec.read_only or spec.input_schema.get("required"):
             continue
-        name_words = _words(spec.name.replace("_", " "))
-        score = 10 * (spec.name.lower() in question.lower())
-        score += 3 * len(asked & name_words) + len(asked & _words(spec.description))
+        name = spec.name.replace("_", " ")
+        score = 20 * (spec.name.lower() in question.lower())
+        score += 5 * len(asked_pairs & (_pairs(spec.description) | _pairs(name)))
+        score += 3 * len(asked & _words(name)) + len(asked & _words(spec.description))
         if score > 0 and (best is None or score > best[0]):
             best = (score, spec)
     return best[1] if best else None
 
 
 def _words(text: str) -> set[str]:
-    return {word for word in _WORD.findall(text.lower()) if word not in _STOP_WORDS}
+    return {_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOP_WORDS}
+
+
+def _pairs(text: str) -> set[tuple[str, str]]:
+    words = [_stem(word) for word in _WORD.findall(text.lower())]
+    return {pair for pair in itertools.pairwise(words) if not set(pair) <= _STOP_WORDS}
+
+
+def _stem(word: str) -> str:
+    """A crude English stem, enough for "reordering" to meet "reorder" and "alerts" "alert"."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
 
 
 def _tool_names(request: ModelRequest) -> dict[str, str]:

@@ -49,9 +49,10 @@ async def get_bank_balance(
     ctx: RunContext,
     as_of: Annotated[date | None, Field(description="Balance at the end of this day.")] = None,
 ) -> BankBalances:
-    """The balance of every bank and cash journal (its account in the general ledger), and the total.
+    """Cash position: the balance of every bank and cash journal (its ledger account), and the total.
 
-    Posted journal items only, up to today or the given day.
+    Use it for "how much cash do we have", "our cash position", "bank balance". Posted journal
+    items only, up to today or the given day.
     """
     erp = await odoo(ctx)
     day = as_of or today()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -18,14 +17,23 @@ import httpx
 from local.aws import free_port
 from local.template import ROOT
 
-LOCAL_TABLE = "agent-runtime-local"
-_AWS_LINE = re.compile(r"^\s*AWS:\s+(\S+)", re.MULTILINE)
-
 
 @dataclass(frozen=True)
 class LocalStack:
     base_url: str
     stack_file: Path
+    keys_file: Path
+    banner: str
+
+    @property
+    def keys(self) -> dict[str, str]:
+        keys: dict[str, str] = json.loads(self.keys_file.read_text())
+        return keys
+
+    @property
+    def stack(self) -> dict[str, str]:
+        stack: dict[str, str] = json.loads(self.stack_file.read_text())
+        return stack
 
 
 def clean_environment(**extra: str) -> dict[str, str]:
@@ -40,16 +48,11 @@ def clean_environment(**extra: str) -> dict[str, str]:
 
 @contextmanager
 def local_stack(folder: Path) -> Iterator[LocalStack]:
-    """`python -m local.dev` on free ports, and the stack file agentctl's ``--local`` reads.
-
-    If the stack wrote ``DEV_STACK_FILE`` itself, that file is used as it is; otherwise it is
-    written here from the banner's ``AWS:`` line, in the format `make dev` is to write.
-    """
+    """`python -m local.dev` (what `make dev` runs) on free ports, its files in ``folder``."""
     port = free_port()
     stack_file = folder / "stack.json"
-    env = clean_environment(
-        PORT=str(port), DEV_KEYS_FILE=str(folder / "dev-keys.json"), DEV_STACK_FILE=str(stack_file)
-    )
+    keys_file = folder / "dev-keys.json"
+    env = clean_environment(PORT=str(port), DEV_KEYS_FILE=str(keys_file), DEV_STACK_FILE=str(stack_file))
     process = subprocess.Popen(
         [sys.executable, "-m", "local.dev"],
         cwd=ROOT,
@@ -61,21 +64,7 @@ def local_stack(folder: Path) -> Iterator[LocalStack]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         banner = _wait_until_ready(process, base_url)
-        if not stack_file.exists():
-            found = _AWS_LINE.search(banner)
-            assert found, "no AWS: line in the banner:\n" + banner
-            stack_file.write_text(
-                json.dumps(
-                    {
-                        "endpoint_url": found.group(1),
-                        "region": "us-east-1",
-                        "table_name": LOCAL_TABLE,
-                        "secrets_prefix": "agent-runtime",
-                        "api_url": base_url,
-                    }
-                )
-            )
-        yield LocalStack(base_url, stack_file)
+        yield LocalStack(base_url, stack_file, keys_file, banner)
     finally:
         process.terminate()
         process.wait(timeout=10)
