@@ -7,6 +7,7 @@ served here by a real uvicorn on loopback.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from typing import Any
@@ -36,8 +37,18 @@ RouteKey = tuple[str, str]
 
 
 def call_handler(function: str, event: Event) -> tuple[int, Any]:
-    """``functions/<function>/app.py``'s Lambda handler on ``event``: status and decoded JSON body."""
-    response = load_function(function).handler(event, LambdaContext(function_name=f"{function}-function"))
+    """``functions/<function>/app.py``'s Lambda handler on ``event``: status and decoded JSON body.
+
+    Mangum runs the app on the thread's event loop; like a fresh Lambda process, there is one
+    (an earlier async test may have closed this thread's).
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        response = load_function(function).handler(event, LambdaContext(function_name=f"{function}-function"))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
     assert response["isBase64Encoded"] is False
     return response["statusCode"], json.loads(response["body"])
 

@@ -6,6 +6,7 @@ Nothing imported here pulls in the ``anthropic`` SDK.
 
 from agent_core.agents import Agent, AgentRegistry, default_agents
 from agent_core.auth import Authenticator, hash_api_key, issue_api_key, new_api_key
+from agent_core.chat import ChatService
 from agent_core.errors import (
     AgentRuntimeError,
     DeadlineExceeded,
@@ -36,7 +37,7 @@ from agent_core.settings import Settings, get_settings
 from agent_core.store import AuditEntry, Page, RunRecord
 from agent_core.tenancy import Caller, OdooBinding, Tenant, WriteMode
 from agent_core.tools import RunContext, Tool, ToolRegistry, ToolServices, tool
-from agent_core.turns import ChatService, Turn
+from agent_core.turn import Turn
 
 __all__ = [
     "Agent",

@@ -11,6 +11,7 @@ from botocore.config import Config
 
 from agent_core.agents.registry import AgentRegistry, default_agents
 from agent_core.auth import Authenticator
+from agent_core.chat import ChatService
 from agent_core.llm.local import LocalModel
 from agent_core.llm.model import ModelProvider, SingleModelProvider
 from agent_core.secrets import Secrets
@@ -22,7 +23,6 @@ from agent_core.store.sessions import SessionStore
 from agent_core.store.table import Table
 from agent_core.store.tenants import TenantStore
 from agent_core.tools.services import ToolServices
-from agent_core.turns import ChatService
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
