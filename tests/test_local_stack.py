@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from local.erp import dataset, start_erp
 from local.template import api_routes, create_table_arguments
-from tests.support.dev_stack import local_stack
-from tests.support.erp import bank_balances, seeded
+from tests.support.dev_stack import LocalStack, agentctl, local_stack
+from tests.support.erp import TODAY, bank_balances, seeded
 from tests.support.sse import parse
 
 
@@ -31,11 +32,16 @@ def test_the_local_table_is_the_templates_table() -> None:
 
 
 @pytest.fixture(scope="module")
-def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """`python -m local.dev` as a newcomer runs it (through `make dev`), on free ports."""
-    with local_stack(tmp_path_factory.mktemp("dev")) as stack:
-        assert "curl -N" in stack.banner
-        yield stack.base_url, stack.keys
+    with local_stack(tmp_path_factory.mktemp("dev")) as running:
+        assert "curl -N" in running.banner
+        yield running
+
+
+@pytest.fixture(scope="module")
+def dev_stack(stack: LocalStack) -> tuple[str, dict[str, str]]:
+    return stack.base_url, stack.keys
 
 
 def test_dev_keys_are_written_for_both_demo_tenants(dev_stack: tuple[str, dict[str, str]]) -> None:
@@ -113,3 +119,44 @@ def test_the_agent_catalogue_shows_every_agent_and_its_writes(dev_stack: tuple[s
         "create_task": "write",
         "assign_user": "write",
     }
+
+
+def test_rebinding_a_tenants_odoo_with_agentctl_makes_its_agents_read_the_other_server(
+    stack: LocalStack,
+) -> None:
+    acme = {"X-API-Key": stack.keys["acme"]}
+    question = {"message": "what is our cash position?"}
+    original = stack.stack["erp_url"]
+    expected = round(sum(bank_balances(dataset("acme", 2, TODAY)).values()), 2)
+    with start_erp(seed=2) as other:  # the same logins, other books
+        moved = agentctl(
+            "--stack-file",
+            str(stack.stack_file),
+            "--local",
+            "tenant",
+            "update",
+            "acme",
+            "--odoo-url",
+            other.url,
+        )
+        try:
+            assert moved.returncode == 0, moved.stderr
+            reply = httpx.post(
+                stack.base_url + "/agents/finance/chat", json=question, headers=acme, timeout=30
+            ).json()
+        finally:
+            back = agentctl(
+                "--stack-file",
+                str(stack.stack_file),
+                "--local",
+                "tenant",
+                "update",
+                "acme",
+                "--odoo-url",
+                original,
+            )
+            assert back.returncode == 0, back.stderr
+
+    assert reply["status"] == "completed"
+    assert f"total: {expected}" in reply["reply"]
+    assert other.calls["account.move.line.read_group"] + other.calls["account.move.line.search_read"] > 0
