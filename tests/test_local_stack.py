@@ -128,34 +128,21 @@ def test_rebinding_a_tenants_odoo_with_agentctl_makes_its_agents_read_the_other_
     question = {"message": "what is our cash position?"}
     original = stack.stack["erp_url"]
     expected = round(sum(bank_balances(dataset("acme", 2, TODAY)).values()), 2)
-    with start_erp(seed=2) as other:  # the same logins, other books
-        moved = agentctl(
-            "--stack-file",
-            str(stack.stack_file),
-            "--local",
-            "tenant",
-            "update",
-            "acme",
-            "--odoo-url",
-            other.url,
+
+    def bind_acme_odoo(url: str) -> None:
+        done = agentctl(
+            "--stack-file", str(stack.stack_file), "--local", "tenant", "update", "acme", "--odoo-url", url
         )
+        assert done.returncode == 0, done.stderr
+
+    with start_erp(seed=2) as other:  # the same logins, other books
+        bind_acme_odoo(other.url)
         try:
-            assert moved.returncode == 0, moved.stderr
             reply = httpx.post(
                 stack.base_url + "/agents/finance/chat", json=question, headers=acme, timeout=30
             ).json()
         finally:
-            back = agentctl(
-                "--stack-file",
-                str(stack.stack_file),
-                "--local",
-                "tenant",
-                "update",
-                "acme",
-                "--odoo-url",
-                original,
-            )
-            assert back.returncode == 0, back.stderr
+            bind_acme_odoo(original)
 
     assert reply["status"] == "completed"
     assert f"total: {expected}" in reply["reply"]

@@ -9,19 +9,15 @@ from typing import Any
 import pytest
 
 from agent_core import (
-    Caller,
     DeadlineExceeded,
     Message,
     ModelError,
     RunContext,
-    Settings,
-    Tenant,
     TextDelta,
     Tool,
     ToolCall,
     ToolError,
     ToolResult,
-    ToolServices,
     Usage,
     WouldExecute,
     WriteMode,
@@ -31,6 +27,7 @@ from agent_core.llm.scripted import ScriptedModel, call, say
 from agent_core.llm.types import ModelFinished, TextChunk, ToolResultBlock, ToolUseBlock
 from agent_core.loop import AgentLoop, LoopEvent, ToolCallRecord
 from agent_core.tools.tenant_info import tenant_info
+from tests.support.context import run_context
 
 pytestmark = pytest.mark.anyio
 
@@ -71,15 +68,7 @@ def make_loop(
     async def audit(record: ToolCallRecord) -> None:
         audited.append(record)
 
-    ctx = RunContext(
-        caller=Caller(tenant_id="acme", caller_id="alice", key_id="key_1"),
-        tenant=Tenant(tenant_id="acme", name="Acme Corporation"),
-        run_id="run_1",
-        session_id="ses_1",
-        agent_id="general",
-        load_tenant_secret=dict,
-        services=ToolServices(Settings()),
-    )
+    ctx = run_context(caller_id="alice")
     loop = AgentLoop(
         model=model,
         ctx=ctx,

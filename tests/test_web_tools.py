@@ -16,13 +16,14 @@ from typing import Any
 import httpx
 import pytest
 
-from agent_core import Caller, RunContext, Settings, Tenant, ToolError, ToolServices
+from agent_core import RunContext, Settings, ToolError, ToolServices
 from agent_core.agents import default_agents
 from agent_core.llm.scripted import ScriptedModel, call, say
 from agent_core.llm.types import ToolResultBlock
 from agent_core.tools.web import AddressPolicy, WebRules, use_web_rules, visit_webpage, web_rules, web_search
 from agent_core.tools.web.rules import FETCH_TIMEOUT_SECONDS, MAX_PAGE_BYTES, MAX_REDIRECTS
 from tests.conftest import DemoTenant, RuntimeFactory
+from tests.support.context import run_context
 from tests.support.server import serve
 from tests.support.sse import parse
 from tests.support.stack import serve_stack
@@ -52,15 +53,7 @@ def site() -> Iterator[Site]:
 
 
 def context(services: ToolServices) -> RunContext:
-    return RunContext(
-        caller=Caller(tenant_id="acme", caller_id="alice", key_id="key_1"),
-        tenant=Tenant(tenant_id="acme", name="Acme Corporation"),
-        run_id="run_1",
-        session_id="ses_1",
-        agent_id="general",
-        load_tenant_secret=dict,
-        services=services,
-    )
+    return run_context(services=services, caller_id="alice")
 
 
 def private_network_allowed() -> RunContext:

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
-from agent_core import Caller, OdooBinding, RunContext, Tenant, Tool, ToolServices
+from agent_core import OdooBinding, RunContext, Tenant, Tool, ToolServices
 from local.erp import DEFAULT_SEED, Dataset, Record, credentials, dataset
+from tests.support.context import run_context as context_for
 
 # The day the demo data is anchored to; the tools read "today" from the clock (UTC) as well.
 TODAY = datetime.now(UTC).date()
@@ -38,15 +39,7 @@ def odoo_secret(db: str) -> dict[str, str]:
 
 
 def run_context(tenant: Tenant, secret: dict[str, Any], services: ToolServices) -> RunContext:
-    return RunContext(
-        caller=Caller(tenant_id=tenant.tenant_id, caller_id=f"{tenant.tenant_id}-user", key_id="key_1"),
-        tenant=tenant,
-        run_id="run_1",
-        session_id="ses_1",
-        agent_id="finance",
-        load_tenant_secret=lambda: dict(secret),
-        services=services,
-    )
+    return context_for(tenant, agent_id="finance", secret=secret, services=services)
 
 
 def bound(db: str, url: str, services: ToolServices) -> RunContext:

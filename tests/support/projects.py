@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent_core import Caller, RunContext, Runtime, Tenant, ToolServices, WriteMode
+from agent_core import RunContext, Runtime, Tenant, ToolServices, WriteMode
 from local.projects_api import ProjectsApiServer
+from tests.support.context import run_context as context_for
 
 NAMES = {"acme": "Acme Corporation", "globex": "Globex Corporation"}
 
@@ -44,12 +45,4 @@ def bind(
 
 def run_context(tenant: Tenant, secret: dict[str, Any], services: ToolServices) -> RunContext:
     """What the loop hands a tool during a turn of ``tenant``'s projects agent."""
-    return RunContext(
-        caller=Caller(tenant_id=tenant.tenant_id, caller_id=f"{tenant.tenant_id}-user", key_id="key_1"),
-        tenant=tenant,
-        run_id="run_1",
-        session_id="ses_1",
-        agent_id="projects",
-        load_tenant_secret=lambda: dict(secret),
-        services=services,
-    )
+    return context_for(tenant, agent_id="projects", secret=secret, services=services)

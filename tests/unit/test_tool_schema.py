@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from agent_core import Caller, RunContext, Settings, Tenant, ToolError, ToolServices, tool
+from agent_core import RunContext, Tenant, ToolError, tool
 from agent_core.tools.base import MAX_RESULT_CHARS
 from agent_core.tools.tenant_info import tenant_info
+from tests.support.context import run_context
 
 
 class Level(BaseModel):
@@ -30,14 +31,8 @@ async def get_stock_levels(
 
 
 def context() -> RunContext:
-    return RunContext(
-        caller=Caller(tenant_id="acme", caller_id="alice", key_id="key_1"),
-        tenant=Tenant(tenant_id="acme", name="Acme Corporation", plan="enterprise"),
-        run_id="run_1",
-        session_id="ses_1",
-        agent_id="general",
-        load_tenant_secret=dict,
-        services=ToolServices(Settings()),
+    return run_context(
+        Tenant(tenant_id="acme", name="Acme Corporation", plan="enterprise"), caller_id="alice"
     )
 
 

@@ -12,7 +12,7 @@ from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.client import odoo
 from agent_core.tools.odoo.finance import POSTED, AccountCode
-from agent_core.tools.odoo.reconciliation import Suggestions, suggest
+from agent_core.tools.odoo.reconciliation import StatementLine, Suggestions, statement_line, suggest
 from agent_core.tools.odoo.values import (
     DateFrom,
     DateTo,
@@ -20,7 +20,6 @@ from agent_core.tools.odoo.values import (
     Limit,
     Period,
     date_domain,
-    day_of,
     id_of,
     money,
     name_of,
@@ -76,13 +75,7 @@ async def get_bank_balance(
     return BankBalances(as_of=day, journals=rows, total=money(sum(r.balance for r in rows)))
 
 
-class BankTransaction(BaseModel):
-    id: int
-    date: date | None
-    reference: str | None
-    partner: str | None
-    amount: float
-    journal: str | None
+class BankTransaction(StatementLine):
     reconciled: bool
 
 
@@ -118,16 +111,7 @@ async def get_bank_transactions(
         "account.bank.statement.line", domain, fields, order="date desc, id desc", limit=limit
     )
     lines = [
-        BankTransaction(
-            id=r["id"],
-            date=day_of(r["date"]),
-            reference=r["payment_ref"] or None,
-            partner=name_of(r["partner_id"]),
-            amount=money(r["amount"]),
-            journal=name_of(r["journal_id"]),
-            reconciled=bool(r["is_reconciled"]),
-        )
-        for r in rows
+        BankTransaction(**statement_line(r).model_dump(), reconciled=bool(r["is_reconciled"])) for r in rows
     ]
     return BankTransactions(
         period=period,

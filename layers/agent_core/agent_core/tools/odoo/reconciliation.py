@@ -61,7 +61,7 @@ def suggest(lines: list[dict[str, Any]], items: list[dict[str, Any]]) -> Suggest
     used: set[int] = set()
     suggestions, unmatched = [], []
     for raw in lines:
-        line = _line(raw)
+        line = statement_line(raw)
         partner = id_of(raw["partner_id"])
         same_amount = [
             item
@@ -93,7 +93,8 @@ def suggest(lines: list[dict[str, Any]], items: list[dict[str, Any]]) -> Suggest
     return Suggestions(suggestions=suggestions, unmatched=unmatched, open_items_considered=len(items))
 
 
-def _line(raw: dict[str, Any]) -> StatementLine:
+def statement_line(raw: dict[str, Any]) -> StatementLine:
+    """A ``account.bank.statement.line`` record as the tools show it."""
     return StatementLine(
         id=raw["id"],
         date=day_of(raw["date"]),

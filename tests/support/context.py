@@ -1,0 +1,31 @@
+"""The run context a tool gets during a turn, for tests that call tools directly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent_core import Caller, RunContext, Settings, Tenant, ToolServices
+
+
+def run_context(
+    tenant: Tenant | None = None,
+    *,
+    agent_id: str = "general",
+    secret: dict[str, Any] | None = None,
+    services: ToolServices | None = None,
+    caller_id: str | None = None,
+) -> RunContext:
+    """A turn of ``tenant`` (default: acme) with ``secret`` as its credentials."""
+    tenant = tenant or Tenant(tenant_id="acme", name="Acme Corporation")
+    credentials = dict(secret or {})
+    return RunContext(
+        caller=Caller(
+            tenant_id=tenant.tenant_id, caller_id=caller_id or f"{tenant.tenant_id}-user", key_id="key_1"
+        ),
+        tenant=tenant,
+        run_id="run_1",
+        session_id="ses_1",
+        agent_id=agent_id,
+        load_tenant_secret=lambda: dict(credentials),
+        services=services or ToolServices(Settings()),
+    )
