@@ -18,7 +18,7 @@ import boto3
 import httpx
 import pytest
 
-from agent_core import Authenticator, Runtime, Unauthorized
+from agent_core import Agent, Authenticator, Runtime, Unauthorized, default_agents
 from agent_core.cli import main
 from agent_core.cli.secrets import KNOWN_FIELDS
 from local.dev import DEFAULT_TABLE
@@ -180,6 +180,37 @@ def test_update_changes_only_the_given_options_and_can_unbind(ctl: Agentctl, run
     assert tenant is not None
     assert (tenant.odoo, tenant.projects_url, tenant.model, tenant.agent_writes) == (None, None, None, {})
     assert tenant.plan == "growth" and tenant.created_at  # untouched
+
+
+def _agent(agent_id: str) -> Agent:
+    agent = default_agents().get(agent_id)
+    assert agent is not None
+    return agent
+
+
+def test_thinking_is_set_per_agent_merged_on_update_and_dropped_with_inherit(
+    ctl: Agentctl, runtime: Runtime
+) -> None:
+    created = ctl(
+        "tenant", "create", "initech", "--name", "Initech", "--agents", "general,finance",
+        "--agent-thinking", "finance=disabled", "--agent-effort", "general=low",
+    )  # fmt: skip
+    assert created.code == 0, created.err
+    assert "finance=disabled, general=low" in created.out
+
+    assert ctl("tenant", "update", "initech", "--agent-effort", "finance=max").code == 0
+    tenant = runtime.tenants.get("initech")
+    assert tenant is not None
+    finance = tenant.thinking("finance", _agent("finance").thinking)
+    assert (finance.mode, finance.effort) == ("disabled", "max")
+
+    ctl(
+        "tenant", "update", "initech", "--agent-thinking", "finance=inherit", "--agent-effort", "finance=inherit"
+    )  # fmt: skip
+    tenant = runtime.tenants.get("initech")
+    assert tenant is not None and set(tenant.agent_thinking) == {"general"}
+    bad = ctl("tenant", "update", "initech", "--agent-effort", "general=extreme")
+    assert "--agent-effort wants AGENT=EFFORT with EFFORT one of low, medium, high" in one_error_line(bad, 2)
 
 
 def test_update_refuses_nothing_contradictions_and_unknown_tenants(ctl: Agentctl) -> None:

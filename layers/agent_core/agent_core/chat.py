@@ -15,6 +15,7 @@ from agent_core.agents.registry import AgentRegistry
 from agent_core.clock import iso, utc_now
 from agent_core.errors import AgentRuntimeError, InvalidRequest, NotFound, SessionBusy
 from agent_core.ids import new_run_id, new_session_id
+from agent_core.llm.history import model_history
 from agent_core.llm.model import Model, ModelProvider
 from agent_core.llm.types import Message
 from agent_core.loop import AgentLoop, ToolCallRecord
@@ -124,18 +125,23 @@ class ChatService:
         )
         loop = None
         if model is not None:
+            tools = agent.select_tools(request.tools)
+            thinking = tenant.thinking(agent_id, agent.thinking)
             loop = AgentLoop(
                 model=model,
                 ctx=ctx,
                 system=f"{agent.prompt}\n\nToday is {now:%A %Y-%m-%d} (UTC).",
-                history=(*history.messages, user_message),
-                tools=agent.select_tools(request.tools),
+                history=model_history(
+                    (*history.turns, (user_message,)), thinking=thinking.enabled, tools=bool(tools)
+                ),
+                tools=tools,
                 max_steps=request.max_steps or agent.default_max_steps,
-                max_tokens=self.settings.max_output_tokens,
+                max_tokens=self.settings.max_output_tokens or agent.max_tokens,
                 deadline=asyncio.get_running_loop().time() + self.settings.turn_timeout_seconds,
                 tool_timeout_seconds=self.settings.tool_timeout_seconds,
                 on_tool_call=partial(self._audit, record),
                 write_mode=tenant.write_mode(agent_id),
+                thinking=thinking,
             )
         return Turn(sessions=self.sessions, runs=self.runs, record=record, loop=loop, model_error=model_error)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from agent_core.llm.types import Usage
+from agent_core.llm.types import Refusal, Usage
 
 
 class _Event(BaseModel):
@@ -58,13 +58,14 @@ class Error(_Event):
 
 
 class Done(_Event):
-    """Always the last event of a stream."""
+    """Always the last event of a stream. ``refusal`` says why, when ``stop_reason`` is ``refusal``."""
 
     type: Literal["done"] = "done"
     run_id: str
     status: Literal["completed", "failed"]
     stop_reason: str
     usage: Usage
+    refusal: Refusal | None = None
 
 
 StreamEvent = Annotated[

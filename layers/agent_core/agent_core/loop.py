@@ -22,11 +22,14 @@ from agent_core.events import TextDelta, ToolCall, ToolResult, WouldExecute
 from agent_core.ids import new_call_id
 from agent_core.llm.model import Model
 from agent_core.llm.types import (
+    ContentBlock,
     Message,
     ModelFinished,
     ModelRequest,
+    Refusal,
     TextBlock,
     TextChunk,
+    Thinking,
     ToolResultBlock,
     ToolUseBlock,
     ToolUseRequested,
@@ -72,6 +75,7 @@ class AgentLoop:
         tool_timeout_seconds: float,
         on_tool_call: Callable[[ToolCallRecord], Awaitable[None]],
         write_mode: WriteMode = "shadow",
+        thinking: Thinking | None = None,
     ) -> None:
         self.model = model
         self.ctx = ctx
@@ -84,10 +88,12 @@ class AgentLoop:
         self.tool_timeout_seconds = tool_timeout_seconds
         self.on_tool_call = on_tool_call
         self.write_mode = write_mode
+        self.thinking = thinking or Thinking()
         self.new_messages: list[Message] = []
         self.usage = Usage()
         self.tool_calls: list[ToolCallRecord] = []
         self.stop_reason: str | None = None
+        self.refusal: Refusal | None = None
         self._step_results: list[ToolResultBlock] = []
 
     async def run(self) -> AsyncIterator[LoopEvent]:
@@ -99,6 +105,7 @@ class AgentLoop:
                     messages=self.history + tuple(self.new_messages),
                     tools=specs,
                     max_tokens=self.max_tokens,
+                    thinking=self.thinking,
                 )
                 text: list[str] = []
                 uses: list[ToolUseRequested] = []
@@ -113,31 +120,44 @@ class AgentLoop:
                         else:
                             finished = event
                 finally:
-                    if finished is None and text:
+                    if finished is None and "".join(text).strip():
                         # Keep what the user has already seen, even if the model failed mid-answer.
-                        self.new_messages.append(
-                            Message(role="assistant", content=(TextBlock(text="".join(text)),))
-                        )
+                        self._add(Message(role="assistant", content=(TextBlock(text="".join(text)),)))
                 if finished is None:
                     raise ModelError("the model stream ended without finishing", code="model_error")
                 self.usage += finished.usage
-                blocks: list[TextBlock | ToolUseBlock] = [TextBlock(text="".join(text))] if text else []
-                blocks += [ToolUseBlock(id=use.id, name=use.name, input=use.input) for use in uses]
-                self.new_messages.append(Message(role="assistant", content=tuple(blocks)))
-                if not uses:
+                answer = _answer(finished, text, uses)
+                if finished.stop_reason == "pause_turn":
+                    self._add(answer)  # the provider paused a long answer: the next step continues it
+                    continue
+                calls = answer.tool_uses if finished.stop_reason == "tool_use" else ()
+                if not calls:
+                    # An answer cut by max_tokens may end in a half-written call: it never runs.
+                    self._add(_without_calls(answer))
                     self.stop_reason = finished.stop_reason
+                    self.refusal = finished.refusal
                     return
+                self._add(answer)
                 results = self._step_results = []
-                for use in uses:
+                for use in calls:
                     async for outcome in self._call(use, results):
                         yield outcome
-                self.new_messages.append(Message(role="user", content=tuple(results)))
+                self._add(Message(role="user", content=tuple(results)))
             self.stop_reason = "max_steps"
         except BaseException:
             self._answer_dangling_tool_uses()
             raise
 
-    async def _call(self, use: ToolUseRequested, results: list[ToolResultBlock]) -> AsyncIterator[LoopEvent]:
+    def _add(self, message: Message) -> None:
+        """Append to the turn; a continuation after ``pause_turn`` joins the answer it continues."""
+        last = self.new_messages[-1] if self.new_messages else None
+        if last is not None and last.role == "assistant" and last.stop_reason == "pause_turn":
+            if message.role == "assistant":
+                message = message.model_copy(update={"content": last.content + message.content})
+            self.new_messages.pop()
+        self.new_messages.append(message)
+
+    async def _call(self, use: ToolUseBlock, results: list[ToolResultBlock]) -> AsyncIterator[LoopEvent]:
         call_id = use.id if keys.is_valid_id(use.id) else new_call_id()
         arguments = redact(use.input)
         yield ToolCall(call_id=call_id, tool=use.name, input=arguments)
@@ -168,7 +188,7 @@ class AgentLoop:
             result_size=record.result_size,
         )
 
-    async def _invoke(self, tool: Tool | None, use: ToolUseRequested) -> str:
+    async def _invoke(self, tool: Tool | None, use: ToolUseBlock) -> str:
         if tool is None:
             raise ToolError(
                 f"there is no tool {use.name!r} here; the tools are: {', '.join(self.tools) or 'none'}"
@@ -217,6 +237,26 @@ class AgentLoop:
                 for block in pending
             )
             self.new_messages.append(Message(role="user", content=content))
+
+
+def _answer(finished: ModelFinished, text: list[str], uses: list[ToolUseRequested]) -> Message:
+    """One model answer as the conversation keeps it: the provider's content verbatim (thinking
+    included) or, for a model that only streams, its text and tool uses; never a blank text block."""
+    content: tuple[ContentBlock, ...]
+    if finished.content is not None:
+        content = finished.content
+    else:
+        content = (TextBlock(text="".join(text)),)
+        content += tuple(ToolUseBlock(id=use.id, name=use.name, input=use.input) for use in uses)
+    kept = tuple(block for block in content if not (isinstance(block, TextBlock) and not block.text.strip()))
+    return Message(role="assistant", content=kept, stop_reason=finished.stop_reason)
+
+
+def _without_calls(answer: Message) -> Message:
+    if not answer.tool_uses:
+        return answer
+    content = tuple(block for block in answer.content if not isinstance(block, ToolUseBlock))
+    return answer.model_copy(update={"content": content})
 
 
 class _Call:

@@ -28,7 +28,8 @@ class Settings(BaseModel):
     anthropic_model: str = DEFAULT_ANTHROPIC_MODEL
     anthropic_api_key_in_env: bool = False
     anthropic_api_key_secret: str | None = None
-    max_output_tokens: int = Field(default=4096, ge=1, le=64_000)
+    # Overrides every agent's max_tokens (thinking and answer together) when set.
+    max_output_tokens: int | None = Field(default=None, ge=1, le=128_000)
 
     session_retention_days: int = Field(default=30, ge=1, le=3650)
     audit_retention_days: int = Field(default=365, ge=1, le=3650)

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from agent_core.llm.types import Effort, Thinking, ThinkingMode
+
 WriteMode = Literal["shadow", "live"]
 
 # What a tenant's secret (<prefix>/tenants/<tenant_id>, a JSON object) may hold.
@@ -32,6 +34,18 @@ class OdooBinding(BaseModel):
     db: str = Field(min_length=1, max_length=128)
 
 
+class ThinkingOverride(BaseModel):
+    """A tenant's own choice for one agent's thinking; what it leaves out stays the agent's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mode: ThinkingMode | None = None
+    effort: Effort | None = None
+
+    def over(self, default: Thinking) -> Thinking:
+        return Thinking(mode=self.mode or default.mode, effort=self.effort or default.effort)
+
+
 class Tenant(BaseModel):
     """A customer of the SaaS that deploys this runtime.
 
@@ -49,6 +63,7 @@ class Tenant(BaseModel):
     projects_url: HttpUrl | None = None
     writes: WriteMode = "shadow"
     agent_writes: dict[str, WriteMode] = Field(default_factory=dict)
+    agent_thinking: dict[str, ThinkingOverride] = Field(default_factory=dict)
     created_at: str | None = None
 
     def may_use(self, agent_id: str) -> bool:
@@ -57,3 +72,8 @@ class Tenant(BaseModel):
     def write_mode(self, agent_id: str) -> WriteMode:
         """``live`` only if this agent, or else the tenant, is set to live writes."""
         return self.agent_writes.get(agent_id, self.writes)
+
+    def thinking(self, agent_id: str, default: Thinking) -> Thinking:
+        """The agent's thinking, with what this tenant chose for it (if anything) on top."""
+        override = self.agent_thinking.get(agent_id)
+        return override.over(default) if override else default

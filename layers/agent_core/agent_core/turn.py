@@ -10,7 +10,7 @@ from functools import partial
 import anyio
 
 from agent_core.clock import iso, utc_now
-from agent_core.errors import AgentRuntimeError
+from agent_core.errors import AgentRuntimeError, DeadlineExceeded
 from agent_core.events import Done, Error, RunStarted, StreamEvent, TextDelta, ToolCall, ToolResult
 from agent_core.llm.types import Message
 from agent_core.loop import AgentLoop, ToolCallRecord
@@ -64,8 +64,11 @@ class Turn:
             async for event in self.loop.run():
                 yield event
         except AgentRuntimeError as exc:
+            # An outage or a limit, not a bug: logged without a traceback.
+            context = {"run_id": record.run_id, "tenant_id": record.tenant_id, "code": exc.code}
+            logger.warning("turn failed", extra=context)
             error = Error(code=exc.code, message=exc.message)
-            stop_reason = "deadline" if exc.code == "deadline_exceeded" else "error"
+            stop_reason = "deadline" if isinstance(exc, DeadlineExceeded) else "error"
         except (asyncio.CancelledError, GeneratorExit):
             # The client went away: the turn so far is still stored, then the stream stops.
             with anyio.CancelScope(shield=True):
@@ -153,7 +156,11 @@ class Turn:
             stop = final.stop_reason if error else "error"
             return Done(run_id=final.run_id, status="failed", stop_reason=stop, usage=final.usage), failure
         done = Done(
-            run_id=final.run_id, status=status, stop_reason=final.stop_reason or "end_turn", usage=final.usage
+            run_id=final.run_id,
+            status=status,
+            stop_reason=final.stop_reason or "end_turn",
+            usage=final.usage,
+            refusal=loop.refusal if loop else None,
         )
         return done, None
 

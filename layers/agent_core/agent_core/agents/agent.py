@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 
+from agent_core.llm.types import Thinking
 from agent_core.tools.base import Tool
 from agent_core.tools.registry import ToolRegistry
 
@@ -22,6 +23,9 @@ class Agent:
     prompt: str
     tools: ToolRegistry = field(default_factory=ToolRegistry)
     default_max_steps: int = 10
+    thinking: Thinking = field(default_factory=Thinking)
+    # Thinking and the answer share max_tokens: room for a few thousand tokens of each.
+    max_tokens: int = 16_000
 
     def select_tools(self, names: list[str] | None) -> list[Tool]:
         """The tools one request offers: all when ``names`` is None, none for ``[]``.

@@ -1,6 +1,7 @@
 """The sales agent: pipeline value, deal velocity, top customers and upsell leads from the tenant's Odoo."""
 
 from agent_core.agents.agent import Agent, load_prompt
+from agent_core.llm.types import Thinking
 from agent_core.tools.odoo import SALES_TOOLS
 from agent_core.tools.registry import ToolRegistry
 
@@ -13,4 +14,7 @@ sales_agent = Agent(
     ),
     prompt=load_prompt("sales"),
     tools=ToolRegistry(SALES_TOOLS),
+    # Medium effort: pipeline and customer questions weigh a few figures against each other
+    # (velocity, value, dormancy); routine enough not to need the default high effort.
+    thinking=Thinking(mode="adaptive", effort="medium"),
 )

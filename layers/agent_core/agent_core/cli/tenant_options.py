@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from agent_core.cli.errors import UsageError
 from agent_core.keys import checked_id
+from agent_core.llm.types import Effort, ThinkingMode
 from agent_core.tenancy import Tenant
 
 WRITE_MODES = ("shadow", "live")
+THINKING_MODES = get_args(ThinkingMode)
+EFFORTS = get_args(Effort)
 INHERIT = "inherit"
 # Where a field of the tenant record comes from on the command line, for validation messages.
 _OPTION_OF = {
@@ -51,6 +54,17 @@ def add_tenant_options(parser: argparse.ArgumentParser, *, update: bool) -> None
         help="per-agent write modes, e.g. projects=live"
         + (f"; merged into the current ones, MODE {INHERIT} drops one" if update else ""),
     )
+    merged = f"; merged into the current ones, {INHERIT} drops one" if update else ""
+    parser.add_argument(
+        "--agent-thinking",
+        metavar="AGENT=MODE,…",
+        help=f"per-agent thinking, MODE one of {', '.join(THINKING_MODES)} (default: the agent's){merged}",
+    )
+    parser.add_argument(
+        "--agent-effort",
+        metavar="AGENT=EFFORT,…",
+        help=f"per-agent effort, one of {', '.join(EFFORTS)} (default: the agent's){merged}",
+    )
     if update:
         parser.add_argument("--no-odoo", action="store_true", help="unbind the tenant's Odoo")
         parser.add_argument("--no-projects", action="store_true", help="unbind the tenant's project API")
@@ -87,13 +101,32 @@ def tenant_changes(options: argparse.Namespace, current: Tenant | None) -> dict[
         changes["odoo"] = {"url": url, "db": db}
     if options.agent_writes is not None:
         merged: dict[str, str] = dict(current.agent_writes) if current else {}
-        for agent_id, mode in _agent_modes(options.agent_writes, allow_inherit=current is not None):
+        for agent_id, mode in _agent_pairs("--agent-writes", options.agent_writes, WRITE_MODES, current):
             if mode == INHERIT:
                 merged.pop(agent_id, None)
             else:
                 merged[agent_id] = mode
         changes["agent_writes"] = merged
+    if options.agent_thinking is not None or options.agent_effort is not None:
+        changes["agent_thinking"] = _thinking(options, current)
     return changes
+
+
+def _thinking(options: argparse.Namespace, current: Tenant | None) -> dict[str, dict[str, str | None]]:
+    """The tenant's per-agent thinking overrides with the options' changes merged in."""
+    merged = {
+        agent_id: override.model_dump(mode="json")
+        for agent_id, override in (current.agent_thinking.items() if current else ())
+    }
+    for field, flag, value, choices in (
+        ("mode", "--agent-thinking", options.agent_thinking, THINKING_MODES),
+        ("effort", "--agent-effort", options.agent_effort, EFFORTS),
+    ):
+        for agent_id, choice in _agent_pairs(flag, value or "", choices, current):
+            merged.setdefault(agent_id, {"mode": None, "effort": None})[field] = (
+                None if choice == INHERIT else choice
+            )
+    return {agent_id: override for agent_id, override in merged.items() if any(override.values())}
 
 
 def build_tenant(data: dict[str, Any]) -> Tenant:
@@ -117,16 +150,19 @@ def _agent_list(value: str) -> tuple[str, ...]:
     return agents
 
 
-def _agent_modes(value: str, *, allow_inherit: bool) -> list[tuple[str, str]]:
-    modes = (*WRITE_MODES, INHERIT) if allow_inherit else WRITE_MODES
+def _agent_pairs(
+    flag: str, value: str, choices: tuple[str, ...], current: Tenant | None
+) -> list[tuple[str, str]]:
+    """``AGENT=CHOICE,…`` parsed; ``inherit`` (drop the tenant's choice) only on update."""
+    allowed = (*choices, INHERIT) if current is not None else choices
     pairs = []
     for entry in filter(None, (part.strip() for part in value.split(","))):
-        agent_id, sep, mode = entry.partition("=")
-        if not sep or mode.strip() not in modes:
-            raise UsageError(
-                f"--agent-writes wants AGENT=MODE with MODE one of {', '.join(modes)}, not {entry!r}"
-            )
-        pairs.append((checked_id(agent_id.strip(), "agent id"), mode.strip()))
+        agent_id, sep, choice = entry.partition("=")
+        if not sep or choice.strip() not in allowed:
+            what = "EFFORT" if flag == "--agent-effort" else "MODE"
+            wanted = f"AGENT={what} with {what} one of {', '.join(allowed)}"
+            raise UsageError(f"{flag} wants {wanted}, not {entry!r}")
+        pairs.append((checked_id(agent_id.strip(), "agent id"), choice.strip()))
     return pairs
 
 

@@ -104,6 +104,7 @@ def describe(tenant: Tenant) -> str:
             ("odoo", odoo),
             ("projects", str(tenant.projects_url) if tenant.projects_url else "(not bound)"),
             ("writes", _writes(tenant)),
+            ("thinking", _thinking(tenant)),
             ("created", tenant.created_at or "-"),
         ]
     )
@@ -112,6 +113,14 @@ def describe(tenant: Tenant) -> str:
 def _writes(tenant: Tenant) -> str:
     overrides = "".join(f", {agent}={mode}" for agent, mode in sorted(tenant.agent_writes.items()))
     return tenant.writes + overrides
+
+
+def _thinking(tenant: Tenant) -> str:
+    choices = [
+        f"{agent}={'/'.join(filter(None, (override.mode, override.effort)))}"
+        for agent, override in sorted(tenant.agent_thinking.items())
+    ]
+    return ", ".join(choices) or "(each agent's own)"
 
 
 def _as_data(tenant: Tenant) -> dict[str, Any]:
@@ -123,6 +132,7 @@ def _warn_about_agents(ctx: Context, tenant: Tenant) -> None:
     for agent_id in tenant.enabled_agents:
         if agent_id not in known:
             ctx.console.warn(f"agent {agent_id} is not one this runtime defines ({', '.join(known)})")
-    for agent_id in tenant.agent_writes:
-        if agent_id not in tenant.enabled_agents:
-            ctx.console.warn(f"--agent-writes names {agent_id}, which the tenant may not use")
+    for flag, named in (("--agent-writes", tenant.agent_writes), ("--agent-thinking", tenant.agent_thinking)):
+        for agent_id in named:
+            if agent_id not in tenant.enabled_agents:
+                ctx.console.warn(f"{flag} names {agent_id}, which the tenant may not use")

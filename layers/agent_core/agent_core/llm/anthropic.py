@@ -11,24 +11,27 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anthropic
+import httpx2
+from anthropic.lib.streaming import TextEvent
+from anthropic.types import ContentBlock as ApiBlock
+from anthropic.types import Message as ApiMessage
 
 from agent_core.errors import ModelError
+from agent_core.llm.anthropic_request import request_body
 from agent_core.llm.types import (
-    Message,
+    ContentBlock,
     ModelEvent,
     ModelFinished,
     ModelRequest,
+    RedactedThinkingBlock,
+    Refusal,
     TextBlock,
     TextChunk,
-    ToolResultBlock,
+    ThinkingBlock,
     ToolUseBlock,
-    ToolUseRequested,
     Usage,
-    alternating,
 )
 from agent_core.tenancy import Tenant
-
-_EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
 
 _CODES_BY_TYPE = {
     "overloaded_error": "model_overloaded",
@@ -44,7 +47,11 @@ _CODES_BY_TYPE = {
 
 
 class AnthropicModel:
-    def __init__(self, client: anthropic.AsyncAnthropic, *, model: str) -> None:
+    """Claude through an SDK client: the Anthropic API, or Bedrock through the same client."""
+
+    def __init__(
+        self, client: anthropic.AsyncAnthropic | anthropic.AsyncAnthropicBedrock, *, model: str
+    ) -> None:
         self.client = client
         self.model = model
 
@@ -54,84 +61,51 @@ class AnthropicModel:
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
         try:
-            async with self.client.messages.stream(**request_params(request, self.model)) as stream:
+            async with self.client.messages.stream(**request_body(request, self.model)) as stream:
                 async for event in stream:
-                    if event.type == "text":
+                    if isinstance(event, TextEvent):
                         yield TextChunk(text=event.text)
-                    elif event.type == "content_block_stop" and event.content_block.type == "tool_use":
-                        block = event.content_block
-                        yield ToolUseRequested(id=block.id, name=block.name, input=_as_dict(block.input))
                 final = await stream.get_final_message()
         except anthropic.APIStatusError as exc:
             raise ModelError(_status_message(exc), code=_status_code(exc)) from exc
-        except anthropic.APITimeoutError as exc:
+        except (anthropic.APITimeoutError, httpx2.TimeoutException) as exc:
             raise ModelError("the model did not answer in time", code="model_timeout") from exc
-        except anthropic.APIConnectionError as exc:
-            raise ModelError("the model provider could not be reached", code="model_unavailable") from exc
-        usage = final.usage
-        yield ModelFinished(
-            stop_reason=final.stop_reason or "end_turn",
-            usage=Usage(
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                cache_creation_input_tokens=usage.cache_creation_input_tokens or 0,
-                cache_read_input_tokens=usage.cache_read_input_tokens or 0,
-            ),
-        )
+        except (anthropic.APIConnectionError, httpx2.TransportError) as exc:
+            # A stream cut mid-answer surfaces as the transport's own error, not the SDK's.
+            raise ModelError(
+                "the connection to the model provider was lost", code="model_unavailable"
+            ) from exc
+        yield finished(final)
 
 
-def request_params(request: ModelRequest, model: str) -> dict[str, Any]:
-    """The Messages API body, with cache breakpoints on the tools, the system prompt and the
-    newest message (so each step of a turn reads the previous steps from the cache)."""
-    tools = [
-        {"name": spec.name, "description": spec.description, "input_schema": spec.input_schema}
-        for spec in request.tools
-    ]
-    if tools:
-        tools[-1]["cache_control"] = _EPHEMERAL
-    messages = [_message_param(m, keep_tool_blocks=bool(tools)) for m in alternating(request.messages)]
-    if messages and messages[-1]["content"]:
-        messages[-1]["content"][-1]["cache_control"] = _EPHEMERAL
-    params: dict[str, Any] = {
-        "model": model,
-        "max_tokens": request.max_tokens,
-        "system": [{"type": "text", "text": request.system, "cache_control": _EPHEMERAL}],
-        "messages": messages,
-    }
-    if tools:
-        params["tools"] = tools
-    return params
+def finished(final: ApiMessage) -> ModelFinished:
+    """The SDK's final message as our last event: its content verbatim, usage, stop reason."""
+    usage = final.usage
+    details = final.stop_details
+    return ModelFinished(
+        stop_reason=final.stop_reason or "end_turn",
+        usage=Usage(
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cache_creation_input_tokens=usage.cache_creation_input_tokens or 0,
+            cache_read_input_tokens=usage.cache_read_input_tokens or 0,
+            thinking_tokens=usage.output_tokens_details.thinking_tokens if usage.output_tokens_details else 0,
+        ),
+        content=tuple(block for api_block in final.content if (block := _block(api_block)) is not None),
+        refusal=Refusal(category=details.category, explanation=details.explanation) if details else None,
+    )
 
 
-def _message_param(message: Message, *, keep_tool_blocks: bool) -> dict[str, Any]:
-    content: list[dict[str, Any]] = []
-    for block in message.content:
-        if isinstance(block, TextBlock):
-            if block.text:
-                content.append({"type": "text", "text": block.text})
-        elif not keep_tool_blocks:
-            # The API refuses tool blocks in a request that offers no tools: keep them as text.
-            content.append({"type": "text", "text": _as_text(block)})
-        elif isinstance(block, ToolUseBlock):
-            content.append({"type": "tool_use", "id": block.id, "name": block.name, "input": block.input})
-        else:
-            content.append(
-                {
-                    "type": "tool_result",
-                    "tool_use_id": block.tool_use_id,
-                    "content": block.content,
-                    "is_error": block.is_error,
-                }
-            )
-    if not content:
-        content.append({"type": "text", "text": "…"})
-    return {"role": message.role, "content": content}
-
-
-def _as_text(block: ToolUseBlock | ToolResultBlock) -> str:
-    if isinstance(block, ToolUseBlock):
-        return f"[called {block.name} with {block.input}]"
-    return f"[tool result{' (error)' if block.is_error else ''}: {block.content}]"
+def _block(block: ApiBlock) -> ContentBlock | None:
+    if block.type == "text":
+        return TextBlock(text=block.text)
+    if block.type == "tool_use":
+        return ToolUseBlock(id=block.id, name=block.name, input=_as_dict(block.input))
+    if block.type == "thinking":
+        return ThinkingBlock(thinking=block.thinking, signature=block.signature)
+    if block.type == "redacted_thinking":
+        return RedactedThinkingBlock(data=block.data)
+    return None  # server-side tool blocks: this runtime offers no server tools
 
 
 def _as_dict(value: object) -> dict[str, Any]:

@@ -16,6 +16,7 @@ class Usage(BaseModel):
     output_tokens: int = 0
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
+    thinking_tokens: int = Field(default=0, description="Of output_tokens, those spent thinking.")
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -23,6 +24,7 @@ class Usage(BaseModel):
             output_tokens=self.output_tokens + other.output_tokens,
             cache_creation_input_tokens=self.cache_creation_input_tokens + other.cache_creation_input_tokens,
             cache_read_input_tokens=self.cache_read_input_tokens + other.cache_read_input_tokens,
+            thinking_tokens=self.thinking_tokens + other.thinking_tokens,
         )
 
 
@@ -51,7 +53,34 @@ class ToolResultBlock(BaseModel):
     is_error: bool = False
 
 
-ContentBlock = Annotated[TextBlock | ToolUseBlock | ToolResultBlock, Field(discriminator="type")]
+class ThinkingBlock(BaseModel):
+    """The model's reasoning, kept verbatim: within a tool cycle it must go back exactly as received.
+
+    Its text is empty when the provider omits it (we ask it to); the signature carries the reasoning.
+    It never reaches the client, the audit trail or the logs.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["thinking"] = "thinking"
+    thinking: str
+    signature: str
+
+
+class RedactedThinkingBlock(BaseModel):
+    """Reasoning the provider returned encrypted; kept verbatim like :class:`ThinkingBlock`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["redacted_thinking"] = "redacted_thinking"
+    data: str
+
+
+Reasoning = ThinkingBlock | RedactedThinkingBlock
+ContentBlock = Annotated[
+    TextBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock,
+    Field(discriminator="type"),
+]
 
 
 class Message(BaseModel):
@@ -61,6 +90,9 @@ class Message(BaseModel):
 
     role: Literal["user", "assistant"]
     content: tuple[ContentBlock, ...]
+    stop_reason: str | None = Field(
+        default=None, description="Why the model stopped writing this assistant message (as it said)."
+    )
 
     @classmethod
     def user_text(cls, text: str) -> Message:
@@ -69,6 +101,10 @@ class Message(BaseModel):
     @property
     def text(self) -> str:
         return "".join(block.text for block in self.content if isinstance(block, TextBlock))
+
+    @property
+    def tool_uses(self) -> tuple[ToolUseBlock, ...]:
+        return tuple(block for block in self.content if isinstance(block, ToolUseBlock))
 
 
 class ToolSpec(BaseModel):
@@ -82,15 +118,39 @@ class ToolSpec(BaseModel):
     read_only: bool = True
 
 
+ThinkingMode = Literal["adaptive", "disabled"]
+Effort = Literal["low", "medium", "high", "xhigh", "max"]
+
+
+class Thinking(BaseModel):
+    """How much the model reasons before it answers: ``adaptive`` (it decides, at this effort) or
+    ``disabled``. ``effort`` None leaves the provider's default (high)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mode: ThinkingMode = "adaptive"
+    effort: Effort | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "disabled"
+
+
 class ModelRequest(BaseModel):
-    """One call to a model: everything it needs, nothing provider-specific."""
+    """One call to a model: everything it needs, nothing provider-specific.
+
+    ``messages`` are sent as they are: :func:`agent_core.llm.history.model_history` makes a stored
+    conversation valid for a request once, when the turn starts, so every step of a turn sends the
+    same prefix (thinking blocks are bound to it).
+    """
 
     model_config = ConfigDict(frozen=True)
 
     system: str
     messages: tuple[Message, ...]
     tools: tuple[ToolSpec, ...] = ()
-    max_tokens: int = 4096
+    max_tokens: int = 16_000
+    thinking: Thinking = Thinking()
 
 
 class TextChunk(BaseModel):
@@ -113,36 +173,32 @@ class ToolUseRequested(BaseModel):
     input: dict[str, Any]
 
 
-StopReason = Literal["end_turn", "tool_use", "max_tokens", "stop_sequence", "refusal", "pause_turn"]
+class Refusal(BaseModel):
+    """Why the provider's safety classifiers stopped the answer, when it says."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: str | None = None
+    explanation: str | None = None
 
 
 class ModelFinished(BaseModel):
-    """The last event of one model call."""
+    """The last event of one model call.
+
+    ``content`` is the answer exactly as the provider returned it (thinking blocks and their
+    signatures included); None when the model only streams text and tool uses (local, scripted),
+    which then make up the answer.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     type: Literal["finished"] = "finished"
+    # end_turn, tool_use, max_tokens, stop_sequence, pause_turn, refusal, model_context_window_exceeded;
+    # a str, because a provider may add reasons: the loop treats an unknown one as the end of the turn.
     stop_reason: str
     usage: Usage
+    content: tuple[ContentBlock, ...] | None = None
+    refusal: Refusal | None = None
 
 
 ModelEvent = TextChunk | ToolUseRequested | ModelFinished
-
-
-def alternating(messages: tuple[Message, ...]) -> tuple[Message, ...]:
-    """Merge neighbours of the same role (a failed turn leaves two user messages in a row).
-
-    Tool results stay first in a merged user message, as the Messages API requires.
-    """
-    merged: list[Message] = []
-    for message in messages:
-        if merged and merged[-1].role == message.role:
-            blocks = merged[-1].content + message.content
-            if message.role == "user":
-                blocks = tuple(b for b in blocks if isinstance(b, ToolResultBlock)) + tuple(
-                    b for b in blocks if not isinstance(b, ToolResultBlock)
-                )
-            merged[-1] = Message(role=message.role, content=blocks)
-        else:
-            merged.append(message)
-    return tuple(merged)

@@ -29,10 +29,15 @@ MAX_TRANSACTION_ACTIONS = 100
 
 @dataclass(frozen=True)
 class SessionHistory:
-    """What a new turn needs of its session: its counter and lease, and its recent messages."""
+    """What a new turn needs of its session: its counter and lease, and its recent turns (each a
+    tuple of messages as stored, oldest first)."""
 
     meta: SessionMeta | None
-    messages: tuple[Message, ...]
+    turns: tuple[tuple[Message, ...], ...]
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        return tuple(message for turn in self.turns for message in turn)
 
 
 class SessionStore:
@@ -63,13 +68,15 @@ class SessionStore:
         ]
         while rows and keys.message_position(rows[0]["SK"])[1] != 0:
             rows.pop(0)  # never open a history halfway through a turn
+        turns: dict[int, list[Message]] = {}
+        for row in rows:
+            turns.setdefault(keys.message_position(row["SK"])[0], []).append(
+                Message.model_validate_json(row["data"])
+            )
         return SessionHistory(
             meta=_meta(meta_item) if meta_item else None,
-            messages=tuple(Message.model_validate_json(row["data"]) for row in rows),
+            turns=tuple(tuple(messages) for messages in turns.values()),
         )
-
-    def messages(self, tenant_id: str, session_id: str, now: datetime) -> tuple[Message, ...]:
-        return self.load(tenant_id, session_id, now).messages
 
     def begin_turn(
         self,
