@@ -205,7 +205,8 @@ def test_thinking_is_set_per_agent_merged_on_update_and_dropped_with_inherit(
     assert (finance.mode, finance.effort) == ("disabled", "max")
 
     ctl(
-        "tenant", "update", "initech", "--agent-thinking", "finance=inherit", "--agent-effort", "finance=inherit"
+        "tenant", "update", "initech",
+        "--agent-thinking", "finance=inherit", "--agent-effort", "finance=inherit",
     )  # fmt: skip
     tenant = runtime.tenants.get("initech")
     assert tenant is not None and set(tenant.agent_thinking) == {"general"}
