@@ -24,7 +24,17 @@ from agent_core import (
     tool,
 )
 from agent_core.llm.scripted import ScriptedModel, call, say
-from agent_core.llm.types import ModelFinished, TextChunk, ToolResultBlock, ToolUseBlock
+from agent_core.llm.types import (
+    ContentBlock,
+    ModelEvent,
+    ModelFinished,
+    Refusal,
+    TextBlock,
+    TextChunk,
+    ThinkingBlock,
+    ToolResultBlock,
+    ToolUseBlock,
+)
 from agent_core.loop import AgentLoop, LoopEvent, ToolCallRecord
 from agent_core.tools.tenant_info import tenant_info
 from tests.support.context import run_context
@@ -297,3 +307,88 @@ async def test_live_mode_runs_the_write_and_reads_run_in_either_mode() -> None:
     assert PLACED == [{"product": "anvil", "quantity": 1}]
     assert not any(isinstance(e, WouldExecute) for e in events)
     assert [(r.tool, r.mode) for r in audited] == [("place_order", "live"), ("tenant_info", "live")]
+
+
+THOUGHT = ThinkingBlock(thinking="", signature="sig-step-1")
+
+
+def answered(
+    stop: str, *content: ContentBlock, refusal: Refusal | None = None
+) -> list[ModelEvent | BaseException]:
+    """One step whose provider returned ``content`` verbatim (as the Anthropic adapter does)."""
+    text = [TextChunk(text=b.text) for b in content if isinstance(b, TextBlock)]
+    usage = Usage(input_tokens=10, output_tokens=5, thinking_tokens=3)
+    return [*text, ModelFinished(stop_reason=stop, usage=usage, content=content, refusal=refusal)]
+
+
+async def test_thinking_goes_back_verbatim_within_the_tool_cycle() -> None:
+    use = ToolUseBlock(id="toolu_1", name="lookup_order", input={"order_id": "A-1"})
+    model = ScriptedModel([answered("tool_use", THOUGHT, use), answered("end_turn", TextBlock(text="42."))])
+    loop, _ = make_loop(model)
+
+    await drain(loop)
+
+    sent = model.requests[1].messages[-2]
+    assert sent.content == (THOUGHT, use)
+    assert loop.new_messages[0].content[0] == THOUGHT
+    assert loop.usage.thinking_tokens == 6
+
+
+async def test_a_call_cut_off_by_max_tokens_does_not_run() -> None:
+    cut = ToolUseBlock(id="toolu_1", name="lookup_order", input={"order_id": "A-"})
+    model = ScriptedModel([answered("max_tokens", THOUGHT, TextBlock(text="Let me look"), cut)])
+    loop, audited = make_loop(model)
+
+    events = await drain(loop)
+
+    assert loop.stop_reason == "max_tokens"
+    assert audited == [] and not any(isinstance(e, ToolCall) for e in events)
+    assert loop.new_messages[-1].content == (THOUGHT, TextBlock(text="Let me look"))
+
+
+async def test_pause_turn_continues_the_same_answer() -> None:
+    model = ScriptedModel(
+        [
+            answered("pause_turn", TextBlock(text="Part one. ")),
+            answered("end_turn", TextBlock(text="Part two.")),
+        ]
+    )
+    loop, _ = make_loop(model)
+
+    events = await drain(loop)
+
+    assert [e.text for e in events if isinstance(e, TextDelta)] == ["Part one. ", "Part two."]
+    assert model.requests[1].messages[-1].content == (TextBlock(text="Part one. "),)
+    assert [(m.role, m.text, m.stop_reason) for m in loop.new_messages] == [
+        ("assistant", "Part one. Part two.", "end_turn")
+    ]
+    assert loop.stop_reason == "end_turn"
+
+
+async def test_a_refusal_ends_the_turn_and_says_why() -> None:
+    why = Refusal(category="cyber", explanation="This request was declined.")
+    model = ScriptedModel([answered("refusal", TextBlock(text="I can"), refusal=why)])
+    loop, _ = make_loop(model)
+
+    await drain(loop)
+
+    assert (loop.stop_reason, loop.refusal) == ("refusal", why)
+    assert loop.new_messages[-1].stop_reason == "refusal"
+
+
+async def test_every_other_stop_reason_ends_the_turn_with_it() -> None:
+    for stop in ("stop_sequence", "model_context_window_exceeded", "end_turn", "some_future_reason"):
+        model = ScriptedModel([answered(stop, TextBlock(text="Done"))])
+        loop, _ = make_loop(model)
+        await drain(loop)
+        assert (loop.stop_reason, len(model.requests)) == (stop, 1)
+
+
+async def test_a_blank_text_block_from_the_model_is_never_kept() -> None:
+    use = ToolUseBlock(id="toolu_1", name="tenant_info", input={})
+    model = ScriptedModel([answered("tool_use", TextBlock(text="\n\n"), use), say("ok")])
+    loop, _ = make_loop(model)
+
+    await drain(loop)
+
+    assert loop.new_messages[0].content == (use,)

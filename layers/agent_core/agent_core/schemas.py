@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent_core.agents.agent import Agent
 from agent_core.keys import ID_PATTERN
-from agent_core.llm.types import Usage
+from agent_core.llm.types import Refusal, Usage
 from agent_core.store.records import RunError
 
 MAX_MESSAGE_CHARS = 32_000
@@ -55,6 +55,7 @@ class ChatReply(BaseModel):
     tool_calls: list[ToolCallSummary]
     usage: Usage
     error: RunError | None = None
+    refusal: Refusal | None = Field(default=None, description="Why, when stop_reason is refusal.")
 
 
 class AgentTool(BaseModel):

@@ -118,6 +118,7 @@ class Turn:
             tool_calls=list(calls.values()),
             usage=done.usage,
             error=RunError(code=error.code, message=error.message) if error else None,
+            refusal=done.refusal,
         )
 
     async def _finish(self, error: Error | None, stop_reason: str | None) -> tuple[Done, Error | None]:
