@@ -34,7 +34,7 @@ class LoopbackServer:
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -85,6 +85,7 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("content-type", content_type)
         self.send_header("transfer-encoding", "chunked")
+        self.send_header("connection", "close")  # so a client does not pool a socket the fake will close
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
