@@ -666,3 +666,15 @@ def test_bedrock_ids_map_to_the_same_profiles() -> None:
         "us.anthropic.claude-haiku-4-5-20251001-v1:0"
     )
     assert profile_for("claude-test") is None
+
+
+def test_the_key_may_come_as_x_api_key_and_the_version_header_is_required(fake: FakeMessagesAPI) -> None:
+    fake.reply_text("Hi.")
+    body = {"model": SONNET, "max_tokens": 10, "messages": [USER]}
+    url = fake.base_url + "/v1/messages"
+
+    accepted = httpx2.post(url, json=body, headers={"x-api-key": KEY, "anthropic-version": "2023-06-01"})
+    refused = httpx2.post(url, json=body, headers={"x-api-key": KEY})
+
+    assert accepted.status_code == 200 and accepted.json()["content"][-1] == {"type": "text", "text": "Hi."}
+    assert refused.status_code == 400 and "anthropic-version" in refused.json()["error"]["message"]
