@@ -28,8 +28,8 @@ from botocore.credentials import Credentials
 from tests.fakes.aws_eventstream import chunk_event, exception_event
 from tests.fakes.loopback import FakeHandler, LoopbackServer, RecordedRequest
 from tests.fakes.messages_rules import ApiRefusal, review_request
-from tests.fakes.messages_stream import ScriptedReplies
 from tests.fakes.model_profiles import profile_for
+from tests.fakes.scripted_replies import ScriptedReplies
 from tests.fakes.thinking_config import BINDING_BETA
 from tests.fakes.thinking_signer import Signer
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from tests.fakes.loopback import FakeHandler, LoopbackServer, RecordedRequest
 from tests.fakes.messages_rules import ApiRefusal, RequestReview, review_request
-from tests.fakes.messages_stream import Reply, ScriptedReplies
+from tests.fakes.messages_stream import Reply
+from tests.fakes.scripted_replies import ScriptedReplies
 from tests.fakes.thinking_config import BINDING_BETA
 from tests.fakes.thinking_signer import Signer
 
