@@ -11,8 +11,8 @@ import pytest
 from moto import mock_aws
 
 from agent_core import Runtime, Settings, SingleModelProvider, Tenant, get_settings, issue_api_key
-from agent_core.llm.scripted import ScriptedModel
 from local.aws import ensure_table
+from tests.fakes.scripted_model import ScriptedModel
 
 TABLE = "agent-runtime-test"
 # Settings a developer's shell may hold; tests decide them.

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from agent_core import Tenant
-from agent_core.llm.scripted import ScriptedModel
 from tests.conftest import DemoTenant, RuntimeFactory
+from tests.fakes.scripted_model import ScriptedModel
 from tests.support.stack import serve_stack
 
 STREAM = "/agents/general/chat/stream"

@@ -12,10 +12,11 @@ import pytest
 
 from agent_core import Runtime
 from agent_core.llm.anthropic import AnthropicProvider
-from agent_core.llm.scripted import ScriptedModel, call, say
+from agent_core.llm.scripted import call, say
 from agent_core.llm.types import TextBlock, ToolResultBlock, ToolUseBlock
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.messages_api import FakeMessagesAPI, running_messages_api
+from tests.fakes.scripted_model import ScriptedModel
 from tests.support.sse import Frame, frames, parse
 from tests.support.stack import serve_stack
 

@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from agent_core import Runtime
-from agent_core.llm.scripted import ScriptedModel, call, say
+from agent_core.llm.scripted import call, say
 from tests.conftest import DemoTenant, RuntimeFactory
+from tests.fakes.scripted_model import ScriptedModel
 from tests.support.sse import parse
 from tests.support.stack import serve_stack
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
@@ -23,11 +23,13 @@ from agent_core import (
     WriteMode,
     tool,
 )
-from agent_core.llm.scripted import ScriptedModel, call, say
+from agent_core.llm.scripted import call, say
 from agent_core.llm.types import (
     ContentBlock,
     ModelEvent,
     ModelFinished,
+    ModelRequest,
+    ProviderBlock,
     Refusal,
     TextBlock,
     TextChunk,
@@ -37,6 +39,7 @@ from agent_core.llm.types import (
 )
 from agent_core.loop import AgentLoop, LoopEvent, ToolCallRecord
 from agent_core.tools.tenant_info import tenant_info
+from tests.fakes.scripted_model import ScriptedModel
 from tests.support.context import run_context
 
 pytestmark = pytest.mark.anyio
@@ -133,7 +136,7 @@ async def test_a_tool_call_runs_is_audited_and_its_result_goes_back_to_the_model
     assert events[2:] == [TextDelta(text="Total is 42.")]
     assert [(r.tool, r.ok, r.input["api_key"]) for r in audited] == [("lookup_order", True, "[REDACTED]")]
     second = model.requests[1].messages
-    assert isinstance(second[-2].content[0], ToolUseBlock)
+    assert [use.id for use in second[-2].tool_uses] == ["toolu_1"]
     assert second[-1].content == (
         ToolResultBlock(tool_use_id="toolu_1", content='{"order_id":"A-1","total":42}'),
     )
@@ -309,9 +312,6 @@ async def test_live_mode_runs_the_write_and_reads_run_in_either_mode() -> None:
     assert [(r.tool, r.mode) for r in audited] == [("place_order", "live"), ("tenant_info", "live")]
 
 
-THOUGHT = ThinkingBlock(thinking="", signature="sig-step-1")
-
-
 def answered(
     stop: str, *content: ContentBlock, refusal: Refusal | None = None
 ) -> list[ModelEvent | BaseException]:
@@ -323,33 +323,65 @@ def answered(
 
 async def test_thinking_goes_back_verbatim_within_the_tool_cycle() -> None:
     use = ToolUseBlock(id="toolu_1", name="lookup_order", input={"order_id": "A-1"})
-    model = ScriptedModel([answered("tool_use", THOUGHT, use), answered("end_turn", TextBlock(text="42."))])
+    model = ScriptedModel([answered("tool_use", use), answered("end_turn", TextBlock(text="42."))])
     loop, _ = make_loop(model)
 
     await drain(loop)
 
-    sent = model.requests[1].messages[-2]
-    assert sent.content == (THOUGHT, use)
-    assert loop.new_messages[0].content[0] == THOUGHT
+    thought, call_sent = model.requests[1].messages[-2].content
+    assert isinstance(thought, ThinkingBlock) and thought.signature and call_sent == use
+    assert loop.new_messages[0].content == (thought, use)  # stored with the turn, as sent
     assert loop.usage.thinking_tokens == 6
+    assert model.refusals == []
+
+
+async def test_a_dropped_thinking_block_is_refused_as_the_api_would() -> None:
+    class Forgetful(ScriptedModel):
+        async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+            last = request.messages[-2] if len(request.messages) > 1 else None
+            if last is not None and last.role == "assistant":
+                kept = tuple(b for b in last.content if not isinstance(b, ThinkingBlock))
+                messages = (
+                    *request.messages[:-2],
+                    last.model_copy(update={"content": kept}),
+                    request.messages[-1],
+                )
+                request = request.model_copy(update={"messages": messages})
+            async for event in super().stream(request):
+                yield event
+
+    model = Forgetful([call("lookup_order", {"order_id": "A-1"}), say("42.")])
+    loop, _ = make_loop(model)
+
+    with pytest.raises(ModelError) as refused:
+        await drain(loop)
+
+    assert refused.value.code == "model_bad_request"
+    assert "Expected `thinking` or `redacted_thinking`, but found `tool_use`" in refused.value.message
 
 
 async def test_a_call_cut_off_by_max_tokens_does_not_run() -> None:
     cut = ToolUseBlock(id="toolu_1", name="lookup_order", input={"order_id": "A-"})
-    model = ScriptedModel([answered("max_tokens", THOUGHT, TextBlock(text="Let me look"), cut)])
+    model = ScriptedModel([answered("max_tokens", TextBlock(text="Let me look"), cut)])
     loop, audited = make_loop(model)
 
     events = await drain(loop)
 
     assert loop.stop_reason == "max_tokens"
     assert audited == [] and not any(isinstance(e, ToolCall) for e in events)
-    assert loop.new_messages[-1].content == (THOUGHT, TextBlock(text="Let me look"))
+    thought, text = loop.new_messages[-1].content
+    assert isinstance(thought, ThinkingBlock) and text == TextBlock(text="Let me look")
 
 
 async def test_pause_turn_continues_the_same_answer() -> None:
+    # A provider pauses a long turn while its own (server) tool runs; the paused answer goes back as
+    # it came, and the next step continues it (docs: build-with-claude/handling-stop-reasons).
+    searching = ProviderBlock(
+        type="server_tool_use", fields={"id": "srvtoolu_1", "name": "web_search", "input": {"query": "x"}}
+    )
     model = ScriptedModel(
         [
-            answered("pause_turn", TextBlock(text="Part one. ")),
+            answered("pause_turn", TextBlock(text="Part one. "), searching),
             answered("end_turn", TextBlock(text="Part two.")),
         ]
     )
@@ -358,11 +390,12 @@ async def test_pause_turn_continues_the_same_answer() -> None:
     events = await drain(loop)
 
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["Part one. ", "Part two."]
-    assert model.requests[1].messages[-1].content == (TextBlock(text="Part one. "),)
+    paused = model.requests[1].messages[-1]
+    assert paused.role == "assistant" and paused.content[-1] == searching
     assert [(m.role, m.text, m.stop_reason) for m in loop.new_messages] == [
         ("assistant", "Part one. Part two.", "end_turn")
     ]
-    assert loop.stop_reason == "end_turn"
+    assert loop.stop_reason == "end_turn" and model.refusals == []
 
 
 async def test_a_refusal_ends_the_turn_and_says_why() -> None:
@@ -391,4 +424,4 @@ async def test_a_blank_text_block_from_the_model_is_never_kept() -> None:
 
     await drain(loop)
 
-    assert loop.new_messages[0].content == (use,)
+    assert [type(b).__name__ for b in loop.new_messages[0].content] == ["ThinkingBlock", "ToolUseBlock"]

@@ -30,7 +30,7 @@ from agent_core.agents.general import general
 from agent_core.agents.marketing import marketing_agent
 from agent_core.agents.sales import sales_agent
 from agent_core.agents.warehouse import warehouse_agent
-from agent_core.llm.scripted import ScriptedModel, call, say
+from agent_core.llm.scripted import call, say
 from agent_core.llm.types import ToolResultBlock
 from agent_core.tools.odoo import ODOO_TOOLS
 from agent_core.tools.odoo.banking import get_bank_balance, get_bank_transactions, reconcile_account
@@ -54,6 +54,7 @@ from agent_core.tools.odoo.warehouse import (
     get_stock_levels,
 )
 from local.erp import Dataset, Record, RunningErp, start_erp
+from tests.fakes.scripted_model import ScriptedModel
 from tests.support.erp import (
     TODAY,
     bank_balances,

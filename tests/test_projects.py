@@ -13,11 +13,12 @@ import pytest
 from agent_core import AgentRegistry, Runtime, Settings, SingleModelProvider, ToolError, ToolServices
 from agent_core.agents.general import general
 from agent_core.agents.projects import projects_agent
-from agent_core.llm.scripted import ScriptedModel, call, say
+from agent_core.llm.scripted import call, say
 from agent_core.llm.types import ToolResultBlock
 from agent_core.tools.projects import assign_user, create_task, list_projects, list_tasks
 from local.projects_api import ProjectsApiServer, start_projects_api, tokens
 from tests.conftest import DemoTenant
+from tests.fakes.scripted_model import ScriptedModel
 from tests.support.projects import bind, projects_tenant, run_context
 from tests.support.sockets import closed_url, silent_url
 from tests.support.sse import Frame, parse

@@ -9,10 +9,11 @@ import pytest
 from agent_core import Caller, ChatRequest, Message, Runtime, SessionBusy, SingleModelProvider, Tenant
 from agent_core.agents import Agent, AgentRegistry
 from agent_core.agents.general import general
-from agent_core.llm.scripted import ScriptedModel, say
+from agent_core.llm.scripted import say
 from agent_core.llm.types import ToolResultBlock, ToolUseBlock
 from agent_core.store import RunRecord
 from tests.conftest import RuntimeFactory
+from tests.fakes.scripted_model import ScriptedModel
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

@@ -7,10 +7,11 @@ import httpx
 from agent_core import OdooBinding, Runtime, Tenant, Usage
 from agent_core.agents import Agent, AgentRegistry
 from agent_core.agents.general import general
-from agent_core.llm.scripted import ScriptedModel, call, say
+from agent_core.llm.scripted import call, say
 from agent_core.tools import ToolRegistry, tool
 from agent_core.tools.context import RunContext
 from tests.conftest import DemoTenant, RuntimeFactory
+from tests.fakes.scripted_model import ScriptedModel
 from tests.support.stack import serve_stack
 
 

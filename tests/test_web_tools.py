@@ -18,11 +18,12 @@ import pytest
 
 from agent_core import RunContext, Settings, ToolError, ToolServices
 from agent_core.agents import default_agents
-from agent_core.llm.scripted import ScriptedModel, call, say
+from agent_core.llm.scripted import call, say
 from agent_core.llm.types import ToolResultBlock
 from agent_core.tools.web import AddressPolicy, WebRules, use_web_rules, visit_webpage, web_rules, web_search
 from agent_core.tools.web.rules import FETCH_TIMEOUT_SECONDS, MAX_PAGE_BYTES, MAX_REDIRECTS
 from tests.conftest import DemoTenant, RuntimeFactory
+from tests.fakes.scripted_model import ScriptedModel
 from tests.support.context import run_context
 from tests.support.server import serve
 from tests.support.sse import parse

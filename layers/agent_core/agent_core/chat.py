@@ -15,6 +15,7 @@ from agent_core.agents.registry import AgentRegistry
 from agent_core.clock import iso, utc_now
 from agent_core.errors import AgentRuntimeError, InvalidRequest, NotFound, SessionBusy
 from agent_core.ids import new_run_id, new_session_id
+from agent_core.llm.claude_models import thinks_up_front
 from agent_core.llm.history import model_history
 from agent_core.llm.model import Model, ModelProvider
 from agent_core.llm.types import Message
@@ -132,7 +133,9 @@ class ChatService:
                 ctx=ctx,
                 system=f"{agent.prompt}\n\nToday is {now:%A %Y-%m-%d} (UTC).",
                 history=model_history(
-                    (*history.turns, (user_message,)), thinking=thinking.enabled, tools=bool(tools)
+                    (*history.turns, (user_message,)),
+                    thinking=thinks_up_front(model.name, thinking),
+                    tools=bool(tools),
                 ),
                 tools=tools,
                 max_steps=request.max_steps or agent.default_max_steps,

@@ -23,6 +23,7 @@ from agent_core.llm.types import (
     ModelEvent,
     ModelFinished,
     ModelRequest,
+    ProviderBlock,
     RedactedThinkingBlock,
     Refusal,
     TextBlock,
@@ -91,12 +92,12 @@ def finished(final: ApiMessage) -> ModelFinished:
             cache_read_input_tokens=usage.cache_read_input_tokens or 0,
             thinking_tokens=usage.output_tokens_details.thinking_tokens if usage.output_tokens_details else 0,
         ),
-        content=tuple(block for api_block in final.content if (block := _block(api_block)) is not None),
+        content=tuple(_block(block) for block in final.content),
         refusal=Refusal(category=details.category, explanation=details.explanation) if details else None,
     )
 
 
-def _block(block: ApiBlock) -> ContentBlock | None:
+def _block(block: ApiBlock) -> ContentBlock:
     if block.type == "text":
         return TextBlock(text=block.text)
     if block.type == "tool_use":
@@ -105,7 +106,9 @@ def _block(block: ApiBlock) -> ContentBlock | None:
         return ThinkingBlock(thinking=block.thinking, signature=block.signature)
     if block.type == "redacted_thinking":
         return RedactedThinkingBlock(data=block.data)
-    return None  # server-side tool blocks: this runtime offers no server tools
+    return ProviderBlock(
+        type=block.type, fields=block.model_dump(mode="json", exclude={"type"}, exclude_none=True)
+    )
 
 
 def _as_dict(value: object) -> dict[str, Any]:

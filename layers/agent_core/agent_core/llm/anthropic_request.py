@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent_core.llm.claude_models import thinking_params
 from agent_core.llm.types import (
     ContentBlock,
     Message,
@@ -44,15 +45,7 @@ def request_body(request: ModelRequest, model: str) -> dict[str, Any]:
     }
     if tools:
         body["tools"] = tools
-    thinking = request.thinking
-    # display "omitted": we never show or keep the reasoning's text, and the answer streams sooner
-    # (docs: build-with-claude/adaptive-thinking, "Controlling thinking display").
-    body["thinking"] = (
-        {"type": "adaptive", "display": "omitted"} if thinking.enabled else {"type": "disabled"}
-    )
-    if thinking.effort is not None:
-        body["output_config"] = {"effort": thinking.effort}
-    return body
+    return body | thinking_params(model, request.thinking, request.max_tokens)
 
 
 def message_param(message: Message) -> dict[str, Any]:
@@ -73,8 +66,9 @@ def block_param(block: ContentBlock) -> dict[str, Any]:
         }
     if isinstance(block, ThinkingBlock):
         return {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
-    assert isinstance(block, RedactedThinkingBlock)
-    return {"type": "redacted_thinking", "data": block.data}
+    if isinstance(block, RedactedThinkingBlock):
+        return {"type": "redacted_thinking", "data": block.data}
+    return {"type": block.type, **block.fields}
 
 
 def _mark_newest(content: list[dict[str, Any]]) -> None:

@@ -23,9 +23,7 @@ from collections.abc import Iterable, Sequence
 
 from agent_core.llm.types import (
     Message,
-    RedactedThinkingBlock,
     TextBlock,
-    ThinkingBlock,
     ToolResultBlock,
     ToolUseBlock,
 )
@@ -37,7 +35,8 @@ def model_history(turns: Iterable[Sequence[Message]], *, thinking: bool, tools: 
     """The conversation of ``turns`` (oldest first, the new user message last) as a model reads it.
 
     - a refused turn is left out whole (the API keeps refusing a context it refused);
-    - thinking is left out of every stored turn (see the module's docstring);
+    - thinking is left out of every stored turn (see the module's docstring), and so are blocks
+      of server tools, which this runtime never offers;
     - blank text is dropped; every ``tool_use`` gets its ``tool_result`` first in the next user
       message, and a result without its call is dropped;
     - tool blocks become text when the turn offers no tools (the API refuses tool blocks then),
@@ -62,11 +61,12 @@ def _refused(turn: Sequence[Message]) -> bool:
 
 
 def _without_reasoning(message: Message) -> Message:
+    """Only what this runtime reads: text and its own tool blocks (no thinking, no server blocks)."""
     content = tuple(
         block
         for block in message.content
-        if not isinstance(block, ThinkingBlock | RedactedThinkingBlock)
-        and not (isinstance(block, TextBlock) and not block.text.strip())
+        if isinstance(block, ToolUseBlock | ToolResultBlock)
+        or (isinstance(block, TextBlock) and block.text.strip())
     )
     return message.model_copy(update={"content": content})
 

@@ -21,6 +21,7 @@ from agent_core.llm.types import (
     TextChunk,
     ToolResultBlock,
     ToolSpec,
+    ToolUseBlock,
     ToolUseRequested,
     Usage,
 )
@@ -129,7 +130,7 @@ def _tool_names(request: ModelRequest) -> dict[str, str]:
         block.id: block.name
         for message in request.messages
         for block in message.content
-        if block.type == "tool_use"
+        if isinstance(block, ToolUseBlock)
     }
 
 

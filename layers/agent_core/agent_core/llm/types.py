@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 
 class Usage(BaseModel):
@@ -76,10 +76,32 @@ class RedactedThinkingBlock(BaseModel):
     data: str
 
 
-Reasoning = ThinkingBlock | RedactedThinkingBlock
+class ProviderBlock(BaseModel):
+    """A block of a kind this runtime does not read (a server tool's call or result), kept verbatim
+    so that it goes back exactly as the provider sent it: a paused answer continues from it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+_KNOWN_BLOCKS = frozenset({"text", "tool_use", "tool_result", "thinking", "redacted_thinking"})
+
+
+def _block_kind(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind in _KNOWN_BLOCKS else "provider"
+
+
 ContentBlock = Annotated[
-    TextBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock,
-    Field(discriminator="type"),
+    Annotated[TextBlock, Tag("text")]
+    | Annotated[ToolUseBlock, Tag("tool_use")]
+    | Annotated[ToolResultBlock, Tag("tool_result")]
+    | Annotated[ThinkingBlock, Tag("thinking")]
+    | Annotated[RedactedThinkingBlock, Tag("redacted_thinking")]
+    | Annotated[ProviderBlock, Tag("provider")],
+    Discriminator(_block_kind),
 ]
 
 
