@@ -23,6 +23,7 @@ from samtranslator.translator.transform import transform
 
 from local.functions import load_function
 from local.template import ROOT, TEMPLATE, load_template
+from tests.support.cloudformation import Deployment
 
 Template = dict[str, Any]
 
@@ -55,12 +56,23 @@ def _translated() -> str:
     return json.dumps(transform(template, {}, NoManagedPolicies()))
 
 
-@pytest.fixture
-def cfn(monkeypatch: pytest.MonkeyPatch) -> Template:
-    """template.yaml after SAM's transform, as CloudFormation receives it."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+def deployed(**parameters: str) -> Template:
+    """template.yaml after SAM's transform, as CloudFormation deploys it with these parameters
+    (the defaults otherwise): each ``Fn::If`` replaced by the branch it takes."""
     translated: Template = json.loads(_translated())
-    return translated
+    deployment = Deployment(translated, parameters)
+    return {**translated, "Resources": deployment.resources()}
+
+
+@pytest.fixture(autouse=True)
+def _a_region_for_the_translator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
+def cfn() -> Template:
+    """template.yaml after SAM's transform, deployed with its default parameters."""
+    return deployed()
 
 
 def resources_of_type(cfn: Template, kind: str) -> dict[str, Template]:
@@ -302,6 +314,98 @@ def test_roles_carry_only_the_logging_and_tracing_managed_policies(cfn: Template
         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
         "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
     }
+
+
+# --- Bedrock: the chat role may stream exactly the configured model ----------------------------
+
+INVOKE_STREAM = "bedrock:InvokeModelWithResponseStream"
+PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/{}"
+
+
+def bedrock_statements(function_name: str, **parameters: str) -> list[Template]:
+    """The function's statements that grant a Bedrock action when deployed with these parameters,
+    their ARNs evaluated."""
+    deployment = Deployment(json.loads(_translated()), parameters)
+    return [
+        deployment.evaluated(s)
+        for s in statements(deployed(**parameters), function_name)
+        if any(a.startswith("bedrock:") for a in as_list(s["Action"]))
+    ]
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "local"])
+@pytest.mark.parametrize("name", ["ChatFunction", "ExecutionsFunction", "HealthFunction"])
+def test_no_bedrock_permission_unless_the_provider_is_bedrock(provider: str, name: str) -> None:
+    # Even with a Bedrock-shaped model id left over from an earlier deploy.
+    for model_id in ("claude-sonnet-5-5", "us.anthropic.claude-sonnet-5-5"):
+        assert bedrock_statements(name, ModelProvider=provider, ModelId=model_id) == [], model_id
+
+
+def test_bedrock_with_a_model_id_may_stream_that_model_in_this_region_only() -> None:
+    model_id = "anthropic.claude-sonnet-5-5"
+    granted = bedrock_statements("ChatFunction", ModelProvider="bedrock", ModelId=model_id)
+
+    assert granted == [
+        {
+            "Effect": "Allow",
+            "Action": INVOKE_STREAM,
+            "Resource": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-5-5",
+        }
+    ]
+
+
+@pytest.mark.parametrize("profile", ["us.anthropic.claude-sonnet-5-5", "global.anthropic.claude-sonnet-5-5"])
+def test_bedrock_with_an_inference_profile_may_stream_its_model_only_through_it(profile: str) -> None:
+    granted = bedrock_statements("ChatFunction", ModelProvider="bedrock", ModelId=profile)
+
+    assert granted == [
+        {"Effect": "Allow", "Action": INVOKE_STREAM, "Resource": PROFILE_ARN.format(profile)},
+        {
+            "Effect": "Allow",
+            "Action": INVOKE_STREAM,
+            # Any region the profile routes to ("*" also matches a global profile's region-less
+            # ARN), and only when the call came through this profile.
+            "Resource": "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-5-5",
+            "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": PROFILE_ARN.format(profile)}},
+        },
+    ]
+
+
+def test_a_dated_bedrock_model_id_keeps_its_version_in_the_grant() -> None:
+    profile = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    granted = bedrock_statements("ChatFunction", ModelProvider="bedrock", ModelId=profile)
+
+    assert [s["Resource"] for s in granted] == [
+        PROFILE_ARN.format(profile),
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ]
+
+
+@pytest.mark.parametrize("name", ["ExecutionsFunction", "HealthFunction"])
+def test_only_the_chat_function_may_call_bedrock(name: str) -> None:
+    assert bedrock_statements(name, ModelProvider="bedrock", ModelId="us.anthropic.claude-sonnet-5-5") == []
+
+
+@pytest.mark.parametrize(
+    ("model_id", "accepted"),
+    [
+        ("claude-sonnet-5-5", True),
+        ("claude-haiku-4-5-20251001", True),
+        ("anthropic.claude-sonnet-5-5", True),
+        ("us.anthropic.claude-sonnet-5-5", True),
+        ("global.anthropic.claude-opus-5-5", True),
+        ("apac.anthropic.claude-sonnet-4-20250514-v1:0", True),
+        # The grant is derived from the id; an ARN (or anything not Claude) would grant nothing useful.
+        ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-5-5", False),
+        ("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3", False),
+        ("amazon.nova-pro-v1:0", False),
+        ("", False),
+    ],
+)
+def test_the_model_id_parameter_takes_anthropic_and_bedrock_ids_only(model_id: str, accepted: bool) -> None:
+    pattern = load_template()["Parameters"]["ModelId"]["AllowedPattern"]
+
+    assert (re.fullmatch(pattern, model_id) is not None) is accepted
 
 
 # --- cold start: only chat imports the model SDK ---------------------------------------------
