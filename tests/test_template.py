@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -406,6 +407,17 @@ def test_the_model_id_parameter_takes_anthropic_and_bedrock_ids_only(model_id: s
     pattern = load_template()["Parameters"]["ModelId"]["AllowedPattern"]
 
     assert (re.fullmatch(pattern, model_id) is not None) is accepted
+
+
+def test_samconfigs_bedrock_environment_deploys_a_bedrock_model_the_chat_role_may_stream() -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())["bedrock"]["deploy"]["parameters"]
+    overrides = dict(pair.split("=", 1) for pair in config["parameter_overrides"].split())
+    pattern = load_template()["Parameters"]["ModelId"]["AllowedPattern"]
+
+    assert overrides["ModelProvider"] == "bedrock"
+    assert re.fullmatch(pattern, overrides["ModelId"])
+    granted = bedrock_statements("ChatFunction", **overrides)
+    assert granted[0]["Resource"] == PROFILE_ARN.format(overrides["ModelId"])
 
 
 # --- cold start: only chat imports the model SDK ---------------------------------------------
