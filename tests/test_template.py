@@ -431,8 +431,18 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "anthropic"
 """
 
 
-def anthropic_modules_after_loading(*names: str) -> list[str]:
-    """Load functions in a fresh interpreter configured as deployed (Anthropic, a key); its SDK modules."""
+PROVIDER_ENVIRONMENTS = {
+    "anthropic": {
+        "MODEL_PROVIDER": "anthropic",
+        "ANTHROPIC_API_KEY": "sk-ant-test-not-a-real-key",
+        "ANTHROPIC_API_KEY_SECRET": "agent-runtime/platform/anthropic",
+    },
+    "bedrock": {"MODEL_PROVIDER": "bedrock", "ANTHROPIC_MODEL": "us.anthropic.claude-sonnet-5-5"},
+}
+
+
+def anthropic_modules_after_loading(*names: str, provider: str = "anthropic") -> list[str]:
+    """Load functions in a fresh interpreter configured as deployed with ``provider``; its SDK modules."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "TABLE_NAME": "agent-runtime-test",
@@ -440,9 +450,7 @@ def anthropic_modules_after_loading(*names: str) -> list[str]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
-        "MODEL_PROVIDER": "anthropic",
-        "ANTHROPIC_API_KEY": "sk-ant-test-not-a-real-key",
-        "ANTHROPIC_API_KEY_SECRET": "agent-runtime/platform/anthropic",
+        **PROVIDER_ENVIRONMENTS[provider],
         "POWERTOOLS_SERVICE_NAME": "agent-runtime",
     }
     done = subprocess.run(
@@ -459,12 +467,43 @@ def anthropic_modules_after_loading(*names: str) -> list[str]:
     return modules
 
 
-def test_executions_and_health_never_import_the_model_sdk() -> None:
-    assert anthropic_modules_after_loading("executions", "health") == []
+@pytest.mark.parametrize("provider", ["anthropic", "bedrock"])
+def test_executions_and_health_never_import_the_model_sdk(provider: str) -> None:
+    assert anthropic_modules_after_loading("executions", "health", provider=provider) == []
 
 
 def test_chat_imports_the_model_sdk_at_init_for_snapstart_to_keep() -> None:
     assert "anthropic" in anthropic_modules_after_loading("chat")
+
+
+_BUILT_AT_INIT = """
+from local.functions import load_function
+runtime = load_function("chat").runtime
+built = runtime.__dict__.get("models")  # a cached_property: present only if init built it
+print(type(built).__name__, type(getattr(built, "client", None)).__name__)
+"""
+
+
+def test_chat_builds_its_bedrock_client_at_init_for_snapstart_to_keep() -> None:
+    # No AWS credentials at all: building the client resolves none and calls nothing.
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "TABLE_NAME": "agent-runtime-test",
+        "AWS_REGION": "us-east-1",
+        **PROVIDER_ENVIRONMENTS["bedrock"],
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _BUILT_AT_INIT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+    assert done.stdout.split() == ["BedrockProvider", "AsyncAnthropicBedrock"]
 
 
 # --- the layer's requirements ----------------------------------------------------------------
