@@ -439,22 +439,23 @@ PROVIDER_ENVIRONMENTS = {
     },
     "bedrock": {"MODEL_PROVIDER": "bedrock", "ANTHROPIC_MODEL": "us.anthropic.claude-sonnet-5-5"},
 }
+AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
-def anthropic_modules_after_loading(*names: str, provider: str = "anthropic") -> list[str]:
-    """Load functions in a fresh interpreter configured as deployed with ``provider``; its SDK modules."""
+def python_as_deployed(code: str, *args: str, provider: str, credentials: bool = True) -> str:
+    """Run ``code`` in a fresh interpreter with the environment a function gets for ``provider``;
+    its standard output."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "TABLE_NAME": "agent-runtime-test",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        **(AWS_CREDENTIALS if credentials else {}),
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         **PROVIDER_ENVIRONMENTS[provider],
         "POWERTOOLS_SERVICE_NAME": "agent-runtime",
     }
     done = subprocess.run(
-        [sys.executable, "-c", _IMPORT_FUNCTIONS, *names],
+        [sys.executable, "-c", code, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -463,7 +464,13 @@ def anthropic_modules_after_loading(*names: str, provider: str = "anthropic") ->
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    modules: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout
+
+
+def anthropic_modules_after_loading(*names: str, provider: str = "anthropic") -> list[str]:
+    """The SDK's modules once these functions are loaded as deployed with ``provider``."""
+    output = python_as_deployed(_IMPORT_FUNCTIONS, *names, provider=provider)
+    modules: list[str] = json.loads(output.strip().splitlines()[-1])
     return modules
 
 
@@ -486,24 +493,9 @@ print(type(built).__name__, type(getattr(built, "client", None)).__name__)
 
 def test_chat_builds_its_bedrock_client_at_init_for_snapstart_to_keep() -> None:
     # No AWS credentials at all: building the client resolves none and calls nothing.
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "TABLE_NAME": "agent-runtime-test",
-        "AWS_REGION": "us-east-1",
-        **PROVIDER_ENVIRONMENTS["bedrock"],
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", _BUILT_AT_INIT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    output = python_as_deployed(_BUILT_AT_INIT, provider="bedrock", credentials=False)
 
-    assert done.stdout.split() == ["BedrockProvider", "AsyncAnthropicBedrock"]
+    assert output.split() == ["BedrockProvider", "AsyncAnthropicBedrock"]
 
 
 # --- the layer's requirements ----------------------------------------------------------------
