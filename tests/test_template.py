@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -23,6 +24,7 @@ from samtranslator.translator.transform import transform
 
 from local.functions import load_function
 from local.template import ROOT, TEMPLATE, load_template
+from tests.support.cloudformation import Deployment
 
 Template = dict[str, Any]
 
@@ -55,12 +57,23 @@ def _translated() -> str:
     return json.dumps(transform(template, {}, NoManagedPolicies()))
 
 
-@pytest.fixture
-def cfn(monkeypatch: pytest.MonkeyPatch) -> Template:
-    """template.yaml after SAM's transform, as CloudFormation receives it."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+def deployed(**parameters: str) -> Template:
+    """template.yaml after SAM's transform, as CloudFormation deploys it with these parameters
+    (the defaults otherwise): each ``Fn::If`` replaced by the branch it takes."""
     translated: Template = json.loads(_translated())
-    return translated
+    deployment = Deployment(translated, parameters)
+    return {**translated, "Resources": deployment.resources()}
+
+
+@pytest.fixture(autouse=True)
+def _a_region_for_the_translator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
+def cfn() -> Template:
+    """template.yaml after SAM's transform, deployed with its default parameters."""
+    return deployed()
 
 
 def resources_of_type(cfn: Template, kind: str) -> dict[str, Template]:
@@ -304,6 +317,109 @@ def test_roles_carry_only_the_logging_and_tracing_managed_policies(cfn: Template
     }
 
 
+# --- Bedrock: the chat role may stream exactly the configured model ----------------------------
+
+INVOKE_STREAM = "bedrock:InvokeModelWithResponseStream"
+PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/{}"
+
+
+def bedrock_statements(function_name: str, **parameters: str) -> list[Template]:
+    """The function's statements that grant a Bedrock action when deployed with these parameters,
+    their ARNs evaluated."""
+    deployment = Deployment(json.loads(_translated()), parameters)
+    return [
+        deployment.evaluated(s)
+        for s in statements(deployed(**parameters), function_name)
+        if any(a.startswith("bedrock:") for a in as_list(s["Action"]))
+    ]
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "local"])
+@pytest.mark.parametrize("name", ["ChatFunction", "ExecutionsFunction", "HealthFunction"])
+def test_no_bedrock_permission_unless_the_provider_is_bedrock(provider: str, name: str) -> None:
+    # Even with a Bedrock-shaped model id left over from an earlier deploy.
+    for model_id in ("claude-sonnet-5-5", "us.anthropic.claude-sonnet-5-5"):
+        assert bedrock_statements(name, ModelProvider=provider, ModelId=model_id) == [], model_id
+
+
+def test_bedrock_with_a_model_id_may_stream_that_model_in_this_region_only() -> None:
+    model_id = "anthropic.claude-sonnet-5-5"
+    granted = bedrock_statements("ChatFunction", ModelProvider="bedrock", ModelId=model_id)
+
+    assert granted == [
+        {
+            "Effect": "Allow",
+            "Action": INVOKE_STREAM,
+            "Resource": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-5-5",
+        }
+    ]
+
+
+@pytest.mark.parametrize("profile", ["us.anthropic.claude-sonnet-5-5", "global.anthropic.claude-sonnet-5-5"])
+def test_bedrock_with_an_inference_profile_may_stream_its_model_only_through_it(profile: str) -> None:
+    granted = bedrock_statements("ChatFunction", ModelProvider="bedrock", ModelId=profile)
+
+    assert granted == [
+        {"Effect": "Allow", "Action": INVOKE_STREAM, "Resource": PROFILE_ARN.format(profile)},
+        {
+            "Effect": "Allow",
+            "Action": INVOKE_STREAM,
+            # Any region the profile routes to ("*" also matches a global profile's region-less
+            # ARN), and only when the call came through this profile.
+            "Resource": "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-5-5",
+            "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": PROFILE_ARN.format(profile)}},
+        },
+    ]
+
+
+def test_a_dated_bedrock_model_id_keeps_its_version_in_the_grant() -> None:
+    profile = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    granted = bedrock_statements("ChatFunction", ModelProvider="bedrock", ModelId=profile)
+
+    assert [s["Resource"] for s in granted] == [
+        PROFILE_ARN.format(profile),
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ]
+
+
+@pytest.mark.parametrize("name", ["ExecutionsFunction", "HealthFunction"])
+def test_only_the_chat_function_may_call_bedrock(name: str) -> None:
+    assert bedrock_statements(name, ModelProvider="bedrock", ModelId="us.anthropic.claude-sonnet-5-5") == []
+
+
+@pytest.mark.parametrize(
+    ("model_id", "accepted"),
+    [
+        ("claude-sonnet-5-5", True),
+        ("claude-haiku-4-5-20251001", True),
+        ("anthropic.claude-sonnet-5-5", True),
+        ("us.anthropic.claude-sonnet-5-5", True),
+        ("global.anthropic.claude-opus-5-5", True),
+        ("apac.anthropic.claude-sonnet-4-20250514-v1:0", True),
+        # The grant is derived from the id; an ARN (or anything not Claude) would grant nothing useful.
+        ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-5-5", False),
+        ("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3", False),
+        ("amazon.nova-pro-v1:0", False),
+        ("", False),
+    ],
+)
+def test_the_model_id_parameter_takes_anthropic_and_bedrock_ids_only(model_id: str, accepted: bool) -> None:
+    pattern = load_template()["Parameters"]["ModelId"]["AllowedPattern"]
+
+    assert (re.fullmatch(pattern, model_id) is not None) is accepted
+
+
+def test_samconfigs_bedrock_environment_deploys_a_bedrock_model_the_chat_role_may_stream() -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())["bedrock"]["deploy"]["parameters"]
+    overrides = dict(pair.split("=", 1) for pair in config["parameter_overrides"].split())
+    pattern = load_template()["Parameters"]["ModelId"]["AllowedPattern"]
+
+    assert overrides["ModelProvider"] == "bedrock"
+    assert re.fullmatch(pattern, overrides["ModelId"])
+    granted = bedrock_statements("ChatFunction", **overrides)
+    assert granted[0]["Resource"] == PROFILE_ARN.format(overrides["ModelId"])
+
+
 # --- cold start: only chat imports the model SDK ---------------------------------------------
 
 _IMPORT_FUNCTIONS = """
@@ -315,22 +431,31 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "anthropic"
 """
 
 
-def anthropic_modules_after_loading(*names: str) -> list[str]:
-    """Load functions in a fresh interpreter configured as deployed (Anthropic, a key); its SDK modules."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "TABLE_NAME": "agent-runtime-test",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
+PROVIDER_ENVIRONMENTS = {
+    "anthropic": {
         "MODEL_PROVIDER": "anthropic",
         "ANTHROPIC_API_KEY": "sk-ant-test-not-a-real-key",
         "ANTHROPIC_API_KEY_SECRET": "agent-runtime/platform/anthropic",
+    },
+    "bedrock": {"MODEL_PROVIDER": "bedrock", "ANTHROPIC_MODEL": "us.anthropic.claude-sonnet-5-5"},
+}
+AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def python_as_deployed(code: str, *args: str, provider: str, credentials: bool = True) -> str:
+    """Run ``code`` in a fresh interpreter with the environment a function gets for ``provider``;
+    its standard output."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "TABLE_NAME": "agent-runtime-test",
+        **(AWS_CREDENTIALS if credentials else {}),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        **PROVIDER_ENVIRONMENTS[provider],
         "POWERTOOLS_SERVICE_NAME": "agent-runtime",
     }
     done = subprocess.run(
-        [sys.executable, "-c", _IMPORT_FUNCTIONS, *names],
+        [sys.executable, "-c", code, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -339,16 +464,38 @@ def anthropic_modules_after_loading(*names: str) -> list[str]:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    modules: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout
+
+
+def anthropic_modules_after_loading(*names: str, provider: str = "anthropic") -> list[str]:
+    """The SDK's modules once these functions are loaded as deployed with ``provider``."""
+    output = python_as_deployed(_IMPORT_FUNCTIONS, *names, provider=provider)
+    modules: list[str] = json.loads(output.strip().splitlines()[-1])
     return modules
 
 
-def test_executions_and_health_never_import_the_model_sdk() -> None:
-    assert anthropic_modules_after_loading("executions", "health") == []
+@pytest.mark.parametrize("provider", ["anthropic", "bedrock"])
+def test_executions_and_health_never_import_the_model_sdk(provider: str) -> None:
+    assert anthropic_modules_after_loading("executions", "health", provider=provider) == []
 
 
 def test_chat_imports_the_model_sdk_at_init_for_snapstart_to_keep() -> None:
     assert "anthropic" in anthropic_modules_after_loading("chat")
+
+
+_BUILT_AT_INIT = """
+from local.functions import load_function
+runtime = load_function("chat").runtime
+built = runtime.__dict__.get("models")  # a cached_property: present only if init built it
+print(type(built).__name__, type(getattr(built, "client", None)).__name__)
+"""
+
+
+def test_chat_builds_its_bedrock_client_at_init_for_snapstart_to_keep() -> None:
+    # No AWS credentials at all: building the client resolves none and calls nothing.
+    output = python_as_deployed(_BUILT_AT_INIT, provider="bedrock", credentials=False)
+
+    assert output.split() == ["BedrockProvider", "AsyncAnthropicBedrock"]
 
 
 # --- the layer's requirements ----------------------------------------------------------------

@@ -46,6 +46,9 @@ def _table_check(runtime: Runtime) -> dict[str, object]:
 
 def _model_check(runtime: Runtime) -> dict[str, object]:
     settings = runtime.settings
+    if settings.provider == "bedrock":
+        # The function's IAM role is the credential: nothing to look up.
+        return {"ok": True, "detail": f"{settings.anthropic_model} on Amazon Bedrock ({settings.region})"}
     if not settings.wants_anthropic:
         return {"ok": True, "detail": "local model"}
     if settings.anthropic_api_key_in_env:

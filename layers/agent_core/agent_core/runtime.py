@@ -111,9 +111,15 @@ class Runtime:
     def models(self) -> ModelProvider:
         if self._models is not None:
             return self._models
-        if not self.settings.wants_anthropic:
+        provider = self.settings.provider
+        if provider == "local":
             return SingleModelProvider(LocalModel())
-        from agent_core.llm.anthropic import AnthropicProvider  # the SDK costs seconds: chat only
+        # The SDK costs seconds to import: only the chat function gets this far.
+        if provider == "bedrock":
+            from agent_core.llm.bedrock import BedrockProvider
+
+            return BedrockProvider(model=self.settings.anthropic_model, region=self.settings.region)
+        from agent_core.llm.anthropic import AnthropicProvider
 
         return AnthropicProvider(model=self.settings.anthropic_model, platform_key=self._platform_model_key)
 

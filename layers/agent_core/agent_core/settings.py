@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ModelProviderName = Literal["auto", "anthropic", "local"]
+ModelProviderName = Literal["auto", "anthropic", "bedrock", "local"]
+# What ``auto`` resolves to. Bedrock is never guessed: AWS credentials are always present on
+# Lambda, so only an explicit ``bedrock`` sends turns there.
+ResolvedProvider = Literal["anthropic", "bedrock", "local"]
 
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5"
+
+# A Claude model on Bedrock: a base model id (``anthropic.claude-…``), a system-defined inference
+# profile id (``us.anthropic.claude-…``, ``global.anthropic.claude-…``), or an inference profile's
+# ARN. https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-use.html
+_BEDROCK_MODEL = re.compile(r"^(arn:aws[a-z-]*:bedrock:\S+|([a-z-]+\.)?anthropic\.\S+)$")
+
+
+def is_bedrock_model(model: str) -> bool:
+    """Whether ``model`` names a Claude model on Bedrock (an id, a profile id or a profile ARN)."""
+    return _BEDROCK_MODEL.match(model) is not None
 
 
 class Settings(BaseModel):
@@ -25,6 +39,8 @@ class Settings(BaseModel):
     stage: str = "local"
 
     model_provider: ModelProviderName = "auto"
+    # The model of every turn a tenant does not override; its meaning follows the provider:
+    # an Anthropic model id, or on Bedrock a Bedrock model id or inference profile.
     anthropic_model: str = DEFAULT_ANTHROPIC_MODEL
     anthropic_api_key_in_env: bool = False
     anthropic_api_key_secret: str | None = None
@@ -47,16 +63,32 @@ class Settings(BaseModel):
     # Lets visit_webpage reach loopback and private addresses. For tests only; never in AWS.
     web_allow_private_network: bool = False
 
+    @model_validator(mode="after")
+    def _bedrock_needs_a_bedrock_model(self) -> Settings:
+        if self.model_provider == "bedrock" and not is_bedrock_model(self.anthropic_model):
+            raise ValueError(
+                "MODEL_PROVIDER=bedrock needs ANTHROPIC_MODEL to be a Bedrock model id or inference "
+                f"profile (e.g. us.anthropic.claude-sonnet-5-5), not {self.anthropic_model!r}"
+            )
+        return self
+
+    @property
+    def provider(self) -> ResolvedProvider:
+        """Where turns go: ``auto`` is the Anthropic API if a key is configured, else the local model."""
+        if self.model_provider != "auto":
+            return self.model_provider
+        has_key = self.anthropic_api_key_in_env or self.anthropic_api_key_secret is not None
+        return "anthropic" if has_key else "local"
+
     @property
     def wants_anthropic(self) -> bool:
-        """Whether turns go to the Anthropic API rather than the local model."""
-        if self.model_provider == "auto":
-            return self.anthropic_api_key_in_env or self.anthropic_api_key_secret is not None
-        return self.model_provider == "anthropic"
+        """Whether turns go to the Anthropic API, with an API key (Bedrock needs none)."""
+        return self.provider == "anthropic"
 
     @property
     def model_name(self) -> str:
-        return self.anthropic_model if self.wants_anthropic else "local"
+        """The model a turn uses unless its tenant overrides it."""
+        return "local" if self.provider == "local" else self.anthropic_model
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
