@@ -44,6 +44,14 @@ _CODES_BY_TYPE = {
     "not_found_error": "model_bad_request",
     "api_error": "model_unavailable",
     "timeout_error": "model_timeout",
+    # Bedrock's exceptions, as its event stream names them mid-answer (an HTTP 200 by then):
+    # docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html
+    "throttlingException": "model_rate_limited",
+    "serviceUnavailableException": "model_overloaded",
+    "internalServerException": "model_unavailable",
+    "modelStreamErrorException": "model_unavailable",
+    "modelTimeoutException": "model_timeout",
+    "validationException": "model_bad_request",
 }
 
 
@@ -128,7 +136,8 @@ def _status_code(exc: anthropic.APIStatusError) -> str:
 
 
 def _status_message(exc: anthropic.APIStatusError) -> str:
-    detail = exc.api_message or f"HTTP {exc.status_code}"
+    body = exc.body if isinstance(exc.body, dict) else {}
+    detail = exc.api_message or body.get("message") or f"HTTP {exc.status_code}"  # Bedrock: {"message"}
     return f"the model provider failed: {detail}"
 
 

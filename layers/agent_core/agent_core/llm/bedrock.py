@@ -8,9 +8,8 @@ only the chat function does, at init.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-import anthropic
 from anthropic.lib.bedrock import AsyncAnthropicBedrock
 
 from agent_core.errors import ModelError
@@ -44,6 +43,4 @@ class BedrockProvider:
                 "(e.g. us.anthropic.claude-sonnet-5-5)",
                 code="model_not_configured",
             )
-        # AnthropicModel only calls ``client.messages.stream``, which the Bedrock client shares
-        # with ``AsyncAnthropic`` (same resource class); the SDK types the two clients apart.
-        return AnthropicModel(cast(anthropic.AsyncAnthropic, self.client), model=model)
+        return AnthropicModel(self.client, model=model)
