@@ -78,6 +78,20 @@ def test_an_invalid_body_is_422_naming_the_field(
     assert message.startswith(field)
 
 
+@pytest.mark.parametrize("path", [STREAM, "/agents/general/chat"])
+@pytest.mark.parametrize("blank", ["   \n\t", "\u3000\u00a0"])
+def test_a_message_of_only_whitespace_is_422_naming_the_field(
+    base: str, tenants: dict[str, DemoTenant], path: str, blank: str
+) -> None:
+    # The Messages API refuses text blocks without non-whitespace text: such a turn could never run.
+    response = httpx.post(base + path, json={"message": blank}, headers=tenants["acme"].headers)
+    assert error_of(response) == (
+        422,
+        "invalid_request",
+        "body.message: String should contain some text other than whitespace",
+    )
+
+
 def test_an_unknown_tool_name_is_422_listing_the_agents_tools(
     base: str, tenants: dict[str, DemoTenant]
 ) -> None:
