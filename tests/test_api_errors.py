@@ -47,14 +47,21 @@ def test_an_unknown_agent_is_404(base: str, tenants: dict[str, DemoTenant]) -> N
     assert error_of(response) == (404, "agent_not_found", "there is no agent 'nobody'")
 
 
+@pytest.mark.parametrize(("method", "path"), [("POST", STREAM), ("GET", "/agents/general/executions")])
 def test_an_agent_the_tenant_has_not_enabled_is_404_like_an_unknown_one(
-    base: str, make_runtime: RuntimeFactory
+    base: str, make_runtime: RuntimeFactory, method: str, path: str
 ) -> None:
     from agent_core import issue_api_key
 
     key, _ = issue_api_key(make_runtime().api_keys, "initech", caller_id="peter")
-    response = httpx.post(base + STREAM, json={"message": "hi"}, headers={"X-API-Key": key})
+    body = {"message": "hi"} if method == "POST" else None
+    response = httpx.request(method, base + path, json=body, headers={"X-API-Key": key})
     assert error_of(response) == (404, "agent_not_found", "there is no agent 'general'")
+
+
+def test_the_audit_of_an_unknown_agent_is_404(base: str, tenants: dict[str, DemoTenant]) -> None:
+    response = httpx.get(base + "/agents/nobody/executions", headers=tenants["acme"].headers)
+    assert error_of(response) == (404, "agent_not_found", "there is no agent 'nobody'")
 
 
 @pytest.mark.parametrize(
