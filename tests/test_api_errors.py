@@ -10,6 +10,7 @@ import pytest
 from agent_core import Tenant
 from agent_core.llm.scripted import ScriptedModel
 from tests.conftest import DemoTenant, RuntimeFactory
+from tests.support.cursors import craft
 from tests.support.stack import serve_stack
 
 STREAM = "/agents/general/chat/stream"
@@ -172,3 +173,48 @@ def test_executions_validates_its_query(base: str, tenants: dict[str, DemoTenant
     assert message.startswith("query.limit: Input should be less than or equal to 100")
     status, code, _ = error_of(httpx.get(base + "/executions?cursor=%%%", headers=tenants["acme"].headers))
     assert (status, code) == (422, "invalid_cursor")
+
+
+AUDIT_PK = "TENANT#acme#AGENT#general#AUDIT"
+RUNS_PK = "TENANT#acme#RUNS"
+CRAFTED = {
+    "partition keys without their sort keys": {"GSI1PK": RUNS_PK, "PK": "TENANT#acme#RUN#run_1"},
+    "the table's sort key missing": {
+        "GSI1PK": RUNS_PK,
+        "GSI1SK": "2026-11-01T00:00:00Z#run_1",
+        "PK": "TENANT#acme#RUN#run_1",
+    },
+    "the table's keys, not the index's": {"PK": "TENANT#acme#RUN#run_1", "SK": "RUN"},
+    "an extra attribute": {
+        "GSI1PK": RUNS_PK,
+        "GSI1SK": "2026-11-01T00:00:00Z#run_1",
+        "PK": "TENANT#acme#RUN#run_1",
+        "SK": "RUN",
+        "data": "{}",
+    },
+    "an empty sort key": {"GSI1PK": RUNS_PK, "GSI1SK": "", "PK": "TENANT#acme#RUN#run_1", "SK": "RUN"},
+    "a sort key over DynamoDB's 1,024 bytes": {
+        "GSI1PK": RUNS_PK,
+        "GSI1SK": "x" * 1025,
+        "PK": "TENANT#acme#RUN#run_1",
+        "SK": "RUN",
+    },
+    "a number for a key": {"GSI1PK": RUNS_PK, "GSI1SK": 7, "PK": "TENANT#acme#RUN#run_1", "SK": "RUN"},
+    "another listing's partition": {
+        "GSI1PK": AUDIT_PK,
+        "GSI1SK": "2026-11-01T00:00:00Z#call_1",
+        "PK": "TENANT#acme#AUDIT#2026-11-01",
+        "SK": "2026-11-01T00:00:00Z#call_1",
+    },
+    "a list, not an object": ["GSI1PK", RUNS_PK],
+}
+
+
+@pytest.mark.parametrize("case", CRAFTED)
+def test_a_crafted_cursor_is_422_invalid_cursor_not_a_storage_error(
+    base: str, tenants: dict[str, DemoTenant], case: str
+) -> None:
+    response = httpx.get(
+        base + "/executions", params={"cursor": craft(CRAFTED[case])}, headers=tenants["acme"].headers
+    )
+    assert error_of(response) == (422, "invalid_cursor", "cursor is not one this API issued")
