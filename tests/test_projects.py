@@ -3,6 +3,7 @@ way they fail, and its writes through the chat API in shadow and in live mode.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,9 +17,19 @@ from agent_core.agents.projects import projects_agent
 from agent_core.llm.scripted import ScriptedModel, call, say
 from agent_core.llm.types import ToolResultBlock
 from agent_core.tools.projects import assign_user, create_task, list_projects, list_tasks
+from agent_core.tools.projects.client import MAYBE_WRITTEN
 from local.projects_api import ProjectsApiServer, start_projects_api, tokens
 from tests.conftest import DemoTenant
+from tests.support.garbling import (
+    DEEPLY_NESTED,
+    NOT_JSON,
+    Garble,
+    GarblingProxy,
+    with_fields_retyped,
+    without_a_field,
+)
 from tests.support.projects import bind, projects_tenant, run_context
+from tests.support.server import serve
 from tests.support.sockets import closed_url, silent_url
 from tests.support.sse import Frame, parse
 from tests.support.stack import serve_stack
@@ -276,6 +287,66 @@ async def test_every_failure_is_a_readable_tool_error_without_the_token(
     assert raised.value.message == message.replace("{port}", str(port))
     for token in {ACME_TOKEN, *secret.values()}:
         assert token not in raised.value.message
+
+
+SHAPE = "the project API sent a response in a shape this tool cannot read"
+GARBLES: dict[str, tuple[Garble, str]] = {
+    "a number": (lambda _: 42, SHAPE),
+    "null": (lambda _: b"null", SHAPE),
+    "the answer inside another object": (lambda body: {"data": body}, SHAPE),
+    "records missing a field": (without_a_field, SHAPE),
+    "fields of another type": (with_fields_retyped, SHAPE),
+    "not JSON": (lambda _: NOT_JSON, "the project API sent a response that is not JSON"),
+    "JSON nested too deep": (lambda _: DEEPLY_NESTED, "the project API sent a response that is not JSON"),
+}
+REFUSED = "the project API refused the request: "
+# Each call, and what the model reads when its answer is garbled (None: what the garble says).
+CALLS: list[tuple[Any, dict[str, Any], str | None]] = [
+    (list_projects, {}, None),
+    (list_tasks, {"project_id": "p-101"}, None),
+    (create_task, NEW_TASK, None),
+    (assign_user, ASSIGNMENT, None),
+    (assign_user, {"task_id": "t-1004", "user_email": "tom.becker@acme.example"}, REFUSED),  # a 422
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("case", GARBLES)
+async def test_a_malformed_answer_to_any_call_of_any_tool_is_a_readable_tool_error(
+    api: ProjectsApiServer, services: ToolServices, case: str
+) -> None:
+    # Given a project API that garbles the n-th answer of a tool's call, for every n the call reaches
+    garble, expected = GARBLES[case]
+    proxy = GarblingProxy(api.url)
+    problems = []
+    with serve(proxy.app()) as url:
+        ctx = run_context(projects_tenant("acme", url), {"projects_token": ACME_TOKEN}, services)
+        for tool, args, refused in CALLS:
+            proxy.aim(None)
+            with contextlib.suppress(ToolError):
+                await tool.invoke(ctx, args)
+            calls = proxy.calls
+            for at in range(1, calls + 1):
+                proxy.aim(garble, at)
+                # When the tool runs
+                try:
+                    await tool.invoke(ctx, args)
+                except ToolError as exc:
+                    outcome: str | None = exc.message
+                except Exception as exc:  # what this test hunts for
+                    problems.append(f"{tool.name}, answer {at}: {type(exc).__name__}: {exc}"[:300])
+                    continue
+                else:
+                    outcome = None
+                # Then the model reads what went wrong, and never the token
+                if not proxy.garbled or outcome is None or not outcome.startswith(refused or expected):
+                    problems.append(f"{tool.name}, answer {at}: {outcome!r}")
+                elif ACME_TOKEN in outcome:
+                    problems.append(f"{tool.name}, answer {at} leaks the token")
+                # and, when the garbled answer is to an accepted change, that it may have been made
+                elif (MAYBE_WRITTEN in outcome) != (not tool.read_only and not refused and at == calls):
+                    problems.append(f"{tool.name}, answer {at}: {outcome!r}")
+    assert problems == []
 
 
 def test_no_tool_takes_a_tenant_and_only_the_writes_are_writes() -> None:

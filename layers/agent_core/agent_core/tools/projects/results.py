@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from agent_core.errors import ToolError
+from agent_core.tools.projects.client import MAYBE_WRITTEN
 
 
 class ProjectInfo(BaseModel):
@@ -95,16 +96,18 @@ def tasks_from(payload: Any) -> list[TaskInfo]:
     return [task.info() for task in _read(_Tasks, payload).tasks]
 
 
-def task_from(payload: Any) -> TaskInfo:
-    return _read(_ApiTask, payload).info()
+def task_from(payload: Any, *, written: bool = False) -> TaskInfo:
+    """The task in ``payload``; ``written``: the answer to a change the API has accepted."""
+    return _read(_ApiTask, payload, written=written).info()
 
 
 def users_from(payload: Any) -> list[ApiUser]:
     return _read(_Users, payload).users
 
 
-def _read[M: BaseModel](model: type[M], payload: Any) -> M:
+def _read[M: BaseModel](model: type[M], payload: Any, *, written: bool = False) -> M:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise ToolError("the project API sent a response in a shape this tool cannot read") from exc
+        message = "the project API sent a response in a shape this tool cannot read"
+        raise ToolError(message + (MAYBE_WRITTEN if written else "")) from exc

@@ -42,7 +42,7 @@ async def create_task(
     payload = await api.post(
         f"projects/{segment(project_id)}/tasks", body, missing=f"no project {project_id}; use list_projects"
     )
-    return task_from(payload)
+    return task_from(payload, written=True)
 
 
 @tool(read_only=False)
@@ -58,7 +58,7 @@ async def assign_user(ctx: RunContext, task_id: TaskId, user_email: Email) -> Ta
         {"email": user_email},
         missing=f"no task {task_id}; use list_tasks",
     )
-    return task_from(payload)
+    return task_from(payload, written=True)
 
 
 async def _user_id(api: ProjectsApi, email: str) -> str:
