@@ -463,6 +463,87 @@ def test_in_shadow_mode_a_write_is_announced_not_run(
     )
 
 
+NOT_A_MEMBER = (
+    "{email} is not a member of project {project}, so cannot be given its tasks; "
+    "list_projects shows its members"
+)
+
+
+@pytest.mark.parametrize(
+    ("write", "arguments", "message"),
+    [
+        pytest.param(
+            "create_task",
+            {"project_id": "p-9", "title": "Order seals"},
+            "no project p-9; use list_projects",
+            id="unknown-project",
+        ),
+        pytest.param(
+            "create_task",
+            {"project_id": "p-201", "title": "Order seals"},
+            "no project p-201; use list_projects",
+            id="another-tenants-project",
+        ),
+        pytest.param(
+            "create_task",
+            {"project_id": "p-101", "title": "Order seals", "assignee_email": "lena.kowalski@acme.example"},
+            NOT_A_MEMBER.format(email="lena.kowalski@acme.example", project="p-101"),
+            id="assignee-not-a-member",
+        ),
+        pytest.param(
+            "create_task",
+            {"project_id": "p-101", "title": "Order seals", "assignee_email": "ruth.okafor@globex.example"},
+            NOT_A_MEMBER.format(email="ruth.okafor@globex.example", project="p-101"),
+            id="assignee-of-another-tenant",
+        ),
+        pytest.param(
+            "assign_user",
+            {"task_id": "t-9", "user_email": "tom.becker@acme.example"},
+            "no task t-9; use list_tasks",
+            id="unknown-task",
+        ),
+        pytest.param(
+            "assign_user",
+            {"task_id": "t-2004", "user_email": "dana.whitfield@acme.example"},
+            "no task t-2004; use list_tasks",
+            id="another-tenants-task",
+        ),
+        pytest.param(
+            "assign_user",
+            {"task_id": "t-1004", "user_email": "tom.becker@acme.example"},
+            NOT_A_MEMBER.format(email="tom.becker@acme.example", project="p-102"),
+            id="not-a-member",
+        ),
+    ],
+)
+def test_in_shadow_mode_a_write_that_would_fail_gets_its_error_not_would_execute(
+    settings: Settings,
+    tenants: dict[str, DemoTenant],
+    api: ProjectsApiServer,
+    write: str,
+    arguments: dict[str, object],
+    message: str,
+) -> None:
+    # Given a workspace in shadow mode, and a write that names what is not there for it
+    model = ScriptedModel([call(write, arguments, call_id="c1"), say("That would not work.")])
+    runtime = runtime_with(settings, model)
+    bind(runtime, api, "acme")
+    before = {tenant: api.state.tasks(tenant) for tenant in ("acme", "globex")}
+
+    # When the model asks for it
+    with serve_stack(runtime) as base:
+        frames = chat(base, tenants["acme"], "do it")
+        [entry] = audit(base, tenants["acme"])
+
+    # Then it reads the error the call would have met, nothing says it would have run, nothing changed
+    assert [f.event for f in frames] == ["run_started", "tool_call", "tool_result", "text_delta", "done"]
+    assert frames[2].data["ok"] is False
+    sent = tool_result_sent_back(model)
+    assert (sent.is_error, sent.content) == (True, message)
+    assert (entry["mode"], entry["ok"], entry["error"]) == ("shadow", False, message)
+    assert {tenant: api.state.tasks(tenant) for tenant in ("acme", "globex")} == before
+
+
 @pytest.mark.parametrize("binding", LIVE_BINDINGS)
 def test_in_live_mode_create_task_creates_the_task(
     settings: Settings, tenants: dict[str, DemoTenant], api: ProjectsApiServer, binding: dict[str, Any]

@@ -43,7 +43,7 @@ class ApiUser(BaseModel):
         return f"{self.name} <{self.email}>"
 
 
-class _ApiProject(BaseModel):
+class ApiProject(BaseModel):
     id: str
     name: str
     status: str
@@ -77,7 +77,7 @@ class _ApiTask(BaseModel):
 
 
 class _Projects(BaseModel):
-    projects: list[_ApiProject]
+    projects: list[ApiProject]
 
 
 class _Tasks(BaseModel):
@@ -90,6 +90,10 @@ class _Users(BaseModel):
 
 def projects_from(payload: Any) -> list[ProjectInfo]:
     return [project.info() for project in _read(_Projects, payload).projects]
+
+
+def project_from(payload: Any) -> ApiProject:
+    return _read(ApiProject, payload)
 
 
 def tasks_from(payload: Any) -> list[TaskInfo]:
