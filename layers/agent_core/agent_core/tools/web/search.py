@@ -20,7 +20,7 @@ from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.web.duckduckgo import SearchResult, parse_results
 
-# A result page is some 30 KB and its results come first; past 2 MB, the rest is not read.
+# A result page is tens of kilobytes, its results first; past 2 MB, the rest is not read.
 MAX_RESULT_PAGE_BYTES = 2_000_000
 
 
