@@ -219,12 +219,12 @@ async def test_the_api_key_stays_out_of_reprs_and_the_cache_key(
 
 SHAPE = "in a shape this tool cannot read"
 NOT_RPC = "did not answer as Odoo's JSON-RPC does"
-# Answers of another shape than each call site expects: tried on every call of every tool.
+# Answers of another shape than each call site expects: tried on every call of every tool, after login.
 RECORD_GARBLES: dict[str, tuple[Garble, str]] = {
     "records missing a field": (in_result(without_a_field), SHAPE),
     "fields of another type": (in_result(with_fields_retyped), SHAPE),
 }
-# Answers that are not Odoo's at all: tried on every call (the login too) of two tools.
+# Answers that are not Odoo's at all: tried on every call (login too) of tools using each read method.
 ANSWER_GARBLES: dict[str, tuple[Garble, str]] = {
     "a text where records or a user id belong": (in_result(lambda _: "42"), SHAPE),
     "an object where a list belongs": (in_result(lambda result: {"records": result}), SHAPE),
@@ -250,30 +250,33 @@ def garbling(erp: RunningErp) -> Iterator[tuple[GarblingProxy, str]]:
         yield proxy, url
 
 
-@pytest.mark.parametrize("case", RECORD_GARBLES)
-async def test_records_of_another_shape_from_any_call_of_any_tool_are_a_readable_tool_error(
-    case: str, garbling: tuple[GarblingProxy, str], services: ToolServices
-) -> None:
-    proxy, url = garbling
-    garble, expected = RECORD_GARBLES[case]
-    problems = []
-    for tool in ODOO_TOOLS:
-        calls = await sound_calls(tool, proxy, url, services)
-        for at in range(2, calls + 1):  # after the login
-            problems += await garbled_run(tool, proxy, url, services, garble, at, expected)
-    assert problems == []
+# Each case: the garble, what the model reads, the tools it is tried on, and from which answer.
+CASES: dict[str, tuple[Garble, str, tuple[Tool, ...], int]] = {
+    **{case: (garble, expected, ODOO_TOOLS, 2) for case, (garble, expected) in RECORD_GARBLES.items()},
+    **{
+        case: (
+            garble,
+            expected,
+            (get_bank_balance, get_slow_moving_stock),
+            1,
+        )  # search_read, read_group, read
+        for case, (garble, expected) in ANSWER_GARBLES.items()
+    },
+}
 
 
-@pytest.mark.parametrize("case", ANSWER_GARBLES)
-async def test_an_answer_that_is_not_odoos_is_a_readable_tool_error_at_login_and_after(
+@pytest.mark.parametrize("case", CASES)
+async def test_a_malformed_answer_is_a_readable_tool_error_at_every_call_it_can_come_to(
     case: str, garbling: tuple[GarblingProxy, str], services: ToolServices
 ) -> None:
+    # Given an Odoo that garbles the n-th answer of a tool's run, for every n the tool reaches
     proxy, url = garbling
-    garble, expected = ANSWER_GARBLES[case]
+    garble, expected, tools, first = CASES[case]
     problems = []
-    for tool in (get_bank_balance, get_slow_moving_stock):  # search_read, read_group and read
+    for tool in tools:
         calls = await sound_calls(tool, proxy, url, services)
-        for at in range(1, calls + 1):
+        for at in range(first, calls + 1):
+            # When the tool runs, then the model reads what went wrong (see garbled_run)
             problems += await garbled_run(tool, proxy, url, services, garble, at, expected)
     assert problems == []
 

@@ -469,62 +469,52 @@ NOT_A_MEMBER = (
 )
 
 
-@pytest.mark.parametrize(
-    ("write", "arguments", "message"),
-    [
-        pytest.param(
-            "create_task",
-            {"project_id": "p-9", "title": "Order seals"},
-            "no project p-9; use list_projects",
-            id="unknown-project",
-        ),
-        pytest.param(
-            "create_task",
-            {"project_id": "p-201", "title": "Order seals"},
-            "no project p-201; use list_projects",
-            id="another-tenants-project",
-        ),
-        pytest.param(
-            "create_task",
-            {"project_id": "p-101", "title": "Order seals", "assignee_email": "lena.kowalski@acme.example"},
-            NOT_A_MEMBER.format(email="lena.kowalski@acme.example", project="p-101"),
-            id="assignee-not-a-member",
-        ),
-        pytest.param(
-            "create_task",
-            {"project_id": "p-101", "title": "Order seals", "assignee_email": "ruth.okafor@globex.example"},
-            NOT_A_MEMBER.format(email="ruth.okafor@globex.example", project="p-101"),
-            id="assignee-of-another-tenant",
-        ),
-        pytest.param(
-            "assign_user",
-            {"task_id": "t-9", "user_email": "tom.becker@acme.example"},
-            "no task t-9; use list_tasks",
-            id="unknown-task",
-        ),
-        pytest.param(
-            "assign_user",
-            {"task_id": "t-2004", "user_email": "dana.whitfield@acme.example"},
-            "no task t-2004; use list_tasks",
-            id="another-tenants-task",
-        ),
-        pytest.param(
-            "assign_user",
-            {"task_id": "t-1004", "user_email": "tom.becker@acme.example"},
-            NOT_A_MEMBER.format(email="tom.becker@acme.example", project="p-102"),
-            id="not-a-member",
-        ),
-    ],
-)
+# A write naming what is not there for acme, and the error it would meet.
+WOULD_FAIL: dict[str, tuple[str, dict[str, object], str]] = {
+    "unknown-project": (
+        "create_task",
+        {"project_id": "p-9", "title": "x"},
+        "no project p-9; use list_projects",
+    ),
+    "another-tenants-project": (
+        "create_task",
+        {"project_id": "p-201", "title": "x"},
+        "no project p-201; use list_projects",
+    ),
+    "assignee-not-a-member": (
+        "create_task",
+        {"project_id": "p-101", "title": "x", "assignee_email": "lena.kowalski@acme.example"},
+        NOT_A_MEMBER.format(email="lena.kowalski@acme.example", project="p-101"),
+    ),
+    "assignee-of-another-tenant": (
+        "create_task",
+        {"project_id": "p-101", "title": "x", "assignee_email": "ruth.okafor@globex.example"},
+        NOT_A_MEMBER.format(email="ruth.okafor@globex.example", project="p-101"),
+    ),
+    "unknown-task": (
+        "assign_user",
+        {"task_id": "t-9", "user_email": "tom.becker@acme.example"},
+        "no task t-9; use list_tasks",
+    ),
+    "another-tenants-task": (
+        "assign_user",
+        {"task_id": "t-2004", "user_email": "dana.whitfield@acme.example"},
+        "no task t-2004; use list_tasks",
+    ),
+    "not-a-member": (
+        "assign_user",
+        {"task_id": "t-1004", "user_email": "tom.becker@acme.example"},
+        NOT_A_MEMBER.format(email="tom.becker@acme.example", project="p-102"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", WOULD_FAIL)
 def test_in_shadow_mode_a_write_that_would_fail_gets_its_error_not_would_execute(
-    settings: Settings,
-    tenants: dict[str, DemoTenant],
-    api: ProjectsApiServer,
-    write: str,
-    arguments: dict[str, object],
-    message: str,
+    settings: Settings, tenants: dict[str, DemoTenant], api: ProjectsApiServer, case: str
 ) -> None:
     # Given a workspace in shadow mode, and a write that names what is not there for it
+    write, arguments, message = WOULD_FAIL[case]
     model = ScriptedModel([call(write, arguments, call_id="c1"), say("That would not work.")])
     runtime = runtime_with(settings, model)
     bind(runtime, api, "acme")
