@@ -10,6 +10,7 @@ import pytest
 from agent_core import Tenant
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.cursors import craft
 from tests.support.stack import serve_stack
 
 STREAM = "/agents/general/chat/stream"
@@ -47,14 +48,21 @@ def test_an_unknown_agent_is_404(base: str, tenants: dict[str, DemoTenant]) -> N
     assert error_of(response) == (404, "agent_not_found", "there is no agent 'nobody'")
 
 
+@pytest.mark.parametrize(("method", "path"), [("POST", STREAM), ("GET", "/agents/general/executions")])
 def test_an_agent_the_tenant_has_not_enabled_is_404_like_an_unknown_one(
-    base: str, make_runtime: RuntimeFactory
+    base: str, make_runtime: RuntimeFactory, method: str, path: str
 ) -> None:
     from agent_core import issue_api_key
 
     key, _ = issue_api_key(make_runtime().api_keys, "initech", caller_id="peter")
-    response = httpx.post(base + STREAM, json={"message": "hi"}, headers={"X-API-Key": key})
+    body = {"message": "hi"} if method == "POST" else None
+    response = httpx.request(method, base + path, json=body, headers={"X-API-Key": key})
     assert error_of(response) == (404, "agent_not_found", "there is no agent 'general'")
+
+
+def test_the_audit_of_an_unknown_agent_is_404(base: str, tenants: dict[str, DemoTenant]) -> None:
+    response = httpx.get(base + "/agents/nobody/executions", headers=tenants["acme"].headers)
+    assert error_of(response) == (404, "agent_not_found", "there is no agent 'nobody'")
 
 
 @pytest.mark.parametrize(
@@ -76,6 +84,20 @@ def test_an_invalid_body_is_422_naming_the_field(
     status, code, message = error_of(httpx.post(base + STREAM, json=body, headers=tenants["acme"].headers))
     assert (status, code) == (422, "invalid_request")
     assert message.startswith(field)
+
+
+@pytest.mark.parametrize("path", [STREAM, "/agents/general/chat"])
+@pytest.mark.parametrize("blank", ["   \n\t", "\u3000\u00a0"])
+def test_a_message_of_only_whitespace_is_422_naming_the_field(
+    base: str, tenants: dict[str, DemoTenant], path: str, blank: str
+) -> None:
+    # The Messages API refuses text blocks without non-whitespace text: such a turn could never run.
+    response = httpx.post(base + path, json={"message": blank}, headers=tenants["acme"].headers)
+    assert error_of(response) == (
+        422,
+        "invalid_request",
+        "body.message: String should contain some text other than whitespace",
+    )
 
 
 def test_an_unknown_tool_name_is_422_listing_the_agents_tools(
@@ -151,3 +173,48 @@ def test_executions_validates_its_query(base: str, tenants: dict[str, DemoTenant
     assert message.startswith("query.limit: Input should be less than or equal to 100")
     status, code, _ = error_of(httpx.get(base + "/executions?cursor=%%%", headers=tenants["acme"].headers))
     assert (status, code) == (422, "invalid_cursor")
+
+
+AUDIT_PK = "TENANT#acme#AGENT#general#AUDIT"
+RUNS_PK = "TENANT#acme#RUNS"
+CRAFTED = {
+    "partition keys without their sort keys": {"GSI1PK": RUNS_PK, "PK": "TENANT#acme#RUN#run_1"},
+    "the table's sort key missing": {
+        "GSI1PK": RUNS_PK,
+        "GSI1SK": "2026-11-01T00:00:00Z#run_1",
+        "PK": "TENANT#acme#RUN#run_1",
+    },
+    "the table's keys, not the index's": {"PK": "TENANT#acme#RUN#run_1", "SK": "RUN"},
+    "an extra attribute": {
+        "GSI1PK": RUNS_PK,
+        "GSI1SK": "2026-11-01T00:00:00Z#run_1",
+        "PK": "TENANT#acme#RUN#run_1",
+        "SK": "RUN",
+        "data": "{}",
+    },
+    "an empty sort key": {"GSI1PK": RUNS_PK, "GSI1SK": "", "PK": "TENANT#acme#RUN#run_1", "SK": "RUN"},
+    "a sort key over DynamoDB's 1,024 bytes": {
+        "GSI1PK": RUNS_PK,
+        "GSI1SK": "x" * 1025,
+        "PK": "TENANT#acme#RUN#run_1",
+        "SK": "RUN",
+    },
+    "a number for a key": {"GSI1PK": RUNS_PK, "GSI1SK": 7, "PK": "TENANT#acme#RUN#run_1", "SK": "RUN"},
+    "another listing's partition": {
+        "GSI1PK": AUDIT_PK,
+        "GSI1SK": "2026-11-01T00:00:00Z#call_1",
+        "PK": "TENANT#acme#AUDIT#2026-11-01",
+        "SK": "2026-11-01T00:00:00Z#call_1",
+    },
+    "a list, not an object": ["GSI1PK", RUNS_PK],
+}
+
+
+@pytest.mark.parametrize("case", CRAFTED)
+def test_a_crafted_cursor_is_422_invalid_cursor_not_a_storage_error(
+    base: str, tenants: dict[str, DemoTenant], case: str
+) -> None:
+    response = httpx.get(
+        base + "/executions", params={"cursor": craft(CRAFTED[case])}, headers=tenants["acme"].headers
+    )
+    assert error_of(response) == (422, "invalid_cursor", "cursor is not one this API issued")

@@ -11,6 +11,7 @@ from agent_core import Runtime
 from agent_core.llm.scripted import call, say
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.cursors import craft, opened
 from tests.support.sse import parse
 from tests.support.stack import serve_stack
 
@@ -91,6 +92,31 @@ def test_a_cursor_from_another_tenant_is_refused(base: str, tenants: dict[str, D
 
     assert stolen.status_code == 422 and stolen.json()["error"]["code"] == "invalid_cursor"
     assert stolen_runs.status_code == 422
+
+
+def test_no_crafted_cursor_pages_into_another_tenants_partition(
+    base: str, tenants: dict[str, DemoTenant]
+) -> None:
+    # Given globex's own cursor for its runs, taken apart
+    globex_runs = [str(chat(base, tenants["globex"], {"message": f"q{n}"})["run_id"]) for n in range(3)]
+    page = httpx.get(base + "/executions?limit=1", headers=tenants["globex"].headers).json()
+    theirs = opened(page["next_cursor"])
+    acme_partition = "TENANT#acme#RUNS"
+
+    # When acme sends it as is, or re-pointed at its own partition with globex's item keys, or the reverse
+    crafted = [
+        theirs,
+        theirs | {"GSI1PK": acme_partition},
+        theirs | {"PK": "TENANT#acme#RUN#" + theirs["PK"].rsplit("#", 1)[1]},
+    ]
+    answers = [
+        httpx.get(base + "/executions", params={"cursor": craft(key)}, headers=tenants["acme"].headers)
+        for key in crafted
+    ]
+
+    # Then each is refused, and nothing of globex's comes back
+    assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(422, "invalid_cursor")] * 3
+    assert not any(run_id in a.text for a in answers for run_id in globex_runs)
 
 
 def test_audit_pages_run_newest_first_without_gaps(base: str, tenants: dict[str, DemoTenant]) -> None:

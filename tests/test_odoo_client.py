@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from agent_core import RunContext, Settings, ToolError, ToolServices
-from agent_core.tools.odoo import odoo
+from agent_core import RunContext, Settings, Tool, ToolError, ToolServices
+from agent_core.tools.odoo import ODOO_TOOLS, odoo
 from agent_core.tools.odoo.banking import get_bank_balance
 from agent_core.tools.odoo.sales import get_top_customers
+from agent_core.tools.odoo.warehouse import get_slow_moving_stock
 from local.erp import RunningErp, credentials, start_erp
 from tests.support.erp import (
     TODAY,
@@ -25,6 +26,15 @@ from tests.support.erp import (
     odoo_tenant,
     run_context,
     seeded,
+)
+from tests.support.garbling import (
+    DEEPLY_NESTED,
+    NOT_JSON,
+    Garble,
+    GarblingProxy,
+    in_result,
+    with_fields_retyped,
+    without_a_field,
 )
 from tests.support.server import serve
 from tests.support.sockets import closed_url, silent_url
@@ -205,3 +215,110 @@ async def test_the_api_key_stays_out_of_reprs_and_the_cache_key(
     assert KEY not in repr(client.connection)
     assert KEY not in repr(client.connection.cache_key)
     assert client.connection.where == erp.url.removeprefix("http://")
+
+
+SHAPE = "in a shape this tool cannot read"
+NOT_RPC = "did not answer as Odoo's JSON-RPC does"
+# Answers of another shape than each call site expects: tried on every call of every tool, after login.
+RECORD_GARBLES: dict[str, tuple[Garble, str]] = {
+    "records missing a field": (in_result(without_a_field), SHAPE),
+    "fields of another type": (in_result(with_fields_retyped), SHAPE),
+}
+# Answers that are not Odoo's at all: tried on every call (login too) of tools using each read method.
+ANSWER_GARBLES: dict[str, tuple[Garble, str]] = {
+    "a text where records or a user id belong": (in_result(lambda _: "42"), SHAPE),
+    "an object where a list belongs": (in_result(lambda result: {"records": result}), SHAPE),
+    "rows that are not objects": (in_result(lambda _: [42, "x"]), SHAPE),
+    "neither a result nor an error": (lambda answer: {"jsonrpc": "2.0", "id": answer.get("id")}, NOT_RPC),
+    "not JSON": (lambda _: NOT_JSON, NOT_RPC),
+    "JSON nested too deep": (lambda _: DEEPLY_NESTED, NOT_RPC),
+    "an error that is a string": (
+        lambda answer: {"jsonrpc": "2.0", "id": answer.get("id"), "error": "boom"},
+        "Odoo failed",
+    ),
+    "an error without the usual keys": (
+        lambda answer: {"jsonrpc": "2.0", "id": answer.get("id"), "error": {"code": "x", "data": ["x"]}},
+        "Odoo failed",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def garbling(erp: RunningErp) -> Iterator[tuple[GarblingProxy, str]]:
+    proxy = GarblingProxy(erp.url)
+    with serve(proxy.app()) as url:
+        yield proxy, url
+
+
+# Each case: the garble, what the model reads, the tools it is tried on, and from which answer.
+CASES: dict[str, tuple[Garble, str, tuple[Tool, ...], int]] = {
+    **{case: (garble, expected, ODOO_TOOLS, 2) for case, (garble, expected) in RECORD_GARBLES.items()},
+    **{
+        case: (
+            garble,
+            expected,
+            (get_bank_balance, get_slow_moving_stock),
+            1,
+        )  # search_read, read_group, read
+        for case, (garble, expected) in ANSWER_GARBLES.items()
+    },
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+async def test_a_malformed_answer_is_a_readable_tool_error_at_every_call_it_can_come_to(
+    case: str, garbling: tuple[GarblingProxy, str], services: ToolServices
+) -> None:
+    # Given an Odoo that garbles the n-th answer of a tool's run, for every n the tool reaches
+    proxy, url = garbling
+    garble, expected, tools, first = CASES[case]
+    problems = []
+    for tool in tools:
+        calls = await sound_calls(tool, proxy, url, services)
+        for at in range(first, calls + 1):
+            # When the tool runs, then the model reads what went wrong (see garbled_run)
+            problems += await garbled_run(tool, proxy, url, services, garble, at, expected)
+    assert problems == []
+
+
+async def sound_calls(tool: Tool, proxy: GarblingProxy, url: str, services: ToolServices) -> int:
+    """How many JSON-RPC calls ``tool`` makes, its login included, when every answer is sound."""
+    proxy.aim(None)
+    await run_fresh(tool, url, services)
+    return proxy.calls
+
+
+async def garbled_run(
+    tool: Tool,
+    proxy: GarblingProxy,
+    url: str,
+    services: ToolServices,
+    garble: Garble,
+    at: int,
+    expected: str,
+) -> list[str]:
+    """What is wrong when ``tool`` runs with its ``at``-th answer garbled: nothing, if a garbled answer
+    is a tool error that says so without credentials, and a sound one is no error."""
+    proxy.aim(garble, at)
+    try:
+        await run_fresh(tool, url, services)
+    except ToolError as exc:
+        outcome: str | None = exc.message
+    except Exception as exc:  # what these tests hunt for
+        return [f"{tool.name}, answer {at}: {type(exc).__name__}: {exc}"[:300]]
+    else:
+        outcome = None
+    where = f"{tool.name}, answer {at}"
+    if proxy.garbled and (outcome is None or expected not in outcome):
+        return [f"{where}: {outcome!r}"]
+    if not proxy.garbled and outcome is not None:
+        return [f"{where} (sound): {outcome!r}"]
+    if outcome and (KEY in outcome or LOGIN in outcome or "Traceback" in outcome):
+        return [f"{where} leaks: {outcome!r}"]
+    return []
+
+
+async def run_fresh(tool: Tool, url: str, services: ToolServices) -> None:
+    """Run ``tool`` for acme through ``url`` as a fresh process would: it logs in first."""
+    services.cache.clear()
+    await invoke(tool, bound("acme", url, services))

@@ -3,6 +3,7 @@ way they fail, and its writes through the chat API in shadow and in live mode.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,10 +17,20 @@ from agent_core.agents.projects import projects_agent
 from agent_core.llm.scripted import call, say
 from agent_core.llm.types import ToolResultBlock
 from agent_core.tools.projects import assign_user, create_task, list_projects, list_tasks
+from agent_core.tools.projects.client import MAYBE_WRITTEN
 from local.projects_api import ProjectsApiServer, start_projects_api, tokens
 from tests.conftest import DemoTenant
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.garbling import (
+    DEEPLY_NESTED,
+    NOT_JSON,
+    Garble,
+    GarblingProxy,
+    with_fields_retyped,
+    without_a_field,
+)
 from tests.support.projects import bind, projects_tenant, run_context
+from tests.support.server import serve
 from tests.support.sockets import closed_url, silent_url
 from tests.support.sse import Frame, parse
 from tests.support.stack import serve_stack
@@ -279,6 +290,66 @@ async def test_every_failure_is_a_readable_tool_error_without_the_token(
         assert token not in raised.value.message
 
 
+SHAPE = "the project API sent a response in a shape this tool cannot read"
+GARBLES: dict[str, tuple[Garble, str]] = {
+    "a number": (lambda _: 42, SHAPE),
+    "null": (lambda _: b"null", SHAPE),
+    "the answer inside another object": (lambda body: {"data": body}, SHAPE),
+    "records missing a field": (without_a_field, SHAPE),
+    "fields of another type": (with_fields_retyped, SHAPE),
+    "not JSON": (lambda _: NOT_JSON, "the project API sent a response that is not JSON"),
+    "JSON nested too deep": (lambda _: DEEPLY_NESTED, "the project API sent a response that is not JSON"),
+}
+REFUSED = "the project API refused the request: "
+# Each call, and what the model reads when its answer is garbled (None: what the garble says).
+CALLS: list[tuple[Any, dict[str, Any], str | None]] = [
+    (list_projects, {}, None),
+    (list_tasks, {"project_id": "p-101"}, None),
+    (create_task, NEW_TASK, None),
+    (assign_user, ASSIGNMENT, None),
+    (assign_user, {"task_id": "t-1004", "user_email": "tom.becker@acme.example"}, REFUSED),  # a 422
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("case", GARBLES)
+async def test_a_malformed_answer_to_any_call_of_any_tool_is_a_readable_tool_error(
+    api: ProjectsApiServer, services: ToolServices, case: str
+) -> None:
+    # Given a project API that garbles the n-th answer of a tool's call, for every n the call reaches
+    garble, expected = GARBLES[case]
+    proxy = GarblingProxy(api.url)
+    problems = []
+    with serve(proxy.app()) as url:
+        ctx = run_context(projects_tenant("acme", url), {"projects_token": ACME_TOKEN}, services)
+        for tool, args, refused in CALLS:
+            proxy.aim(None)
+            with contextlib.suppress(ToolError):
+                await tool.invoke(ctx, args)
+            calls = proxy.calls
+            for at in range(1, calls + 1):
+                proxy.aim(garble, at)
+                # When the tool runs
+                try:
+                    await tool.invoke(ctx, args)
+                except ToolError as exc:
+                    outcome: str | None = exc.message
+                except Exception as exc:  # what this test hunts for
+                    problems.append(f"{tool.name}, answer {at}: {type(exc).__name__}: {exc}"[:300])
+                    continue
+                else:
+                    outcome = None
+                # Then the model reads what went wrong, and never the token
+                if not proxy.garbled or outcome is None or not outcome.startswith(refused or expected):
+                    problems.append(f"{tool.name}, answer {at}: {outcome!r}")
+                elif ACME_TOKEN in outcome:
+                    problems.append(f"{tool.name}, answer {at} leaks the token")
+                # and, when the garbled answer is to an accepted change, that it may have been made
+                elif (MAYBE_WRITTEN in outcome) != (not tool.read_only and not refused and at == calls):
+                    problems.append(f"{tool.name}, answer {at}: {outcome!r}")
+    assert problems == []
+
+
 def test_no_tool_takes_a_tenant_and_only_the_writes_are_writes() -> None:
     schemas = {t.name: (t.read_only, json.dumps(t.spec.input_schema)) for t in projects_agent.tools}
 
@@ -391,6 +462,77 @@ def test_in_shadow_mode_a_write_is_announced_not_run(
         True,
         WRITES[write],
     )
+
+
+NOT_A_MEMBER = (
+    "{email} is not a member of project {project}, so cannot be given its tasks; "
+    "list_projects shows its members"
+)
+
+
+# A write naming what is not there for acme, and the error it would meet.
+WOULD_FAIL: dict[str, tuple[str, dict[str, object], str]] = {
+    "unknown-project": (
+        "create_task",
+        {"project_id": "p-9", "title": "x"},
+        "no project p-9; use list_projects",
+    ),
+    "another-tenants-project": (
+        "create_task",
+        {"project_id": "p-201", "title": "x"},
+        "no project p-201; use list_projects",
+    ),
+    "assignee-not-a-member": (
+        "create_task",
+        {"project_id": "p-101", "title": "x", "assignee_email": "lena.kowalski@acme.example"},
+        NOT_A_MEMBER.format(email="lena.kowalski@acme.example", project="p-101"),
+    ),
+    "assignee-of-another-tenant": (
+        "create_task",
+        {"project_id": "p-101", "title": "x", "assignee_email": "ruth.okafor@globex.example"},
+        NOT_A_MEMBER.format(email="ruth.okafor@globex.example", project="p-101"),
+    ),
+    "unknown-task": (
+        "assign_user",
+        {"task_id": "t-9", "user_email": "tom.becker@acme.example"},
+        "no task t-9; use list_tasks",
+    ),
+    "another-tenants-task": (
+        "assign_user",
+        {"task_id": "t-2004", "user_email": "dana.whitfield@acme.example"},
+        "no task t-2004; use list_tasks",
+    ),
+    "not-a-member": (
+        "assign_user",
+        {"task_id": "t-1004", "user_email": "tom.becker@acme.example"},
+        NOT_A_MEMBER.format(email="tom.becker@acme.example", project="p-102"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", WOULD_FAIL)
+def test_in_shadow_mode_a_write_that_would_fail_gets_its_error_not_would_execute(
+    settings: Settings, tenants: dict[str, DemoTenant], api: ProjectsApiServer, case: str
+) -> None:
+    # Given a workspace in shadow mode, and a write that names what is not there for it
+    write, arguments, message = WOULD_FAIL[case]
+    model = ScriptedModel([call(write, arguments, call_id="c1"), say("That would not work.")])
+    runtime = runtime_with(settings, model)
+    bind(runtime, api, "acme")
+    before = {tenant: api.state.tasks(tenant) for tenant in ("acme", "globex")}
+
+    # When the model asks for it
+    with serve_stack(runtime) as base:
+        frames = chat(base, tenants["acme"], "do it")
+        [entry] = audit(base, tenants["acme"])
+
+    # Then it reads the error the call would have met, nothing says it would have run, nothing changed
+    assert [f.event for f in frames] == ["run_started", "tool_call", "tool_result", "text_delta", "done"]
+    assert frames[2].data["ok"] is False
+    sent = tool_result_sent_back(model)
+    assert (sent.is_error, sent.content) == (True, message)
+    assert (entry["mode"], entry["ok"], entry["error"]) == ("shadow", False, message)
+    assert {tenant: api.state.tasks(tenant) for tenant in ("acme", "globex")} == before
 
 
 @pytest.mark.parametrize("binding", LIVE_BINDINGS)

@@ -82,10 +82,15 @@ def test_execute_validates_like_chat(make_runtime: RuntimeFactory, tenants: dict
         disabled = httpx.post(
             base + "/api/v1/agent/execute", json={"task": "x", "agent_id": "writer"}, headers=acme
         )
+        blank = httpx.post(base + "/api/v1/agent/execute", json={"task": " \n\t "}, headers=acme)
         keyless = httpx.post(base + "/api/v1/agent/execute", json={"task": "x"})
         offset = httpx.get(base + "/api/v1/agent/executions", params={"offset": 5000}, headers=acme)
 
     assert (missing.status_code, missing.json()["error"]["message"]) == (422, "body.task: Field required")
+    assert (blank.status_code, blank.json()["error"]["message"]) == (
+        422,
+        "body.task: String should contain some text other than whitespace",
+    )
     assert (unknown.status_code, disabled.status_code, keyless.status_code) == (404, 404, 401)
     assert offset.status_code == 422
 

@@ -22,6 +22,7 @@ import cfnlint.api
 import pytest
 from samtranslator.translator.transform import transform
 
+from agent_core import Settings
 from local.functions import load_function
 from local.template import ROOT, TEMPLATE, load_template
 from tests.support.cloudformation import Deployment
@@ -224,6 +225,15 @@ def test_chat_function_runs_behind_the_web_adapter_with_snapstart(cfn: Template)
     assert int(env["TURN_TIMEOUT_SECONDS"]) >= 60
 
 
+def test_a_deployed_turn_has_60_s_and_each_tool_call_30_s(cfn: Template) -> None:
+    env = function(cfn, "ChatFunction")["Environment"]["Variables"]
+    settings = Settings.from_env(
+        {name: str(value) for name, value in env.items() if isinstance(value, str | int)}
+    )
+
+    assert (settings.turn_timeout_seconds, settings.tool_timeout_seconds) == (60, 30)
+
+
 def test_the_adapters_readiness_path_is_served_by_the_chat_app(cfn: Template) -> None:
     path = function(cfn, "ChatFunction")["Environment"]["Variables"]["AWS_LWA_READINESS_CHECK_PATH"]
     chat_app = load_function("chat").app
@@ -424,6 +434,7 @@ def test_samconfigs_bedrock_environment_deploys_a_bedrock_model_the_chat_role_ma
 
 _IMPORT_FUNCTIONS = """
 import json, sys
+from agent_core import Settings
 from local.functions import load_function
 for name in sys.argv[1:]:
     load_function(name)

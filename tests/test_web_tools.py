@@ -7,12 +7,16 @@ leaves every other loopback address refused, so a redirect away from the site is
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from ipaddress import ip_address
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import httpx
 import pytest
 
@@ -22,6 +26,7 @@ from agent_core.llm.scripted import call, say
 from agent_core.llm.types import ToolResultBlock
 from agent_core.tools.web import AddressPolicy, WebRules, use_web_rules, visit_webpage, web_rules, web_search
 from agent_core.tools.web.rules import FETCH_TIMEOUT_SECONDS, MAX_PAGE_BYTES, MAX_REDIRECTS
+from agent_core.tools.web.search import MAX_RESULT_PAGE_BYTES
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.context import run_context
@@ -29,7 +34,7 @@ from tests.support.server import serve
 from tests.support.sse import parse
 from tests.support.stack import serve_stack
 from tests.support.web_dns import StaticResolver
-from tests.support.web_duckduckgo import FakeDuckDuckGo, Hit
+from tests.support.web_duckduckgo import HUGE_PAGE_BYTES, FakeDuckDuckGo, Hit
 from tests.support.web_site import web_site
 
 pytestmark = pytest.mark.anyio
@@ -434,6 +439,52 @@ async def test_web_search_that_cannot_connect_or_times_out_is_an_error_the_model
 
     assert unreachable.value.message == "the search engine could not be reached (ConnectError)"
     assert slow.value.message == "the search engine did not answer in time; try again shortly"
+
+
+async def test_a_huge_result_page_is_read_only_up_to_2_mb_and_parsed_off_the_event_loop(
+    duckduckgo: tuple[FakeDuckDuckGo, str],
+) -> None:
+    # Given a search endpoint that follows its results with 20 MB of markup
+    fake, url = duckduckgo
+    fake.mode = "huge"
+    searching = True
+    ticks_while_a_worker_thread_ran = 0
+
+    async def other_requests() -> None:
+        # Stands for every other stream of the process: it must keep running during the parse.
+        nonlocal ticks_while_a_worker_thread_ran
+        while searching:
+            if anyio.to_thread.current_default_thread_limiter().borrowed_tokens:
+                ticks_while_a_worker_thread_ran += 1
+            await asyncio.sleep(0)
+
+    # When the model searches
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(other_requests)
+        found = await web_search.invoke(search_context(url), {"query": "tides", "max_results": 3})
+        searching = False
+
+    # Then it gets the results from the top of the page, reading stopped near 2 MB,
+    # and the event loop kept serving others while the page was parsed in a worker thread
+    assert [hit["url"] for hit in json.loads(found)] == [hit.url for hit in HITS]
+    assert MAX_RESULT_PAGE_BYTES == 2_000_000
+    assert fake.bytes_sent < HUGE_PAGE_BYTES / 2  # the server was stopped, not drained
+    assert ticks_while_a_worker_thread_ran > 0
+
+
+async def test_a_huge_result_page_without_results_at_its_top_is_an_error_the_model_reads(
+    duckduckgo: tuple[FakeDuckDuckGo, str],
+) -> None:
+    fake, url = duckduckgo
+    fake.mode, fake.hits = "huge", []
+
+    with pytest.raises(ToolError) as caught:
+        await web_search.invoke(search_context(url), {"query": "tides"})
+
+    assert caught.value.message == (
+        "the search engine sent a result page of over 2 MB without results at its top; "
+        "try again later, or answer without searching"
+    )
 
 
 # The general agent

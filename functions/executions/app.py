@@ -50,8 +50,12 @@ def create_app(runtime: Runtime) -> FastAPI:
         limit: Limit = 20,
         cursor: Cursor = None,
     ) -> Page[AuditEntry]:
-        """The audit entries of one agent's tool calls in the caller's tenant, newest first."""
-        if runtime.agents.get(agent_id) is None:
+        """The audit entries of one agent's tool calls in the caller's tenant, newest first.
+
+        An agent the tenant has not enabled is a 404, exactly like an unknown one.
+        """
+        tenant = await tenant_of(runtime, caller)
+        if runtime.agents.get(agent_id) is None or not tenant.may_use(agent_id):
             raise NotFound(f"there is no agent {agent_id!r}", code="agent_not_found")
         return await asyncio.to_thread(
             runtime.audit.list_for_agent, caller.tenant_id, agent_id, limit=limit, cursor=cursor

@@ -7,6 +7,7 @@ Routes (every one needs ``Authorization: Bearer <token>``; the token decides the
     GET  /api/projects/{project_id}
     GET  /api/projects/{project_id}/tasks
     POST /api/projects/{project_id}/tasks   {title, description?, due_date?, assignee_id?} -> 201
+    GET  /api/tasks/{task_id}
     POST /api/tasks/{task_id}/assign        {user_id} or {email}
 
 Errors are ``{"error": {"code", "message"}}`` with 401, 404 or 422 (another tenant's project is a
@@ -60,6 +61,9 @@ def create_app(state: ProjectsState) -> Starlette:
         new = await _body(request, NewTask)
         return _json(state.create_task(tenant, request.path_params["project_id"], new), status=201)
 
+    async def task(request: Request) -> Response:
+        return _json(state.task(_tenant(request), request.path_params["task_id"]))
+
     async def assign(request: Request) -> Response:
         tenant = _tenant(request)
         assignment = await _body(request, Assignment)
@@ -79,6 +83,7 @@ def create_app(state: ProjectsState) -> Starlette:
             Route("/api/projects/{project_id}", project),
             Route("/api/projects/{project_id}/tasks", tasks, methods=["GET"]),
             Route("/api/projects/{project_id}/tasks", create_task, methods=["POST"]),
+            Route("/api/tasks/{task_id}", task),
             Route("/api/tasks/{task_id}/assign", assign, methods=["POST"]),
         ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},

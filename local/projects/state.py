@@ -97,11 +97,15 @@ class ProjectsState:
             self._space(tenant).tasks[task.id] = task
         return task
 
-    def assign(self, tenant: str, task_id: str, assignment: Assignment) -> Task:
-        space = self._space(tenant)
-        task = space.tasks.get(task_id)
+    def task(self, tenant: str, task_id: str) -> Task:
+        task = self._space(tenant).tasks.get(task_id)
         if task is None:
             raise ApiError(404, "not_found", f"task {task_id} not found")
+        return task
+
+    def assign(self, tenant: str, task_id: str, assignment: Assignment) -> Task:
+        space = self._space(tenant)
+        task = self.task(tenant, task_id)
         if (assignment.user_id is None) == (assignment.email is None):
             raise ApiError(422, "invalid_request", "give exactly one of user_id or email")
         member = self._member(space.projects[task.project_id], self._user(space, assignment))

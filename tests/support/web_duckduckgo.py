@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import parse_qs, quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 
@@ -72,13 +73,22 @@ def results_page(hits: list[Hit]) -> str:
 </body></html>"""
 
 
+HUGE_PAGE_BYTES = 20_000_000
+FILLER = "<div class='footer__text'><p>Privacy, simplified.</p><span>&nbsp;</span></div>\n" * 100
+
+
 @dataclass
 class FakeDuckDuckGo:
-    """Answers POST (or GET) ``/html/`` with ``hits``; records each query; can be told to refuse."""
+    """Answers POST (or GET) ``/html/`` with ``hits``; records each query; can be told to refuse.
+
+    In ``huge`` mode the results are followed by 20 MB of markup, streamed; ``bytes_sent`` says how
+    much of it left before the client stopped reading.
+    """
 
     hits: list[Hit]
-    mode: str = "results"  # or "anomaly", "empty", "unavailable", "slow"
+    mode: str = "results"  # or "anomaly", "empty", "unavailable", "slow", "huge"
     queries: list[str] = field(default_factory=list)
+    bytes_sent: int = 0
 
     async def search(self, request: Request) -> Response:
         fields = parse_qs((await request.body()).decode()) if request.method == "POST" else {}
@@ -94,7 +104,18 @@ class FakeDuckDuckGo:
                 await asyncio.sleep(0.05)
         if self.mode == "unavailable":
             return PlainTextResponse("Service Unavailable", status_code=503)
+        if self.mode == "huge":
+            return StreamingResponse(self._huge_page(), media_type="text/html; charset=utf-8")
         return HTMLResponse(results_page(self.hits))
+
+    async def _huge_page(self) -> AsyncIterator[bytes]:
+        page = results_page(self.hits).removesuffix("</body></html>").encode()
+        filler = FILLER.encode()
+        while self.bytes_sent < HUGE_PAGE_BYTES:
+            chunk = page if self.bytes_sent == 0 else filler
+            self.bytes_sent += len(chunk)
+            yield chunk
+            await asyncio.sleep(0)  # lets Starlette stop the stream once the client has gone
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/html/", self.search, methods=["GET", "POST"])])

@@ -166,7 +166,7 @@ class AgentLoop:
         call = _Call(call_id, use.name, arguments, "shadow" if shadow else "live")
         try:
             if tool is not None and shadow:
-                tool.parse_arguments(use.input)  # a shadow call must still be a call that could run
+                await tool.rehearse(self.ctx, use.input)  # a shadow call must still be a call that could run
                 content = shadow_result(tool.name, arguments)
             else:
                 content = await self._invoke(tool, use)

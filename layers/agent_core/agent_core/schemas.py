@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from agent_core.agents.agent import Agent
 from agent_core.keys import ID_PATTERN
@@ -14,12 +15,24 @@ from agent_core.store.records import RunError
 MAX_MESSAGE_CHARS = 32_000
 
 
+def _not_blank(text: str) -> str:
+    # The Messages API refuses a text block without non-whitespace text ("text content blocks must
+    # contain non-whitespace text"), so such a message could never reach the model: refuse it here.
+    if not text.strip():
+        raise PydanticCustomError("blank_string", "String should contain some text other than whitespace")
+    return text
+
+
+UserText = Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(_not_blank)]
+"""What a person says in one turn: 1 to 32,000 characters, not all of them whitespace."""
+
+
 class ChatRequest(BaseModel):
     """One user turn."""
 
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="What the user says.")
+    message: UserText = Field(description="What the user says.")
     session_id: str | None = Field(
         default=None,
         pattern=f"^{ID_PATTERN.pattern}$",

@@ -52,7 +52,7 @@ class Settings(BaseModel):
     history_max_messages: int = Field(default=200, ge=2, le=1000)
 
     turn_timeout_seconds: float = Field(default=60.0, gt=0)
-    tool_timeout_seconds: float = Field(default=20.0, gt=0)
+    tool_timeout_seconds: float = Field(default=30.0, gt=0)
     auth_cache_seconds: float = Field(default=30.0, ge=0)
     tenant_cache_seconds: float = Field(default=60.0, ge=0)
     secret_cache_seconds: float = Field(default=300.0, ge=0)

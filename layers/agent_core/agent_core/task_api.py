@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent_core.keys import ID_PATTERN
 from agent_core.llm.types import Usage
-from agent_core.schemas import MAX_MESSAGE_CHARS, ChatRequest
+from agent_core.schemas import ChatRequest, UserText
 from agent_core.store.records import RunError, RunRecord
 from agent_core.tenancy import Caller, Tenant, WriteMode
 
@@ -20,7 +20,7 @@ class TaskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    task: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="What to do.")
+    task: UserText = Field(description="What to do.")
     agent_id: str = Field(default="general", pattern=f"^{ID_PATTERN.pattern}$")
     tools: list[str] | None = Field(default=None, max_length=64)
     max_steps: int | None = Field(default=None, ge=1, le=25)

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 Item = dict[str, Any]
+TABLE_KEY = ("PK", "SK")
+INDEX_KEYS = {"GSI1": ("GSI1PK", "GSI1SK")}
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -52,10 +54,40 @@ def decode_cursor(cursor: str) -> dict[str, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value = json.loads(raw)
     except (binascii.Error, ValueError) as exc:
-        raise InvalidRequest("cursor is not one this API issued", code="invalid_cursor") from exc
+        raise _not_ours() from exc
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise InvalidRequest("cursor is not one this API issued", code="invalid_cursor")
+        raise _not_ours()
     return value
+
+
+def start_key(cursor: str, *, tenant_id: str, partition: str, index: str | None) -> dict[str, str]:
+    """The ExclusiveStartKey behind ``cursor``, if the very listing it is used for could have issued it.
+
+    It must hold exactly the key attributes of that query (the index's, then the table's), each a
+    string DynamoDB takes as a key value, name the partition being queried and an item of this
+    tenant. Anything else is the caller's mistake (a 422), not a ValidationException from DynamoDB.
+    """
+    key = decode_cursor(cursor)
+    names = (*INDEX_KEYS[index], *TABLE_KEY) if index else TABLE_KEY
+    if (
+        set(key) != set(names)
+        or not all(_is_key_value(name, value) for name, value in key.items())
+        or key[names[0]] != partition
+        or not keys.belongs_to(tenant_id, key["PK"])
+    ):
+        raise _not_ours()
+    return key
+
+
+def _is_key_value(name: str, value: str) -> bool:
+    # A partition key value is 1 to 2,048 bytes, a sort key value 1 to 1,024 (DynamoDB's constraints:
+    # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html).
+    size = len(value.encode())
+    return 1 <= size <= (2048 if name.endswith("PK") else 1024)
+
+
+def _not_ours() -> InvalidRequest:
+    return InvalidRequest("cursor is not one this API issued", code="invalid_cursor")
 
 
 class Table:
@@ -146,10 +178,11 @@ def page_query(
 ) -> tuple[list[Item], str | None]:
     """One page of a tenant's partition, newest first, resumable with an opaque cursor.
 
-    A cursor is only accepted for the partition it was issued for, and only if every key in it
-    is this tenant's, so a cursor from another tenant or another listing is refused.
+    A cursor is only accepted for the partition it was issued for (see :func:`start_key`), so one
+    from another tenant or another listing is refused. The key condition pins the query to
+    ``partition`` whatever the cursor says: no cursor can page into another partition.
     """
-    pk_name = "GSI1PK" if index else "PK"
+    pk_name = INDEX_KEYS[index][0] if index else TABLE_KEY[0]
     params: dict[str, Any] = {
         "KeyConditionExpression": "#pk = :pk",
         "ExpressionAttributeNames": {"#pk": pk_name},
@@ -160,9 +193,7 @@ def page_query(
     if index:
         params["IndexName"] = index
     if cursor:
-        start = decode_cursor(cursor)
-        if start.get(pk_name) != partition or not keys.belongs_to(tenant_id, start.get("PK", "")):
-            raise InvalidRequest("cursor is not one this API issued", code="invalid_cursor")
+        start = start_key(cursor, tenant_id=tenant_id, partition=partition, index=index)
         params["ExclusiveStartKey"] = encode(start)
     items, last = table.query(**params)
     return items, encode_cursor(last)

@@ -17,6 +17,9 @@ from agent_core.tools.context import RunContext
 MAX_RESULT_CHARS = 50_000
 
 ToolFunction = Callable[..., Awaitable[Any]]
+# A write's rehearsal: reads what the write would need and raises ToolError where it would fail.
+Check = Callable[..., Awaitable[None]]
+BoundCheck = Callable[[RunContext, BaseModel], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Tool:
     input_model: type[BaseModel]
     function: ToolFunction
     timeout_seconds: float | None = None
+    check: BoundCheck | None = None
 
     @property
     def spec(self) -> ToolSpec:
@@ -50,6 +54,13 @@ class Tool:
             )
             raise ToolError(f"invalid arguments for {self.name}: {problems}") from exc
 
+    async def rehearse(self, ctx: RunContext, arguments: dict[str, Any]) -> None:
+        """Everything of a call but its effect, for shadow mode: parse the arguments, then run the
+        tool's read-only check, if it has one. A :class:`ToolError` says the call would fail, and why."""
+        parsed = self.parse_arguments(arguments)
+        if self.check is not None:
+            await self.check(ctx, parsed)
+
     async def invoke(self, ctx: RunContext, arguments: dict[str, Any]) -> str:
         """Run the tool and return its result as compact JSON (or text), capped in size."""
         parsed = self.parse_arguments(arguments)
@@ -65,7 +76,11 @@ def tool(function: ToolFunction, /) -> Tool: ...
 
 @overload
 def tool(
-    *, read_only: bool = True, name: str | None = None, timeout_seconds: float | None = None
+    *,
+    read_only: bool = True,
+    name: str | None = None,
+    timeout_seconds: float | None = None,
+    check: Check | None = None,
 ) -> Callable[[ToolFunction], Tool]: ...
 
 
@@ -76,11 +91,17 @@ def tool(
     read_only: bool = True,
     name: str | None = None,
     timeout_seconds: float | None = None,
+    check: Check | None = None,
 ) -> Tool | Callable[[ToolFunction], Tool]:
     """Turn ``async def f(ctx: RunContext, ...) -> T`` into a :class:`Tool`.
 
     Parameters after ``ctx`` become the JSON schema (pydantic types, defaults, ``Field`` metadata);
     the docstring becomes the description. Usable bare (``@tool``) or with options.
+
+    A write (``read_only=False``) may name a ``check``: ``async def c(ctx: RunContext, ...) -> None``
+    taking some of the tool's parameters by name, that reads (never writes) what the write would
+    need and raises :class:`ToolError` where it would fail. Shadow mode runs it instead of the write
+    (:meth:`Tool.rehearse`), so "it would have run" is only said of a call that would have.
     """
 
     def build(fn: ToolFunction) -> Tool:
@@ -97,6 +118,8 @@ def tool(
         }
         tool_name = name or fn.__name__
         input_model = create_model(f"{tool_name}_input", __config__=ConfigDict(extra="forbid"), **fields)
+        if check is not None and read_only:
+            raise TypeError(f"tool {tool_name} reads only: it runs in shadow mode too, and needs no check")
         return Tool(
             name=tool_name,
             description=description,
@@ -104,9 +127,22 @@ def tool(
             input_model=input_model,
             function=fn,
             timeout_seconds=timeout_seconds,
+            check=_bound(check, tool_name, set(fields)) if check is not None else None,
         )
 
     return build(function) if function is not None else build
+
+
+def _bound(check: Check, tool_name: str, parameters: set[str]) -> BoundCheck:
+    """``check`` called with the parsed arguments it names, which must all be the tool's."""
+    names = list(inspect.signature(check).parameters)[1:]
+    if unknown := set(names) - parameters:
+        raise TypeError(f"the check of tool {tool_name} takes {', '.join(sorted(unknown))}, which it has not")
+
+    async def run(ctx: RunContext, parsed: BaseModel) -> None:
+        await check(ctx, **{name: getattr(parsed, name) for name in names})
+
+    return run
 
 
 def render_result(result: Any) -> str:

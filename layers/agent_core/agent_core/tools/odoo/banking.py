@@ -4,7 +4,7 @@ suggested reconciliations. Read-only."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -12,7 +12,15 @@ from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.client import odoo
 from agent_core.tools.odoo.finance import POSTED, AccountCode
-from agent_core.tools.odoo.reconciliation import StatementLine, Suggestions, statement_line, suggest
+from agent_core.tools.odoo.reconciliation import (
+    OpenItemRecord,
+    StatementLine,
+    StatementLineRecord,
+    Suggestions,
+    statement_line,
+    suggest,
+)
+from agent_core.tools.odoo.records import Many2one
 from agent_core.tools.odoo.values import (
     DateFrom,
     DateTo,
@@ -27,6 +35,19 @@ from agent_core.tools.odoo.values import (
 )
 
 Journal = Annotated[str | None, Field(description="A bank or cash journal, by code (BNK1) or name.")]
+
+
+class JournalRecord(TypedDict):
+    id: int
+    name: str
+    code: str
+    type: str
+    default_account_id: Many2one
+
+
+class AccountBalanceSum(TypedDict):
+    account_id: Many2one
+    balance: float
 
 
 class JournalBalance(BaseModel):
@@ -55,12 +76,12 @@ async def get_bank_balance(
     """
     erp = await odoo(ctx)
     day = as_of or today()
-    journals = await erp.search_read(
-        "account.journal", [["type", "in", ["bank", "cash"]]], ["name", "code", "type", "default_account_id"]
-    )
+    journals = await erp.search_read("account.journal", [["type", "in", ["bank", "cash"]]], JournalRecord)
     accounts = [id_of(j["default_account_id"]) for j in journals if j["default_account_id"]]
     domain = [*POSTED, ["account_id", "in", accounts], ["date", "<=", day.isoformat()]]
-    groups = await erp.read_group("account.move.line", domain, ["balance:sum"], ["account_id"])
+    groups = await erp.read_group(
+        "account.move.line", domain, ["balance:sum"], ["account_id"], AccountBalanceSum
+    )
     balances = {id_of(g["account_id"]): money(g["balance"]) for g in groups}
     rows = [
         JournalBalance(
@@ -73,6 +94,10 @@ async def get_bank_balance(
         for j in journals
     ]
     return BankBalances(as_of=day, journals=rows, total=money(sum(r.balance for r in rows)))
+
+
+class BankTransactionRecord(StatementLineRecord):
+    is_reconciled: bool
 
 
 class BankTransaction(StatementLine):
@@ -106,9 +131,8 @@ async def get_bank_transactions(
     domain = [*_journal_domain(journal), *date_domain("date", period.date_from, period.date_to)]
     if unreconciled_only:
         domain.append(["is_reconciled", "=", False])
-    fields = ["date", "payment_ref", "partner_id", "amount", "journal_id", "is_reconciled"]
     rows = await erp.search_read(
-        "account.bank.statement.line", domain, fields, order="date desc, id desc", limit=limit
+        "account.bank.statement.line", domain, BankTransactionRecord, order="date desc, id desc", limit=limit
     )
     lines = [
         BankTransaction(**statement_line(r).model_dump(), reconciled=bool(r["is_reconciled"])) for r in rows
@@ -137,7 +161,7 @@ async def reconcile_account(
     lines = await erp.search_read(
         "account.bank.statement.line",
         [["is_reconciled", "=", False], *_journal_domain(journal)],
-        ["date", "payment_ref", "partner_id", "amount", "journal_id"],
+        StatementLineRecord,
         order="date, id",
         limit=limit,
     )
@@ -149,8 +173,7 @@ async def reconcile_account(
     ]
     if account_code:
         domain.append(["account_id.code", "=like", f"{account_code}%"])
-    fields = ["date", "move_name", "partner_id", "account_id", "amount_residual"]
-    items = await erp.search_read("account.move.line", domain, fields, order="date, id")
+    items = await erp.search_read("account.move.line", domain, OpenItemRecord, order="date, id")
     return suggest(lines, items)
 
 

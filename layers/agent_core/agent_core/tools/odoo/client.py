@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import httpx
@@ -11,7 +11,8 @@ import httpx
 from agent_core.errors import ToolError
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.connection import OdooConnection, connection_for
-from agent_core.tools.odoo.failures import CredentialsRefused, from_odoo, refused
+from agent_core.tools.odoo.failures import CredentialsRefused, bad_shape, from_odoo, refused
+from agent_core.tools.odoo.records import BadShape, checked, fields_of, records
 from agent_core.tools.odoo.values import Domain
 
 _ids = itertools.count(1)
@@ -31,6 +32,8 @@ class OdooClient:
 
     Every failure is a :class:`ToolError` whose text the model can act on; a cached uid that Odoo
     refuses (the user was re-created, the database restored) is dropped and the login tried once more.
+    The read helpers check each answer against the record type the tool declares (see ``records``),
+    so an answer of another shape is such an error too, never a crash in the tool.
     """
 
     def __init__(
@@ -43,12 +46,14 @@ class OdooClient:
     async def authenticate(self) -> int:
         """Log in with the API key; the uid is cached for this connection."""
         c = self.connection
-        uid = await self._call("common", "authenticate", [c.db, c.login, c.api_key, {}])
-        if not isinstance(uid, int) or isinstance(uid, bool) or uid <= 0:
+        answer = await self._call("common", "authenticate", [c.db, c.login, c.api_key, {}])
+        if answer is False:  # Odoo's answer to a wrong login or key
             self.cache.pop(c.cache_key, None)
             raise refused(c)
-        self.cache[c.cache_key] = uid
-        return uid
+        if not isinstance(answer, int) or isinstance(answer, bool) or answer <= 0:
+            raise bad_shape(c, "common.authenticate", "result: should be a user id or false")
+        self.cache[c.cache_key] = answer
+        return answer
 
     async def execute_kw(
         self, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None
@@ -67,46 +72,52 @@ class OdooClient:
             uid = await self.authenticate()
             return await self._call("object", "execute_kw", [c.db, uid, c.api_key, *call])
 
-    async def search_read(
+    async def search_read[R](
         self,
         model: str,
         domain: Domain,
-        fields: list[str],
+        record: type[R],
         *,
         order: str | None = None,
         limit: int | None = None,
         offset: int = 0,
         context: dict[str, Any] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Records matching ``domain`` with ``fields``, in ``order``, paged."""
-        kwargs: dict[str, Any] = {"fields": fields, "offset": offset}
+    ) -> list[R]:
+        """Records matching ``domain``, in ``order``, paged; with the fields ``record`` declares."""
+        kwargs: dict[str, Any] = {"fields": fields_of(record), "offset": offset}
         if order:
             kwargs["order"] = order
         if limit:
             kwargs["limit"] = limit
         if context:
             kwargs["context"] = context
-        return list(await self.execute_kw(model, "search_read", [domain], kwargs))
+        answer = await self.execute_kw(model, "search_read", [domain], kwargs)
+        return self._shaped(f"{model}.search_read", lambda: records(record, answer))
 
     async def search_count(self, model: str, domain: Domain, *, context: dict[str, Any] | None = None) -> int:
         """How many records match ``domain``."""
-        return int(
-            await self.execute_kw(model, "search_count", [domain], {"context": context} if context else {})
-        )
+        kwargs = {"context": context} if context else {}
+        answer = await self.execute_kw(model, "search_count", [domain], kwargs)
+        return self._shaped(f"{model}.search_count", lambda: checked(int, answer))
 
-    async def read_group(
+    async def read_group[G](
         self,
         model: str,
         domain: Domain,
         fields: list[str],
         groupby: list[str],
+        group: type[G],
         *,
         orderby: str | None = None,
         limit: int | None = None,
         lazy: bool = True,
         context: dict[str, Any] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Odoo's ``read_group``: one dict per group, with ``<field>_count`` or ``__count``."""
+    ) -> list[G]:
+        """Odoo's ``read_group``: one ``group`` per group, with ``<field>_count`` or ``__count``.
+
+        Each group must hold what it was grouped by (the first of ``groupby`` when ``lazy``), even
+        where ``group`` cannot name it (a date granularity chosen at run time).
+        """
         kwargs: dict[str, Any] = {"lazy": lazy}
         if orderby:
             kwargs["orderby"] = orderby
@@ -114,11 +125,28 @@ class OdooClient:
             kwargs["limit"] = limit
         if context:
             kwargs["context"] = context
-        return list(await self.execute_kw(model, "read_group", [domain, fields, groupby], kwargs))
+        answer = await self.execute_kw(model, "read_group", [domain, fields, groupby], kwargs)
+        groups = self._shaped(f"{model}.read_group", lambda: records(group, answer))
+        for index, raw in enumerate(answer):
+            for key in groupby[:1] if lazy else groupby:
+                if key not in raw:
+                    raise bad_shape(self.connection, f"{model}.read_group", f"result[{index}].{key}: missing")
+        return groups
 
-    async def read(self, model: str, ids: list[int], fields: list[str]) -> list[dict[str, Any]]:
-        """The records ``ids`` with ``fields``."""
-        return list(await self.execute_kw(model, "read", [ids], {"fields": fields}))
+    async def read[R](self, model: str, ids: list[int], record: type[R]) -> list[R]:
+        """The records ``ids``, with the fields ``record`` declares."""
+        answer = await self.execute_kw(model, "read", [ids], {"fields": fields_of(record)})
+        found = self._shaped(f"{model}.read", lambda: records(record, answer))
+        for index, raw in enumerate(answer):
+            if raw.get("id") not in ids:
+                raise bad_shape(self.connection, f"{model}.read", f"result[{index}].id: not one asked for")
+        return found
+
+    def _shaped[T](self, what: str, check: Callable[[], T]) -> T:
+        try:
+            return check()
+        except BadShape as exc:
+            raise bad_shape(self.connection, what, exc.where) from None
 
     async def _call(self, service: str, method: str, args: list[Any]) -> Any:
         c = self.connection
@@ -149,7 +177,7 @@ class OdooClient:
             )
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or JSON nested deeper than Python parses
             body = None
         if not isinstance(body, dict) or ("result" not in body and "error" not in body):
             raise ToolError(

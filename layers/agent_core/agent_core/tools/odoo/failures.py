@@ -26,6 +26,18 @@ def refused(connection: OdooConnection) -> CredentialsRefused:
     )
 
 
+def bad_shape(connection: OdooConnection, what: str, where: str) -> ToolError:
+    """Odoo answered ``what`` (``model.method``) with something else than Odoo sends there."""
+    return ToolError(
+        connection.scrub(
+            f"the Odoo server at {connection.where} answered {what} in a shape this tool cannot read "
+            f"({where}); it may not be a standard Odoo 17 or 18, or the workspace's Odoo URL may point "
+            "elsewhere (an operator can check). Retrying will not help."
+        ),
+        code="odoo_bad_response",
+    )
+
+
 def from_odoo(error: Any, connection: OdooConnection) -> ToolError:
     """A :class:`ToolError` for a JSON-RPC ``error`` object; Odoo's debug trace is left out."""
     error = error if isinstance(error, dict) else {}

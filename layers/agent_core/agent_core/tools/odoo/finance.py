@@ -6,7 +6,7 @@ The bank side (balances per journal, statement lines, reconciliation suggestions
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -14,6 +14,7 @@ from agent_core.errors import ToolError
 from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.client import odoo
+from agent_core.tools.odoo.records import Day, Many2one, Text
 from agent_core.tools.odoo.values import (
     DateFrom,
     DateTo,
@@ -41,6 +42,20 @@ AccountType = Literal[
     "liability_non_current", "equity", "equity_unaffected", "income", "income_other", "expense",
     "expense_depreciation", "expense_direct_cost", "off_balance",
 ]  # fmt: skip
+
+
+class LedgerAccount(TypedDict):
+    id: int
+    code: Text  # false for another company's account (18.0: the code is company-dependent)
+    name: str
+    account_type: Text
+
+
+class AccountSums(TypedDict):
+    account_id: Many2one
+    debit: float
+    credit: float
+    balance: float
 
 
 class AccountBalance(BaseModel):
@@ -73,18 +88,18 @@ async def get_gl_balance(
     erp = await odoo(ctx)
     period = Period(date_from=date_from, date_to=date_to or today())
     where: Domain = [["code", "=like", f"{account_code}%"]] if account_code else []
-    accounts = await erp.search_read("account.account", where, ["code", "name", "account_type"], order="code")
+    accounts = await erp.search_read("account.account", where, LedgerAccount, order="code")
     if not accounts:
         raise ToolError(f"no account code starts with {account_code!r}; list_gl_accounts shows the chart")
     domain = [*POSTED, ["account_id", "in", [a["id"] for a in accounts]]]
     domain += date_domain("date", period.date_from, period.date_to)
     groups = await erp.read_group(
-        "account.move.line", domain, ["debit:sum", "credit:sum", "balance:sum"], ["account_id"]
+        "account.move.line", domain, ["debit:sum", "credit:sum", "balance:sum"], ["account_id"], AccountSums
     )
     sums = {id_of(g["account_id"]): g for g in groups}
     rows = [
         AccountBalance(
-            code=a["code"],
+            code=a["code"] or "",
             name=a["name"],
             type=a["account_type"] or None,
             debit=money(sums[a["id"]]["debit"]),
@@ -101,6 +116,10 @@ async def get_gl_balance(
         total_credit=money(sum(r.credit for r in rows)),
         total_balance=money(sum(r.balance for r in rows)),
     )
+
+
+class ChartAccount(LedgerAccount):
+    reconcile: bool
 
 
 class Account(BaseModel):
@@ -126,13 +145,26 @@ async def list_gl_accounts(
     domain: Domain = [["account_type", "=", account_type]] if account_type else []
     if search:
         domain += ["|", ["code", "=like", f"{search.replace('%', '')}%"], ["name", "ilike", search]]
-    rows = await erp.search_read(
-        "account.account", domain, ["code", "name", "account_type", "reconcile"], order="code", limit=limit
-    )
+    rows = await erp.search_read("account.account", domain, ChartAccount, order="code", limit=limit)
     return [
-        Account(code=r["code"], name=r["name"], type=r["account_type"], reconcile=r["reconcile"])
+        Account(code=r["code"] or "", name=r["name"], type=r["account_type"] or "", reconcile=r["reconcile"])
         for r in rows
     ]
+
+
+# Grouped by ``date:<granularity>``: the period's label, which the client checks is there.
+CashSums = TypedDict(
+    "CashSums",
+    {
+        "debit": float,
+        "credit": float,
+        "date:day": NotRequired[str],
+        "date:week": NotRequired[str],
+        "date:month": NotRequired[str],
+        "date:quarter": NotRequired[str],
+        "__range": NotRequired[dict[str, dict[str, Day] | Literal[False]]],
+    },
+)
 
 
 class CashPeriod(BaseModel):
@@ -168,13 +200,12 @@ async def get_cash_flow(
     end = date_to or today()
     start = date_from or _months_back(end, 5)
     domain = [*POSTED, ["account_id.account_type", "=", "asset_cash"], *date_domain("date", start, end)]
-    groups = await erp.read_group(
-        "account.move.line", domain, ["debit:sum", "credit:sum"], [f"date:{granularity}"]
-    )
+    key = f"date:{granularity}"
+    groups = await erp.read_group("account.move.line", domain, ["debit:sum", "credit:sum"], [key], CashSums)
     rows = [
         CashPeriod(
-            period=str(g[f"date:{granularity}"]),
-            start=day_of((g.get("__range") or {}).get(f"date:{granularity}", {}).get("from")),
+            period=str(g.get(key)),
+            start=day_of((g.get("__range", {}).get(key) or {}).get("from")),
             inflow=money(g["debit"]),
             outflow=money(g["credit"]),
             net=money(g["debit"] - g["credit"]),

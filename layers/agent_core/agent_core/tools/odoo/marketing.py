@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Literal, TypedDict
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from agent_core.clock import utc_now
 from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.client import OdooClient, odoo
+from agent_core.tools.odoo.records import Many2one, Moment, Text
 from agent_core.tools.odoo.values import (
     DateFrom,
     DateTo,
@@ -35,6 +37,19 @@ SCORING = (
 )
 
 
+class CrmStage(TypedDict):
+    id: int
+    name: str
+    sequence: int
+    is_won: bool
+
+
+LeadsByStageAndType = TypedDict(
+    "LeadsByStageAndType",
+    {"stage_id": Many2one, "type": Text, "expected_revenue": float, "__count": int},
+)
+
+
 class StageCount(BaseModel):
     stage: str | None
     won_stage: bool
@@ -57,10 +72,10 @@ async def get_pipeline_overview(ctx: RunContext, salesperson: Salesperson = None
     Open and won ones; lost (archived) ones are left out.
     """
     erp = await odoo(ctx)
-    stages = await _stages(erp)
+    stages = await crm_stages(erp)
     domain = _assigned(salesperson)
     groups = await erp.read_group(
-        "crm.lead", domain, ["expected_revenue:sum"], ["stage_id", "type"], lazy=False
+        "crm.lead", domain, ["expected_revenue:sum"], ["stage_id", "type"], LeadsByStageAndType, lazy=False
     )
     rows = []
     for stage in stages:
@@ -80,6 +95,19 @@ async def get_pipeline_overview(ctx: RunContext, salesperson: Salesperson = None
         opportunities=sum(r.opportunities for r in rows),
         expected_revenue=money(sum(r.expected_revenue for r in rows)),
     )
+
+
+class Lead(TypedDict):
+    id: int
+    name: str
+    partner_id: Many2one
+    stage_id: Many2one
+    type: str
+    expected_revenue: float
+    probability: float
+    priority: Annotated[str, StringConstraints(pattern=r"^\d$")] | Literal[False]  # "0" to "3" stars
+    date_last_stage_update: Moment
+    user_id: Many2one
 
 
 class ScoredLead(BaseModel):
@@ -110,11 +138,7 @@ async def get_lead_scoring(ctx: RunContext, top: Top = 10, salesperson: Salesper
     ones are left out.
     """
     erp = await odoo(ctx)
-    fields = ["name", "partner_id", "stage_id", "type", "expected_revenue", "probability", "priority"]
-    fields += ["date_last_stage_update", "user_id"]
-    rows = await erp.search_read(
-        "crm.lead", [["stage_id.is_won", "=", False], *_assigned(salesperson)], fields
-    )
+    rows = await erp.search_read("crm.lead", [["stage_id.is_won", "=", False], *_assigned(salesperson)], Lead)
     now = utc_now()
     largest = max((r["expected_revenue"] for r in rows), default=0) or 1
     scored = []
@@ -142,6 +166,21 @@ async def get_lead_scoring(ctx: RunContext, top: Top = 10, salesperson: Salesper
         )
     scored.sort(key=lambda lead: -lead.score)
     return LeadScores(leads=scored[:top], scored=len(scored))
+
+
+class Counts(TypedDict):
+    sent: int
+    delivered: int
+    opened: int
+    clicked: int
+    replied: int
+    bounced: int
+
+
+class Mailing(Counts):
+    id: int
+    subject: str
+    sent_date: Moment
 
 
 class Campaign(BaseModel):
@@ -178,15 +217,30 @@ async def get_campaign_metrics(
     erp = await odoo(ctx)
     period = Period(date_from=date_from, date_to=date_to or today())
     domain = [["state", "=", "done"], *date_domain("sent_date", period.date_from, period.date_to)]
-    fields = ["subject", "sent_date", "sent", "delivered", "opened", "clicked", "replied", "bounced"]
     rows = await erp.search_read(
-        "mailing.mailing", domain, fields, order="sent_date desc, id desc", limit=limit
+        "mailing.mailing", domain, Mailing, order="sent_date desc, id desc", limit=limit
     )
     campaigns = [_campaign(r["subject"], day_of(r["sent_date"]), r) for r in rows]
-    totals = {k: sum(r[k] for r in rows) for k in fields[2:]}
+    totals = Counts(
+        sent=sum(r["sent"] for r in rows),
+        delivered=sum(r["delivered"] for r in rows),
+        opened=sum(r["opened"] for r in rows),
+        clicked=sum(r["clicked"] for r in rows),
+        replied=sum(r["replied"] for r in rows),
+        bounced=sum(r["bounced"] for r in rows),
+    )
     return CampaignMetrics(
         period=period, campaigns=campaigns, totals=_campaign("all listed", None, totals) if rows else None
     )
+
+
+LeadsByStageAndState = TypedDict(
+    "LeadsByStageAndState", {"stage_id": Many2one, "active": bool, "__count": int}
+)
+
+
+class ByOpportunity(TypedDict):
+    opportunity_id: Many2one
 
 
 class StageConversion(BaseModel):
@@ -218,32 +272,36 @@ async def get_conversion_rates(ctx: RunContext, created_from: DateFrom = None) -
     Counts lost leads too. Optionally only leads created from a given day.
     """
     erp = await odoo(ctx)
-    stages = await _stages(erp)
+    stages = await crm_stages(erp)
     created: Domain = date_domain("create_date", created_from, None)
     groups = await erp.read_group(
-        "crm.lead", created, ["__count"], ["stage_id", "active"], lazy=False, context=ALL_LEADS
+        "crm.lead",
+        created,
+        ["__count"],
+        ["stage_id", "active"],
+        LeadsByStageAndState,
+        lazy=False,
+        context=ALL_LEADS,
     )
-    ordered = [
-        s | {"active": _count(groups, s["id"], True), "lost": _count(groups, s["id"], False)} for s in stages
-    ]
-    total = sum(s["active"] + s["lost"] for s in ordered)
+    counted = [(s, _count(groups, s["id"], True), _count(groups, s["id"], False)) for s in stages]
+    total = sum(active + lost for _, active, lost in counted)
     rows, reached = [], total
-    for index, stage in enumerate(ordered):
-        after = sum(s["active"] + s["lost"] for s in ordered[index + 1 :])
+    for index, (stage, active, lost) in enumerate(counted):
+        after = sum(later_active + later_lost for _, later_active, later_lost in counted[index + 1 :])
         rows.append(
             StageConversion(
                 stage=stage["name"],
                 reached=reached,
-                now_in_stage=stage["active"],
-                lost_here=stage["lost"],
-                to_next_stage=percent(after, reached) if index < len(ordered) - 1 else None,
+                now_in_stage=active,
+                lost_here=lost,
+                to_next_stage=percent(after, reached) if index < len(counted) - 1 else None,
             )
         )
         reached = after
-    won = sum(s["active"] for s in ordered if s["is_won"])
+    won = sum(active for stage, active, _ in counted if stage["is_won"])
     domain = [["state", "=", "sale"], ["opportunity_id.stage_id.is_won", "=", True]]
     domain += [["opportunity_id." + leaf[0], *leaf[1:]] for leaf in created]
-    with_order = await erp.read_group("sale.order", domain, ["__count"], ["opportunity_id"])
+    with_order = await erp.read_group("sale.order", domain, ["__count"], ["opportunity_id"], ByOpportunity)
     return ConversionRates(
         stages=rows,
         leads=total,
@@ -254,19 +312,20 @@ async def get_conversion_rates(ctx: RunContext, created_from: DateFrom = None) -
     )
 
 
-async def _stages(erp: OdooClient) -> list[dict[str, Any]]:
-    return await erp.search_read("crm.stage", [], ["name", "sequence", "is_won"], order="sequence, id")
+async def crm_stages(erp: OdooClient) -> list[CrmStage]:
+    """The CRM's stages, in the pipeline's order."""
+    return await erp.search_read("crm.stage", [], CrmStage, order="sequence, id")
 
 
 def _assigned(salesperson: str | None) -> Domain:
     return [["user_id", "ilike", salesperson]] if salesperson else []
 
 
-def _count(groups: list[dict[str, Any]], stage: int, active: bool) -> int:
+def _count(groups: list[LeadsByStageAndState], stage: int, active: bool) -> int:
     return sum(g["__count"] for g in groups if id_of(g["stage_id"]) == stage and g["active"] is active)
 
 
-def _campaign(subject: str, sent_on: Any, c: dict[str, Any]) -> Campaign:
+def _campaign(subject: str, sent_on: date | None, c: Counts) -> Campaign:
     return Campaign(
         subject=subject,
         sent_on=str(sent_on) if sent_on else None,

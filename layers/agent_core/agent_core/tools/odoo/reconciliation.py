@@ -6,13 +6,36 @@ Pure matching over what the finance tool read; it writes nothing anywhere.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel
 
+from agent_core.tools.odoo.records import Day, Many2one, Text
 from agent_core.tools.odoo.values import day_of, id_of, money, name_of
 
 NOTE = "Suggestions only: nothing was reconciled or written in Odoo. A person confirms each match in Odoo."
+
+
+class StatementLineRecord(TypedDict):
+    """An ``account.bank.statement.line`` as the tools read it."""
+
+    id: int
+    date: Day
+    payment_ref: Text
+    partner_id: Many2one
+    amount: float
+    journal_id: Many2one
+
+
+class OpenItemRecord(TypedDict):
+    """An open receivable or payable ``account.move.line``."""
+
+    id: int
+    date: Day
+    move_name: Text
+    partner_id: Many2one
+    account_id: Many2one
+    amount_residual: float
 
 
 class StatementLine(BaseModel):
@@ -51,7 +74,7 @@ class Suggestions(BaseModel):
     open_items_considered: int
 
 
-def suggest(lines: list[dict[str, Any]], items: list[dict[str, Any]]) -> Suggestions:
+def suggest(lines: list[StatementLineRecord], items: list[OpenItemRecord]) -> Suggestions:
     """Match each statement line (oldest first) to the oldest unused open item of the same amount.
 
     An item's open amount is signed as the line's: receivables positive (money in), payables negative
@@ -93,7 +116,7 @@ def suggest(lines: list[dict[str, Any]], items: list[dict[str, Any]]) -> Suggest
     return Suggestions(suggestions=suggestions, unmatched=unmatched, open_items_considered=len(items))
 
 
-def statement_line(raw: dict[str, Any]) -> StatementLine:
+def statement_line(raw: StatementLineRecord) -> StatementLine:
     """A ``account.bank.statement.line`` record as the tools show it."""
     return StatementLine(
         id=raw["id"],
@@ -105,9 +128,9 @@ def statement_line(raw: dict[str, Any]) -> StatementLine:
     )
 
 
-def _item(raw: dict[str, Any]) -> OpenItem:
+def _item(raw: OpenItemRecord) -> OpenItem:
     return OpenItem(
-        entry=raw["move_name"],
+        entry=raw["move_name"] or "",
         date=day_of(raw["date"]),
         partner=name_of(raw["partner_id"]),
         account=name_of(raw["account_id"]),

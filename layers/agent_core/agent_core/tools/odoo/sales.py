@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from statistics import mean, median
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +12,8 @@ from agent_core.clock import utc_now
 from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.client import odoo
+from agent_core.tools.odoo.marketing import crm_stages
+from agent_core.tools.odoo.records import Many2one, Moment
 from agent_core.tools.odoo.values import (
     DateFrom,
     DateTo,
@@ -29,6 +31,13 @@ from agent_core.tools.odoo.values import (
 )
 
 CONFIRMED = [["state", "=", "sale"]]
+
+
+class PipelineByStage(TypedDict):
+    stage_id: Many2one
+    stage_id_count: int
+    expected_revenue: float
+    prorated_revenue: float
 
 
 class StageValue(BaseModel):
@@ -56,7 +65,7 @@ async def get_pipeline_value(ctx: RunContext, salesperson: Salesperson = None) -
     if salesperson:
         domain.append(["user_id", "ilike", salesperson])
     groups = await erp.read_group(
-        "crm.lead", domain, ["expected_revenue:sum", "prorated_revenue:sum"], ["stage_id"]
+        "crm.lead", domain, ["expected_revenue:sum", "prorated_revenue:sum"], ["stage_id"], PipelineByStage
     )
     stages = [
         StageValue(
@@ -73,6 +82,16 @@ async def get_pipeline_value(ctx: RunContext, salesperson: Salesperson = None) -
         expected_revenue=money(sum(s.expected_revenue for s in stages)),
         weighted_revenue=money(sum(s.weighted_revenue for s in stages)),
     )
+
+
+class Deal(TypedDict):
+    id: int
+    name: str
+    stage_id: Many2one
+    expected_revenue: float
+    create_date: Moment
+    date_last_stage_update: Moment
+    date_closed: Moment
 
 
 class StageAge(BaseModel):
@@ -110,12 +129,11 @@ async def get_deal_velocity(
     stage order, and the five waiting longest), and days from creation to close for won deals."""
     erp = await odoo(ctx)
     now = utc_now()
-    stages = await erp.search_read("crm.stage", [], ["name", "is_won"], order="sequence, id")
+    stages = await crm_stages(erp)
     domain = [["type", "=", "opportunity"]]
     if salesperson:
         domain.append(["user_id", "ilike", salesperson])
-    fields = ["name", "stage_id", "expected_revenue", "create_date", "date_last_stage_update", "date_closed"]
-    deals = await erp.search_read("crm.lead", domain, fields)
+    deals = await erp.search_read("crm.lead", domain, Deal)
     won_ids = {s["id"] for s in stages if s["is_won"]}
     since = now - timedelta(days=won_within_days)
     waiting, to_win = [], []
@@ -158,6 +176,16 @@ async def get_deal_velocity(
     )
 
 
+class RevenueByCustomer(TypedDict):
+    partner_id: Many2one
+    partner_id_count: int
+    amount_untaxed: float
+
+
+class OrdersByCustomer(RevenueByCustomer):
+    amount_total: float
+
+
 class Customer(BaseModel):
     rank: int
     customer: str | None
@@ -190,6 +218,7 @@ async def get_top_customers(
         domain,
         ["amount_untaxed:sum", "amount_total:sum"],
         ["partner_id"],
+        OrdersByCustomer,
         orderby="amount_untaxed desc",
     )
     total = money(sum(g["amount_untaxed"] for g in groups))
@@ -207,6 +236,14 @@ async def get_top_customers(
     return TopCustomers(
         period=period, customers=customers, total_revenue=total, customers_with_orders=len(groups)
     )
+
+
+class LastOrder(RevenueByCustomer):
+    last: Moment
+
+
+class ByPartner(TypedDict):
+    partner_id: Many2one
 
 
 class UpsellCandidate(BaseModel):
@@ -242,13 +279,14 @@ async def get_upsell_opportunities(
     erp = await odoo(ctx)
     now = utc_now()
     groups = await erp.read_group(
-        "sale.order", CONFIRMED, ["amount_untaxed:sum", "last:max(date_order)"], ["partner_id"]
+        "sale.order", CONFIRMED, ["amount_untaxed:sum", "last:max(date_order)"], ["partner_id"], LastOrder
     )
     courted = await erp.read_group(
         "crm.lead",
         [["partner_id", "!=", False], ["stage_id.is_won", "=", False]],
         ["__count"],
         ["partner_id"],
+        ByPartner,
     )
     busy = {id_of(g["partner_id"]) for g in courted}
     since = now - timedelta(days=inactive_days)

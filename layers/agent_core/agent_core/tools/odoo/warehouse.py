@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -12,11 +12,25 @@ from agent_core.clock import utc_now
 from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.client import odoo
+from agent_core.tools.odoo.records import Many2one, Moment, Text
 from agent_core.tools.odoo.values import Domain, Limit, id_of, moment_of, money, name_of, wire_moment
 
 INTERNAL: Domain = [["location_id.usage", "=", "internal"]]
 Product = Annotated[str | None, Field(description="Part of a product's name or internal reference.")]
 Location = Annotated[str | None, Field(description="Part of a location's full name, e.g. WH/Stock.")]
+
+
+class ProductStock(TypedDict):
+    product_id: Many2one
+    quantity: float
+
+
+class QuantSum(ProductStock):
+    location_id: Many2one
+
+
+class QuantSums(QuantSum):
+    reserved_quantity: float
 
 
 class StockLevel(BaseModel):
@@ -48,6 +62,7 @@ async def get_stock_levels(
         domain,
         ["quantity:sum", "reserved_quantity:sum"],
         ["product_id", "location_id"],
+        QuantSums,
         lazy=False,
         limit=limit,
     )
@@ -66,6 +81,15 @@ async def get_stock_levels(
         total_on_hand=round(sum(level.on_hand for level in levels), 4),
         products=len({level.product for level in levels}),
     )
+
+
+class ReorderRule(TypedDict):
+    id: int
+    product_id: Many2one
+    location_id: Many2one
+    product_min_qty: float
+    product_max_qty: float
+    qty_multiple: float
 
 
 class ReorderAlert(BaseModel):
@@ -94,17 +118,14 @@ async def get_reorder_alerts(ctx: RunContext, location: Location = None) -> Reor
     Most urgent first (lowest share of the minimum on hand).
     """
     erp = await odoo(ctx)
-    rules = await erp.search_read(
-        "stock.warehouse.orderpoint",
-        _like("location_id", location),
-        ["product_id", "location_id", "product_min_qty", "product_max_qty", "qty_multiple"],
-    )
+    rules = await erp.search_read("stock.warehouse.orderpoint", _like("location_id", location), ReorderRule)
     products = sorted({p for r in rules if (p := id_of(r["product_id"]))})
     groups = await erp.read_group(
         "stock.quant",
         [*INTERNAL, ["product_id", "in", products]],
         ["quantity:sum"],
         ["product_id", "location_id"],
+        QuantSum,
         lazy=False,
     )
     alerts = []
@@ -135,6 +156,17 @@ async def get_reorder_alerts(ctx: RunContext, location: Location = None) -> Reor
     return ReorderAlerts(alerts=alerts, rules_checked=len(rules))
 
 
+class LastMove(TypedDict):
+    product_id: Many2one
+    last: Moment
+
+
+class ProductCost(TypedDict):
+    id: int
+    display_name: str
+    standard_price: float
+
+
 class SlowMover(BaseModel):
     product: str | None
     on_hand: float
@@ -163,7 +195,11 @@ async def get_slow_moving_stock(
     erp = await odoo(ctx)
     now = utc_now()
     stock = await erp.read_group(
-        "stock.quant", [*INTERNAL, *_like("location_id", location)], ["quantity:sum"], ["product_id"]
+        "stock.quant",
+        [*INTERNAL, *_like("location_id", location)],
+        ["quantity:sum"],
+        ["product_id"],
+        ProductStock,
     )
     on_hand = {p: g["quantity"] for g in stock if (p := id_of(g["product_id"])) and g["quantity"] > 0}
     moved = await erp.read_group(
@@ -171,11 +207,12 @@ async def get_slow_moving_stock(
         [["state", "=", "done"], ["product_id", "in", list(on_hand)]],
         ["last:max(date)"],
         ["product_id"],
+        LastMove,
     )
     last = {id_of(g["product_id"]): moment_of(g["last"]) for g in moved}
     since = now - timedelta(days=days)
     idle = [p for p in on_hand if (moment := last.get(p)) is None or moment < since]
-    costs = await erp.read("product.product", idle, ["display_name", "standard_price"]) if idle else []
+    costs = await erp.read("product.product", idle, ProductCost) if idle else []
     movers = []
     for product in costs:
         moment = last.get(product["id"])
@@ -192,6 +229,22 @@ async def get_slow_moving_stock(
     return SlowMovingStock(
         days=days, products=movers[:limit], total_value=money(sum(m.stock_value for m in movers))
     )
+
+
+class Picking(TypedDict):
+    id: int
+    name: str
+    partner_id: Many2one
+    scheduled_date: Moment
+    state: str
+    origin: Text
+
+
+class ReceiptMove(TypedDict):
+    id: int
+    picking_id: Many2one
+    product_id: Many2one
+    product_uom_qty: float
 
 
 class ReceiptLine(BaseModel):
@@ -233,12 +286,11 @@ async def get_pending_receipts(
     domain += _like("partner_id", vendor)
     if late_only:
         domain.append(["scheduled_date", "<", wire_moment(now)])
-    fields = ["name", "partner_id", "scheduled_date", "state", "origin"]
-    pickings = await erp.search_read("stock.picking", domain, fields, order="scheduled_date, id", limit=limit)
+    pickings = await erp.search_read(
+        "stock.picking", domain, Picking, order="scheduled_date, id", limit=limit
+    )
     moves = await erp.search_read(
-        "stock.move",
-        [["picking_id", "in", [p["id"] for p in pickings]]],
-        ["picking_id", "product_id", "product_uom_qty"],
+        "stock.move", [["picking_id", "in", [p["id"] for p in pickings]]], ReceiptMove
     )
     receipts = []
     for picking in pickings:

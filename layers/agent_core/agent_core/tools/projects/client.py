@@ -17,6 +17,8 @@ from agent_core.tools.context import RunContext
 
 TOKEN_KEY = "projects_token"  # noqa: S105  (the name of the secret's field, not a secret)
 _DETAIL_CHARS = 300
+# The API said yes to a change, but its answer cannot be read: a retry could make the change twice.
+MAYBE_WRITTEN = "; the change may have been made all the same: check with list_tasks before trying again"
 
 
 async def projects_api(ctx: RunContext) -> ProjectsApi:
@@ -94,8 +96,9 @@ class ProjectsApi:
         if response.is_success:
             try:
                 return response.json()
-            except ValueError as exc:
-                raise ToolError("the project API sent a response that is not JSON") from exc
+            except (ValueError, RecursionError) as exc:  # not JSON, or nested deeper than Python parses
+                message = "the project API sent a response that is not JSON"
+                raise ToolError(message + (MAYBE_WRITTEN if method == "POST" else "")) from exc
         raise self._failure(response, missing)
 
     def _failure(self, response: httpx.Response, missing: str) -> ToolError:
@@ -117,7 +120,7 @@ class ProjectsApi:
         """The API's own explanation: ``error.message``, ``detail``, or the start of the body."""
         try:
             payload = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             payload = None
         detail: Any = response.text
         if isinstance(payload, dict):

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from agent_core.errors import ToolError
+from agent_core.tools.projects.client import MAYBE_WRITTEN
 
 
 class ProjectInfo(BaseModel):
@@ -42,7 +43,7 @@ class ApiUser(BaseModel):
         return f"{self.name} <{self.email}>"
 
 
-class _ApiProject(BaseModel):
+class ApiProject(BaseModel):
     id: str
     name: str
     status: str
@@ -76,7 +77,7 @@ class _ApiTask(BaseModel):
 
 
 class _Projects(BaseModel):
-    projects: list[_ApiProject]
+    projects: list[ApiProject]
 
 
 class _Tasks(BaseModel):
@@ -91,20 +92,26 @@ def projects_from(payload: Any) -> list[ProjectInfo]:
     return [project.info() for project in _read(_Projects, payload).projects]
 
 
+def project_from(payload: Any) -> ApiProject:
+    return _read(ApiProject, payload)
+
+
 def tasks_from(payload: Any) -> list[TaskInfo]:
     return [task.info() for task in _read(_Tasks, payload).tasks]
 
 
-def task_from(payload: Any) -> TaskInfo:
-    return _read(_ApiTask, payload).info()
+def task_from(payload: Any, *, written: bool = False) -> TaskInfo:
+    """The task in ``payload``; ``written``: the answer to a change the API has accepted."""
+    return _read(_ApiTask, payload, written=written).info()
 
 
 def users_from(payload: Any) -> list[ApiUser]:
     return _read(_Users, payload).users
 
 
-def _read[M: BaseModel](model: type[M], payload: Any) -> M:
+def _read[M: BaseModel](model: type[M], payload: Any, *, written: bool = False) -> M:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise ToolError("the project API sent a response in a shape this tool cannot read") from exc
+        message = "the project API sent a response in a shape this tool cannot read"
+        raise ToolError(message + (MAYBE_WRITTEN if written else "")) from exc

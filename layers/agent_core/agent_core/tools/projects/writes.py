@@ -1,7 +1,8 @@
 """The project tools that change data: ``create_task`` and ``assign_user``.
 
 Both are writes: in a workspace whose writes are in shadow mode the loop does not run them, and
-the model reads what would have happened instead.
+the model reads what would have happened instead; their checks (``checks``) first make sure it
+would have.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from agent_core.errors import ToolError
 from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.projects.arguments import Description, Email, ProjectId, TaskId, Title
+from agent_core.tools.projects.checks import assignment_fits, new_task_fits
 from agent_core.tools.projects.client import ProjectsApi, projects_api, segment
 from agent_core.tools.projects.results import TaskInfo, task_from, users_from
 
 
-@tool(read_only=False)
+@tool(read_only=False, check=new_task_fits)
 async def create_task(
     ctx: RunContext,
     project_id: ProjectId,
@@ -42,10 +44,10 @@ async def create_task(
     payload = await api.post(
         f"projects/{segment(project_id)}/tasks", body, missing=f"no project {project_id}; use list_projects"
     )
-    return task_from(payload)
+    return task_from(payload, written=True)
 
 
-@tool(read_only=False)
+@tool(read_only=False, check=assignment_fits)
 async def assign_user(ctx: RunContext, task_id: TaskId, user_email: Email) -> TaskInfo:
     """Assign an existing task to a person, by email; they must be a member of the task's project.
 
@@ -58,7 +60,7 @@ async def assign_user(ctx: RunContext, task_id: TaskId, user_email: Email) -> Ta
         {"email": user_email},
         missing=f"no task {task_id}; use list_tasks",
     )
-    return task_from(payload)
+    return task_from(payload, written=True)
 
 
 async def _user_id(api: ProjectsApi, email: str) -> str:
