@@ -55,6 +55,16 @@ async def place_order(ctx: RunContext, product: str, quantity: int, card_number:
     return {"order_id": f"O-{len(PLACED)}"}
 
 
+async def _slow_stock_check(ctx: RunContext, product: str) -> None:
+    await asyncio.sleep(5)
+
+
+@tool(read_only=False, check=_slow_stock_check)
+async def reserve_stock(ctx: RunContext, product: str) -> dict[str, Any]:
+    """Reserve stock (a write whose shadow rehearsal reads a slow system)."""
+    return {"reserved": product}
+
+
 @tool
 async def lookup_order(ctx: RunContext, order_id: str, api_key: str = "") -> dict[str, Any]:
     """Find an order by id."""
@@ -425,3 +435,13 @@ async def test_a_blank_text_block_from_the_model_is_never_kept() -> None:
     await drain(loop)
 
     assert [type(b).__name__ for b in loop.new_messages[0].content] == ["ThinkingBlock", "ToolUseBlock"]
+
+
+async def test_a_shadow_rehearsal_is_held_to_the_tool_timeout() -> None:
+    model = ScriptedModel([call("reserve_stock", {"product": "anvil"}), say("It timed out.")])
+    loop, audited = make_loop(model, tools=(reserve_stock,), tool_seconds=0.2)
+
+    events = await drain(loop)
+
+    assert audited[0].error == "reserve_stock did not answer within 0.2 s"
+    assert audited[0].mode == "shadow" and not any(isinstance(e, WouldExecute) for e in events)

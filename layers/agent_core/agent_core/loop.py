@@ -165,11 +165,7 @@ class AgentLoop:
         shadow = tool is not None and not tool.read_only and self.write_mode == "shadow"
         call = _Call(call_id, use.name, arguments, "shadow" if shadow else "live")
         try:
-            if tool is not None and shadow:
-                await tool.rehearse(self.ctx, use.input)  # a shadow call must still be a call that could run
-                content = shadow_result(tool.name, arguments)
-            else:
-                content = await self._invoke(tool, use)
+            content = await self._invoke(tool, use, shadow=shadow)
         except ToolError as exc:
             content = call.error = exc.message
         except BaseException:
@@ -188,7 +184,9 @@ class AgentLoop:
             result_size=record.result_size,
         )
 
-    async def _invoke(self, tool: Tool | None, use: ToolUseBlock) -> str:
+    async def _invoke(self, tool: Tool | None, use: ToolUseBlock, *, shadow: bool) -> str:
+        """Run the tool (or, in shadow mode, rehearse it: a shadow call must be one that could run)
+        within its timeout and the turn's deadline."""
         if tool is None:
             raise ToolError(
                 f"there is no tool {use.name!r} here; the tools are: {', '.join(self.tools) or 'none'}"
@@ -199,7 +197,10 @@ class AgentLoop:
             raise DeadlineExceeded("the turn ran out of time before a tool could run")
         try:
             async with asyncio.timeout(timeout):
-                return await tool.invoke(self.ctx, use.input)
+                if not shadow:
+                    return await tool.invoke(self.ctx, use.input)
+                await tool.rehearse(self.ctx, use.input)
+                return shadow_result(tool.name, redact(use.input))
         except TimeoutError:
             if timeout >= remaining:
                 raise DeadlineExceeded("the turn ran out of time while a tool was running") from None
