@@ -13,7 +13,8 @@ import pytest
 from agent_core import Runtime
 from agent_core.llm.anthropic import AnthropicProvider
 from agent_core.llm.scripted import call, say
-from agent_core.llm.types import TextBlock, ToolResultBlock, ToolUseBlock
+from agent_core.llm.types import TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
+from agent_core.settings import DEFAULT_ANTHROPIC_MODEL
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.messages_api import FakeMessagesAPI, running_messages_api
 from tests.fakes.scripted_model import ScriptedModel
@@ -33,7 +34,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMessagesAPI]:
 @pytest.fixture
 def claude(make_runtime: RuntimeFactory, fake: FakeMessagesAPI) -> Runtime:
     """A runtime whose model is 'Claude' at the fake's address, through the real SDK."""
-    return make_runtime(AnthropicProvider(model="claude-test", platform_key=lambda: "sk-platform"))
+    return make_runtime(AnthropicProvider(model=DEFAULT_ANTHROPIC_MODEL, platform_key=lambda: "sk-platform"))
 
 
 def stream(base: str, tenant: DemoTenant, body: dict[str, object], path: str = STREAM) -> list[Frame]:
@@ -69,7 +70,7 @@ def test_frames_leave_one_by_one_while_the_model_is_still_producing(
     assert kinds(seen) == ["run_started", "text_delta", "text_delta", "done"]
     assert [f.data["text"] for f in seen[1:3]] == ["Hel", "lo from Claude"]
     started, done = seen[0].data, seen[-1].data
-    assert started["model"] == "claude-test" and started["agent_id"] == "general"
+    assert started["model"] == DEFAULT_ANTHROPIC_MODEL and started["agent_id"] == "general"
     assert [f.id for f in seen] == [f"{started['run_id']}:{n}" for n in range(1, 5)]
     assert (done["status"], done["stop_reason"]) == ("completed", "end_turn")
 
@@ -337,9 +338,10 @@ def test_history_holds_tool_calls_and_results_in_order(
 
     stored = runtime.sessions.load("acme", received[0].data["session_id"], datetime.now(UTC)).messages
     assert [m.role for m in stored] == ["user", "assistant", "user", "assistant"]
-    assert isinstance(stored[1].content[0], ToolUseBlock)
+    thought, use = stored[1].content  # thinking stored with the turn, exactly as the model sent it
+    assert isinstance(thought, ThinkingBlock) and thought.signature and isinstance(use, ToolUseBlock)
     assert isinstance(stored[2].content[0], ToolResultBlock) and stored[2].content[0].tool_use_id == "c7"
-    assert stored[3].content == (TextBlock(text="done"),)
+    assert stored[3].content[1:] == (TextBlock(text="done"),)
 
 
 def test_a_tenant_that_brings_its_own_model_key_is_billed_to_it(
