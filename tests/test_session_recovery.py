@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from agent_core import AgentRegistry, ChatRequest, Runtime, Settings, issue_api_key
+from agent_core import AgentRegistry, ChatReply, ChatRequest, Runtime, Settings, issue_api_key
 from agent_core.agents.finance import finance_agent
 from agent_core.agents.general import general
 from agent_core.llm.anthropic import AnthropicProvider
@@ -53,15 +53,19 @@ def claude_runtime(settings: Settings, **overrides: object) -> Runtime:
     )
 
 
-async def turn(runtime: Runtime, key: str, message: str, session_id: str | None = None, **options: object):  # type: ignore[no-untyped-def]
+async def turn(
+    runtime: Runtime,
+    key: str,
+    message: str,
+    session_id: str | None = None,
+    *,
+    agent: str = "general",
+    max_steps: int | None = None,
+) -> ChatReply:
+    """One turn of ``agent`` for the caller of ``key``, run to its end."""
     caller = runtime.authenticator.authenticate(key)
-    agent = str(options.pop("agent", "general"))
-    started = await runtime.chat.start(
-        caller,
-        agent,
-        ChatRequest(message=message, session_id=session_id, **options),  # type: ignore[arg-type]
-    )
-    return await started.reply()
+    request = ChatRequest(message=message, session_id=session_id, max_steps=max_steps)
+    return await (await runtime.chat.start(caller, agent, request)).reply()
 
 
 def tool_then_answer(fake: FakeMessagesAPI, answer: str = "You are Acme.") -> None:
