@@ -26,7 +26,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from tests.fakes.aws_eventstream import chunk_event, exception_event
-from tests.fakes.loopback import FakeHandler, LoopbackServer, RecordedRequest
+from tests.fakes.loopback import FakeHandler, RecordedRequest, ServedFake
 from tests.fakes.messages_rules import ApiRefusal, review_request
 from tests.fakes.model_profiles import profile_for
 from tests.fakes.scripted_replies import ScriptedReplies
@@ -71,7 +71,7 @@ class BedrockRefusal:
     message: str
 
 
-class FakeBedrockRuntime(ScriptedReplies):
+class FakeBedrockRuntime(ScriptedReplies, ServedFake):
     """Bedrock Runtime for Claude on 127.0.0.1, with the same scripting helpers as the Messages fake."""
 
     def __init__(
@@ -82,24 +82,13 @@ class FakeBedrockRuntime(ScriptedReplies):
         region: str = "us-east-1",
         signer: Signer | None = None,
     ) -> None:
-        super().__init__()
+        ScriptedReplies.__init__(self)
+        ServedFake.__init__(self)
         self.credentials = Credentials(access_key, secret_key)
         self.region = region
         self.signer = signer or Signer()
         self.requests: list[RecordedRequest] = []
         self.refusals: list[BedrockRefusal] = []
-        self._server = LoopbackServer(self._handler())
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
-    def start(self) -> FakeBedrockRuntime:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
 
     def _answer(self, handler: FakeHandler) -> None:
         raw = handler.read_body()
@@ -205,15 +194,6 @@ class FakeBedrockRuntime(ScriptedReplies):
         if expected != parts.group("signature"):
             return "The request signature we calculated does not match the signature you provided."
         return None
-
-    def _handler(self) -> type[FakeHandler]:
-        fake = self
-
-        class Handler(FakeHandler):
-            def do_POST(self) -> None:
-                fake._answer(self)
-
-        return Handler
 
 
 def _body_problem(body: dict[str, Any], model: str) -> str | None:

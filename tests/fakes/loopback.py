@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -108,3 +108,30 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk[: len(chunk) // 2])
         self.wfile.flush()
         self.connection.shutdown(socket.SHUT_RDWR)
+
+
+class ServedFake:
+    """A fake on its own loopback server that answers every POST with :meth:`_answer`."""
+
+    def __init__(self) -> None:
+        fake = self
+
+        class Handler(FakeHandler):
+            def do_POST(self) -> None:
+                fake._answer(self)
+
+        self._server = LoopbackServer(Handler)
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def _answer(self, handler: FakeHandler) -> None:
+        raise NotImplementedError

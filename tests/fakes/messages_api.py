@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fakes.loopback import FakeHandler, LoopbackServer, RecordedRequest
+from tests.fakes.loopback import FakeHandler, RecordedRequest, ServedFake
 from tests.fakes.messages_rules import ApiRefusal, RequestReview, review_request
 from tests.fakes.messages_stream import Reply
 from tests.fakes.scripted_replies import ScriptedReplies
@@ -39,27 +39,16 @@ class Refusal:
     message: str
 
 
-class FakeMessagesAPI(ScriptedReplies):
+class FakeMessagesAPI(ScriptedReplies, ServedFake):
     """``POST /v1/messages`` on 127.0.0.1: checks the request, then answers with the next scripted reply."""
 
     def __init__(self, *, api_key: str = "sk-ant-test-key", signer: Signer | None = None) -> None:
-        super().__init__()
+        ScriptedReplies.__init__(self)
+        ServedFake.__init__(self)
         self.api_key = api_key
         self.signer = signer or Signer()
         self.requests: list[RecordedRequest] = []
         self.refusals: list[Refusal] = []
-        self._server = LoopbackServer(self._handler())
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
-    def start(self) -> FakeMessagesAPI:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
 
     def _answer(self, handler: FakeHandler) -> None:
         request_id = f"req_fake{uuid.uuid4().hex[:20]}"
@@ -133,15 +122,6 @@ class FakeMessagesAPI(ScriptedReplies):
             waiting=self.waiting,
             cut_after=rendered.cut_after,
         )
-
-    def _handler(self) -> type[FakeHandler]:
-        fake = self
-
-        class Handler(FakeHandler):
-            def do_POST(self) -> None:
-                fake._answer(self)
-
-        return Handler
 
 
 @contextmanager
