@@ -3,7 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # uv from PATH; if there is none, make installs one into .tools/uv (pip, from PyPI).
-UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/uv/bin/uv)
+# Exported: the tests run this same uv (`uv run` sets UV too, whichever uv it is).
+export UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/uv/bin/uv)
 # Python 3.12, as Lambda runs it: uv's own search, then python3.12 on PATH, then pyenv's installs.
 # If none is found, uv downloads one (where the network allows it).
 PYTHON312 := $(shell for p in "$$($(UV) python find --system 3.12 2>/dev/null)" "$$(command -v python3.12)" \

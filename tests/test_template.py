@@ -354,9 +354,18 @@ def test_chat_imports_the_model_sdk_at_init_for_snapstart_to_keep() -> None:
 # --- the layer's requirements ----------------------------------------------------------------
 
 
+def uv_executable() -> str | None:
+    """The uv that runs this suite: ``UV`` (uv sets it for what ``uv run`` starts, and the Makefile
+    exports the one it uses, PATH or ``.tools/uv``), then uv on PATH, then the Makefile's own install."""
+    # https://docs.astral.sh/uv/reference/environment/#uv : "the path to the binary that was used
+    # to invoke uv", propagated to every subprocess uv spawns.
+    candidates = (os.environ.get("UV"), shutil.which("uv"), str(ROOT / ".tools" / "uv" / "bin" / "uv"))
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
 def test_layer_requirements_are_exported_from_uv_lock() -> None:
-    uv = shutil.which("uv")
-    assert uv, "uv is not on PATH: it checks layers/agent_core/requirements.txt (see `make requirements`)"
+    uv = uv_executable()
+    assert uv, "no uv (UV, PATH or .tools/uv): run the suite with `make test`, which provides one"
 
     exported = subprocess.run(
         [uv, "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project", "--no-header"],
