@@ -80,7 +80,7 @@ agent-runtime local stack is ready on {base}
   demo ERP:   {stack["erp_url"]}  (Odoo JSON-RPC; databases acme, globex)
   projects:   {stack["projects_url"]}  (the product's REST API)
   tenants:    acme, globex (all agents, writes in shadow mode); keys in {keys_file}
-  agentctl:   uv run agentctl --local tenant list
+  agentctl:   ./agentctl --local tenant list
 
 Try it:
   KEY=$(python3 -c 'import json; print(json.load(open("{keys_file}"))["acme"])')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 
 import httpx
@@ -74,6 +75,16 @@ def test_the_quick_start_curl_streams_a_tool_turn_and_it_is_audited(
     assert [item["tool"] for item in audit["items"]] == ["tenant_info"]
     globex = httpx.get(base + "/agents/general/executions", headers={"X-API-Key": keys["globex"]}).json()
     assert globex["items"] == []
+
+
+def test_the_banners_agentctl_command_runs_as_printed(stack: LocalStack) -> None:
+    line = next(line for line in stack.banner.splitlines() if line.strip().startswith("agentctl:"))
+    command = shlex.split(line.split(":", 1)[1])
+    assert command == ["./agentctl", "--local", "tenant", "list"]
+
+    listed = agentctl(*command[1:], AGENTCTL_STACK_FILE=str(stack.stack_file))
+    assert listed.returncode == 0, listed.stderr
+    assert [row.split()[0] for row in listed.stdout.splitlines()[1:]] == ["acme", "globex"]
 
 
 def test_readiness_reports_the_table_and_the_local_model(dev_stack: tuple[str, dict[str, str]]) -> None:

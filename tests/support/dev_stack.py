@@ -70,12 +70,12 @@ def local_stack(folder: Path) -> Iterator[LocalStack]:
         process.wait(timeout=10)
 
 
-def agentctl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m agent_core.cli ARGS`` in a fresh process, as the console script runs."""
+def agentctl(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """``./agentctl ARGS`` from the repository's root, exactly as the README writes it."""
     return subprocess.run(
-        [sys.executable, "-m", "agent_core.cli", *args],
+        ["./agentctl", *args],
         cwd=ROOT,
-        env=clean_environment(),
+        env=clean_environment(**env),
         input=stdin,
         capture_output=True,
         text=True,
