@@ -10,7 +10,6 @@ import copy
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from samtranslator.translator.transform import transform
 
 from local.functions import load_function
 from local.template import ROOT, TEMPLATE, load_template
+from tests.support.uv import uv_executable
 
 Template = dict[str, Any]
 
@@ -352,15 +352,6 @@ def test_chat_imports_the_model_sdk_at_init_for_snapstart_to_keep() -> None:
 
 
 # --- the layer's requirements ----------------------------------------------------------------
-
-
-def uv_executable() -> str | None:
-    """The uv that runs this suite: ``UV`` (uv sets it for what ``uv run`` starts, and the Makefile
-    exports the one it uses, PATH or ``.tools/uv``), then uv on PATH, then the Makefile's own install."""
-    # https://docs.astral.sh/uv/reference/environment/#uv : "the path to the binary that was used
-    # to invoke uv", propagated to every subprocess uv spawns.
-    candidates = (os.environ.get("UV"), shutil.which("uv"), str(ROOT / ".tools" / "uv" / "bin" / "uv"))
-    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
 def test_layer_requirements_are_exported_from_uv_lock() -> None:
