@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from local.aws import free_port
+from local.state import LocalState, read_strings
 from local.template import ROOT
 
 
@@ -38,27 +38,21 @@ class StackPorts:
 @dataclass(frozen=True)
 class LocalStack:
     base_url: str
-    state_dir: Path
+    state: LocalState  # its files: the same paths `make dev` uses under .local/
     banner: str
     process: subprocess.Popen[str]
 
     @property
     def stack_file(self) -> Path:
-        return self.state_dir / "stack.json"
-
-    @property
-    def keys_file(self) -> Path:
-        return self.state_dir / "dev-keys.json"
+        return self.state.stack_file
 
     @property
     def keys(self) -> dict[str, str]:
-        keys: dict[str, str] = json.loads(self.keys_file.read_text())
-        return keys
+        return read_strings(self.state.keys_file)
 
     @property
     def stack(self) -> dict[str, str]:
-        stack: dict[str, str] = json.loads(self.stack_file.read_text())
-        return stack
+        return read_strings(self.state.stack_file)
 
 
 def clean_environment(**extra: str) -> dict[str, str]:
@@ -99,7 +93,7 @@ def local_stack(
     base_url = f"http://127.0.0.1:{ports.api}"
     try:
         banner = _wait_until_ready(process, base_url)
-        yield LocalStack(base_url, state_dir, banner, process)
+        yield LocalStack(base_url, LocalState(state_dir), banner, process)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, stop)
