@@ -17,6 +17,10 @@ SAM_CLI_VERSION ?= 1.170.0
 SAM := .tools/sam/bin/sam
 REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
 export UV_PYTHON := $(or $(PYTHON312),3.12)
+# uv trusts the system's certificate store, as pip does: behind a TLS-inspecting proxy (a company's,
+# a CI's) uv's bundled roots refuse PyPI. UV_SYSTEM_CERTS=0 turns it off.
+UV_SYSTEM_CERTS ?= 1
+export UV_SYSTEM_CERTS
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: help dev dev-reset test lint format build validate bench requirements check-python
