@@ -183,3 +183,26 @@ def test_without_a_tool_to_call_it_says_what_it_can_do() -> None:
     answer = projects().ask("hello there")
     assert answer.startswith(INTRO)
     assert "`list_projects`, `list_tasks`" in answer and "`create_task`, `assign_user`" in answer
+
+
+def test_after_a_turn_that_failed_mid_call_the_new_question_is_the_one_answered() -> None:
+    # A failed turn leaves its tool result unanswered; the next question is merged behind it.
+    chat = projects()
+    chat.history = [
+        Message.user_text("which projects are active?"),
+        Message(role="assistant", content=(ToolUseBlock(id="c1", name="list_projects", input={}),)),
+        Message(
+            role="user",
+            content=(
+                ToolResultBlock(tool_use_id="c1", content=json.dumps(PROJECTS)),
+                TextBlock(text="assign task t-1005 to priya.natarajan@acme.example"),
+            ),
+        ),
+    ]
+    request = ModelRequest(system="", messages=tuple(chat.history), tools=chat.tools)
+    events = asyncio.run(_collect(LocalModel(chunk_pause_seconds=0), request))
+    [use] = [e for e in events if isinstance(e, ToolUseRequested)]
+    assert (use.name, use.input) == (
+        "assign_user",
+        {"task_id": "t-1005", "user_email": "priya.natarajan@acme.example"},
+    )

@@ -160,7 +160,6 @@ def _how_to_give(prop: Property) -> str:
 
 
 def _asks(message: Message) -> bool:
-    """A user message that asks something (text), not one that only carries tool results."""
-    return any(block.type == "text" for block in message.content) and not any(
-        isinstance(block, ToolResultBlock) for block in message.content
-    )
+    """A user message with text: the one that starts a turn (tool results travel without text; a
+    turn that failed may leave its results merged in front of the next question)."""
+    return any(block.type == "text" for block in message.content)
