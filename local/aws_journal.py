@@ -32,7 +32,7 @@ from werkzeug.wsgi import get_input_stream
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Operations that only read, by their name's start (X-Amz-Target for JSON APIs, Action= for query APIs).
-_READS = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "TransactGet", "Head", "Check")
+_READS = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "TransactGet", "Head")
 # Headers that belong to one connection, not to the request's meaning.
 _HOP_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection", "keep-alive"})
 _RESET_PATH = "/moto-api/reset"
