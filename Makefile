@@ -2,8 +2,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# uv from PATH; if there is none, make installs one into .tools/uv (pip, from PyPI).
+# uv: the one UV names (uv itself sets UV for what `uv run` starts), else uv from PATH; if there is
+# none, make installs one into .tools/uv (pip, from PyPI). Exported: the tests run this same uv.
+ifndef UV
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/uv/bin/uv)
+endif
+export UV
 # Python 3.12, as Lambda runs it: uv's own search, then python3.12 on PATH, then pyenv's installs.
 # If none is found, uv downloads one (where the network allows it).
 PYTHON312 := $(shell for p in "$$($(UV) python find --system 3.12 2>/dev/null)" "$$(command -v python3.12)" \
@@ -13,12 +17,17 @@ SAM_CLI_VERSION ?= 1.170.0
 SAM := .tools/sam/bin/sam
 REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
 export UV_PYTHON := $(or $(PYTHON312),3.12)
+# uv trusts the system's certificate store, as pip does: behind a TLS-inspecting proxy (a company's,
+# a CI's) uv's bundled roots refuse PyPI. UV_SYSTEM_CERTS=0 turns it off.
+UV_SYSTEM_CERTS ?= 1
+export UV_SYSTEM_CERTS
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev test lint format build validate bench requirements check-python
+.PHONY: help dev dev-reset test lint format build validate bench requirements check-python
 
 help:
 	@echo "make dev       the whole stack on http://127.0.0.1:$${PORT:-3000} (no AWS account or API key needed)"
+	@echo "make dev-reset the same, from scratch: forgets the local tenants, keys, sessions and audit first"
 	@echo "make test      every test"
 	@echo "make lint      ruff and mypy (strict)"
 	@echo "make build     sam build (the layer and the three functions)"
@@ -36,8 +45,12 @@ check-python: | $(UV)
 	$(UV) sync --frozen
 	@touch $@
 
+# The local AWS state, the demo keys and the ports are kept across restarts (in .local/).
 dev: .venv/.synced
 	$(UV) run --frozen python -m local.dev
+
+dev-reset: .venv/.synced
+	$(UV) run --frozen python -m local.dev --fresh
 
 test: .venv/.synced
 	$(UV) run --frozen pytest

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from typing import Any
+import threading
+from pathlib import Path
 
 import boto3
 from botocore.exceptions import ClientError
 
+from local.aws_journal import Journal, JournalingApp
+from local.aws_restore import Replayed, compact, replay
 from local.template import create_table_arguments, ttl_attribute
 
 LOCAL_CREDENTIALS = {
@@ -27,18 +30,56 @@ def free_port() -> int:
         return port
 
 
-def start_moto(port: int | None = None) -> Any:
-    """Start moto's server on loopback and point every boto3 client of this process at it."""
-    from moto.server import ThreadedMotoServer
+class MotoServer:
+    """moto's server on 127.0.0.1 in a background thread.
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    With a journal, the state it held last time is replayed before it serves, and every change is
+    journaled (see :mod:`local.aws_journal`). ``port=0`` takes any free port.
+    """
 
-    port = port or free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    def __init__(self, port: int = 0, journal_file: Path | None = None) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        moto = DomainDispatcherApplication(create_backend_app)
+        self.journal = Journal(journal_file) if journal_file else None
+        self.replayed = Replayed(0, 0)
+        if self.journal is not None:
+            journaled = list(self.journal.requests())
+            self.replayed = replay(moto, journaled)
+            compacted = compact(moto, journaled)
+            if len(compacted) < len(journaled):
+                self.journal.rewrite(compacted)
+        app = JournalingApp(moto, self.journal) if self.journal else moto
+        self._server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+        self.port: int = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+
+    def start(self) -> MotoServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+        self._server.server_close()
+        if self.journal is not None:
+            self.journal.close()
+
+
+def start_moto(port: int | None = None, journal_file: Path | None = None) -> MotoServer:
+    """Start moto on loopback and point every boto3 client of this process at it."""
+    server = MotoServer(port or 0, journal_file).start()
     for name, value in LOCAL_CREDENTIALS.items():
         os.environ.setdefault(name, value)
-    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = server.url
     return server
 
 

@@ -6,6 +6,7 @@ stores the functions read; one story runs the real console script against `make 
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -80,10 +81,15 @@ def one_error_line(result: Result, code: int) -> str:
 # --- tenants -------------------------------------------------------------------------------
 
 
-def test_a_new_tenant_gets_the_general_agent_and_shadow_writes(ctl: Agentctl, runtime: Runtime) -> None:
+def test_a_new_tenant_gets_the_general_agent_and_shadow_writes(
+    ctl: Agentctl, runtime: Runtime, table: str
+) -> None:
     created = ctl("tenant", "create", "initech", "--name", "Initech")
     assert created.code == 0, created.err
-    assert "Created tenant initech" in created.out and "agentctl key create initech" in created.out
+    assert "Created tenant initech" in created.out
+    # The next steps are whole command lines on the same target, ready to paste.
+    assert f"agentctl --table {table} key create initech --caller <who>" in created.out
+    assert f"agentctl --table {table} secret set initech" in created.out
 
     tenant = runtime.tenants.get("initech")
     assert tenant is not None
@@ -286,6 +292,7 @@ def test_keys_are_refused_for_unknown_tenants_and_unknown_key_ids(ctl: Agentctl,
     ctl("tenant", "create", "initech", "--name", "Initech")
     missing = ctl("key", "revoke", "initech", "key_0000000000000000")
     assert "tenant initech has no key key_0000000000000000" in one_error_line(missing, 1)
+    assert "(see `agentctl --table agent-runtime-test key list initech`)" in missing.err
     assert "caller id must be" in one_error_line(ctl("key", "create", "initech", "--caller", "a b"), 2)
 
 
@@ -417,9 +424,9 @@ def test_a_secret_written_by_hand_as_plain_text_can_only_be_replaced(
 ) -> None:
     ctl("tenant", "create", "initech", "--name", "Initech")
     boto3.client("secretsmanager").create_secret(Name="agent-runtime/tenants/initech", SecretString="tok-1")
-    assert "is not JSON: overwrite it with `secret set --replace`" in one_error_line(
-        ctl("secret", "show", "initech"), 1
-    )
+    refused = one_error_line(ctl("secret", "show", "initech"), 1)
+    replace = "agentctl --table agent-runtime-test secret set initech --replace"
+    assert f"is not JSON: overwrite it with `{replace}`" in refused
     credentials = tmp_path / "initech.json"
     credentials.write_text(json.dumps({"projects_token": "new-token"}))
     assert "is not JSON" in one_error_line(ctl("secret", "set", "initech", "--file", str(credentials)), 1)
@@ -466,7 +473,14 @@ def test_a_deployed_stack_is_found_by_its_outputs(run: Agentctl, make_runtime: R
     }
     assert target.data["sources"]["table_name"] == "stack agents-prod"  # over TABLE_NAME in the env
 
-    assert run("--stack", "agents-prod", "tenant", "create", "initech", "--name", "Initech").code == 0
+    created = run(
+        "--stack", "agents-prod", "tenant", "create", "initech", "--name", "Initech", "--region", "us-east-1",
+        environ={"AGENTCTL_PROG": "./agentctl"},
+    )  # fmt: skip
+    assert created.code == 0, created.err
+    # The suggested next steps act on the same stack, started the same way.
+    hint = "./agentctl --stack agents-prod --region us-east-1 key create initech --caller <who>"
+    assert hint in created.out
     deployed = make_runtime(table_name=outputs["TableName"])
     assert deployed.tenants.get("initech") is not None
     result = run("secret", "show", "initech", "--stack", "agents-prod", "--json")
@@ -565,13 +579,18 @@ def test_an_operator_onboards_a_tenant_on_the_local_stack_and_it_chats(tmp_path:
     credentials = tmp_path / "initech.json"
     credentials.write_text(json.dumps({"odoo_login": "peter@initech.example", "odoo_api_key": "s3cr3t-odoo"}))
     with local_stack(tmp_path) as stack:
-        target = ("--stack-file", str(stack.stack_file))
-        created = agentctl("tenant", "create", "initech", "--name", "Initech", "--agents", "general", *target)
+        # `--local` finds this stack's file through AGENTCTL_STACK_FILE (a real `make dev`'s is found
+        # from the working directory: .local/stack.json).
+        ctl = functools.partial(agentctl, AGENTCTL_STACK_FILE=str(stack.stack_file))
+        created = ctl("--local", "tenant", "create", "initech", "--name", "Initech", "--agents", "general")
         assert created.returncode == 0, created.stderr
-        secret = agentctl("secret", "set", "initech", "--file", str(credentials), *target)
+        # What it suggests next runs as printed: the README's form, on the same stack.
+        assert "./agentctl --local key create initech --caller <who>" in created.stdout
+        assert "./agentctl --local secret set initech" in created.stdout
+        secret = ctl("--local", "secret", "set", "initech", "--file", str(credentials))
         assert secret.returncode == 0, secret.stderr
         assert "s3cr3t-odoo" not in secret.stdout + secret.stderr
-        issued = agentctl("key", "create", "initech", "--caller", "peter", "--json", *target)
+        issued = ctl("--local", "key", "create", "initech", "--caller", "peter", "--json")
         assert issued.returncode == 0, issued.stderr
         key = json.loads(issued.stdout)["api_key"]
 
@@ -587,7 +606,7 @@ def test_an_operator_onboards_a_tenant_on_the_local_stack_and_it_chats(tmp_path:
         assert [call["tool"] for call in body["tool_calls"]] == ["tenant_info"]
         assert "Initech" in body["reply"] and "peter" in body["reply"]
 
-        shown = agentctl("target", "--json", *target)
+        shown = ctl("--local", "target", "--json")
         assert json.loads(shown.stdout)["table_name"] == DEFAULT_TABLE
-        masked = agentctl("secret", "show", "initech", *target)
+        masked = agentctl("secret", "show", "initech", "--stack-file", str(stack.stack_file))
         assert "odoo_api_key" in masked.stdout and "s3cr3t-odoo" not in masked.stdout

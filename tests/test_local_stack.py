@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from local.erp import dataset, start_erp
-from local.template import api_routes, create_table_arguments
+from local.projects_api import token_for
+from local.template import ROOT, api_routes, create_table_arguments
 from tests.support.dev_stack import LocalStack, agentctl, local_stack
 from tests.support.erp import TODAY, bank_balances, seeded
 from tests.support.sse import parse
@@ -74,6 +83,16 @@ def test_the_quick_start_curl_streams_a_tool_turn_and_it_is_audited(
     assert [item["tool"] for item in audit["items"]] == ["tenant_info"]
     globex = httpx.get(base + "/agents/general/executions", headers={"X-API-Key": keys["globex"]}).json()
     assert globex["items"] == []
+
+
+def test_the_banners_agentctl_command_runs_as_printed(stack: LocalStack) -> None:
+    line = next(line for line in stack.banner.splitlines() if line.strip().startswith("agentctl:"))
+    command = shlex.split(line.split(":", 1)[1])
+    assert command == ["./agentctl", "--local", "tenant", "list"]
+
+    listed = agentctl(*command[1:], AGENTCTL_STACK_FILE=str(stack.stack_file))
+    assert listed.returncode == 0, listed.stderr
+    assert [row.split()[0] for row in listed.stdout.splitlines()[1:]] == ["acme", "globex"]
 
 
 def test_readiness_reports_the_table_and_the_local_model(dev_stack: tuple[str, dict[str, str]]) -> None:
@@ -147,3 +166,64 @@ def test_rebinding_a_tenants_odoo_with_agentctl_makes_its_agents_read_the_other_
     assert reply["status"] == "completed"
     assert f"total: {expected}" in reply["reply"]
     assert other.calls["account.move.line.read_group"] + other.calls["account.move.line.search_read"] > 0
+
+
+def readme_example(route: str) -> tuple[str, list[tuple[str, dict[str, Any] | None]]]:
+    """The README's curl command for ``route``, and the frames it shows (their data, where it is JSON)."""
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(
+        r"```sh\n(curl -N [^`]*?" + re.escape(route) + r")\n```\n\n```text\n(.*?)```", readme, re.S
+    )
+    assert found, f"the README shows no curl for {route}"
+    shown: list[tuple[str, dict[str, Any] | None]] = []
+    for line in found[2].splitlines():
+        if line.startswith("event: "):
+            shown.append((line.removeprefix("event: "), None))
+        elif line.startswith("data: "):
+            with contextlib.suppress(ValueError):  # abbreviated: {…}
+                shown[-1] = (shown[-1][0], json.loads(line.removeprefix("data: ")))
+    return found[1], shown
+
+
+def test_the_readme_shadow_mode_example_shows_would_execute_and_changes_nothing(stack: LocalStack) -> None:
+    command, shown = readme_example("/agents/projects/chat/stream")
+    acme_projects = {"Authorization": f"Bearer {token_for('acme')}"}
+    tasks = f"{stack.stack['projects_url']}/api/projects/p-102/tasks"
+    before = httpx.get(tasks, headers=acme_projects).json()
+    assert shutil.which("curl"), "the README's example runs curl"
+
+    # Exactly the README's command, with acme's key and this stack's port.
+    ran = subprocess.run(
+        ["bash", "-c", command.replace("http://127.0.0.1:3000", stack.base_url)],
+        env={**os.environ, "KEY": stack.keys["acme"]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    frames = parse(ran.stdout)
+
+    # The same frames as the README shows (its text deltas abbreviated after the first one).
+    kinds = [f.event for f in frames]
+    first_text = kinds.index("text_delta")
+    assert set(kinds[first_text:-1]) == {"text_delta"}
+    assert [*kinds[: first_text + 1], "done"] == [kind for kind, _ in shown]
+    for frame, (_, data) in zip(frames, shown, strict=False):
+        for name in ("tool", "input", "ok", "agent_id", "model", "status"):
+            if data is not None and name in data:
+                assert frame.data[name] == data[name], (frame, name)
+    would = next(f for f in frames if f.event == "would_execute")
+    assert would.data["tool"] == "create_task" and would.data["input"]["project_id"] == "p-102"
+    answer = "".join(f.data["text"] for f in frames if f.event == "text_delta")
+    assert "Local offline model" in answer and "SHADOW MODE" in answer
+
+    # Nothing was created or assigned: shadow mode.
+    assert httpx.get(tasks, headers=acme_projects).json() == before
+    audit = httpx.get(
+        stack.base_url + "/agents/projects/executions", headers={"X-API-Key": stack.keys["acme"]}
+    )
+    assert [(e["tool"], e["mode"]) for e in audit.json()["items"]][:2] == [
+        ("create_task", "shadow"),
+        ("list_projects", "live"),
+    ]

@@ -10,7 +10,6 @@ import copy
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -26,6 +25,7 @@ from agent_core import Settings
 from local.functions import load_function
 from local.template import ROOT, TEMPLATE, load_template
 from tests.support.cloudformation import Deployment
+from tests.support.uv import uv_executable
 
 Template = dict[str, Any]
 
@@ -513,8 +513,8 @@ def test_chat_builds_its_bedrock_client_at_init_for_snapstart_to_keep() -> None:
 
 
 def test_layer_requirements_are_exported_from_uv_lock() -> None:
-    uv = shutil.which("uv")
-    assert uv, "uv is not on PATH: it checks layers/agent_core/requirements.txt (see `make requirements`)"
+    uv = uv_executable()
+    assert uv, "no uv (UV, PATH or .tools/uv): run the suite with `make test`, which provides one"
 
     exported = subprocess.run(
         [uv, "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project", "--no-header"],

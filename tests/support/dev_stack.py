@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,25 +15,44 @@ from pathlib import Path
 import httpx
 
 from local.aws import free_port
+from local.state import LocalState, read_strings
 from local.template import ROOT
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    """The ports a stack listens on; a restarted stack gets the same ones, as `make dev`'s defaults."""
+
+    api: int
+    erp: int
+    projects: int
+
+    @classmethod
+    def free(cls) -> StackPorts:
+        return cls(free_port(), free_port(), free_port())
+
+    def environment(self) -> dict[str, str]:
+        return {"PORT": str(self.api), "ERP_PORT": str(self.erp), "PROJECTS_PORT": str(self.projects)}
 
 
 @dataclass(frozen=True)
 class LocalStack:
     base_url: str
-    stack_file: Path
-    keys_file: Path
+    state: LocalState  # its files: the same paths `make dev` uses under .local/
     banner: str
+    process: subprocess.Popen[str]
+
+    @property
+    def stack_file(self) -> Path:
+        return self.state.stack_file
 
     @property
     def keys(self) -> dict[str, str]:
-        keys: dict[str, str] = json.loads(self.keys_file.read_text())
-        return keys
+        return read_strings(self.state.keys_file)
 
     @property
     def stack(self) -> dict[str, str]:
-        stack: dict[str, str] = json.loads(self.stack_file.read_text())
-        return stack
+        return read_strings(self.state.stack_file)
 
 
 def clean_environment(**extra: str) -> dict[str, str]:
@@ -47,35 +66,46 @@ def clean_environment(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def local_stack(folder: Path) -> Iterator[LocalStack]:
-    """`python -m local.dev` (what `make dev` runs) on free ports, its files in ``folder``."""
-    port = free_port()
-    stack_file = folder / "stack.json"
-    keys_file = folder / "dev-keys.json"
-    env = clean_environment(PORT=str(port), DEV_KEYS_FILE=str(keys_file), DEV_STACK_FILE=str(stack_file))
+def local_stack(
+    state_dir: Path,
+    *,
+    ports: StackPorts | None = None,
+    command: Sequence[str] = (sys.executable, "-m", "local.dev"),
+    stop: signal.Signals = signal.SIGTERM,
+    **env: str,
+) -> Iterator[LocalStack]:
+    """``command`` (by default what `make dev` runs) with its state in ``state_dir``.
+
+    It runs in its own process group, and ``stop`` goes to the whole group, as a Ctrl-C in a
+    terminal reaches make, uv and Python alike; ``SIGKILL`` kills them all at once.
+    """
+    ports = ports or StackPorts.free()
+    environment = clean_environment(DEV_STATE_DIR=str(state_dir), **ports.environment(), **env)
     process = subprocess.Popen(
-        [sys.executable, "-m", "local.dev"],
+        list(command),
         cwd=ROOT,
-        env=env,
+        env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"http://127.0.0.1:{ports.api}"
     try:
         banner = _wait_until_ready(process, base_url)
-        yield LocalStack(base_url, stack_file, keys_file, banner)
+        yield LocalStack(base_url, LocalState(state_dir), banner, process)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        if process.poll() is None:
+            os.killpg(process.pid, stop)
+        process.wait(timeout=20)
 
 
-def agentctl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m agent_core.cli ARGS`` in a fresh process, as the console script runs."""
+def agentctl(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """``./agentctl ARGS`` from the repository's root, exactly as the README writes it."""
     return subprocess.run(
-        [sys.executable, "-m", "agent_core.cli", *args],
+        ["./agentctl", *args],
         cwd=ROOT,
-        env=clean_environment(),
+        env=clean_environment(**env),
         input=stdin,
         capture_output=True,
         text=True,
@@ -85,7 +115,7 @@ def agentctl(*args: str, stdin: str | None = None) -> subprocess.CompletedProces
 
 
 def _wait_until_ready(process: subprocess.Popen[str], base_url: str) -> str:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     lines: list[str] = []
     assert process.stdout is not None
     while time.monotonic() < deadline:

@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from agent_core.cli.console import Console
 from agent_core.cli.context import Context
 from agent_core.cli.errors import CommandError, aws_failure
+from agent_core.cli.hints import program
 from agent_core.cli.parser import build_parser
 from agent_core.errors import InvalidId, StorageUnavailable
 
@@ -29,13 +30,14 @@ def main(
     cwd: Path | None = None,
 ) -> int:
     """Run one ``agentctl`` command; return its exit code. Expected failures print one line on stderr."""
-    parser = build_parser()
+    environ = os.environ if environ is None else environ
+    parser = build_parser(program(environ))
     try:
         options = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or argparse's own usage error (already printed)
         return exc.code if isinstance(exc.code, int) else 2
     console = Console(out=sys.stdout, err=sys.stderr, as_json=getattr(options, "json", False))
-    ctx = Context(options, console, os.environ if environ is None else environ, cwd or Path.cwd())
+    ctx = Context(options, console, environ, cwd or Path.cwd(), prog=parser.prog)
     try:
         options.handler(options, ctx)
     except CommandError as exc:
@@ -47,7 +49,8 @@ def main(
     except (StorageUnavailable, ClientError, BotoCoreError) as exc:
         target = ctx.resolved_target()
         where = target.where() if target else "AWS"
-        console.error(aws_failure(exc, where=where, local=bool(target and target.local)))
+        local = bool(target and target.local)
+        console.error(aws_failure(exc, where=where, local=local, check=ctx.suggest("target")))
         return 1
     except KeyboardInterrupt:
         console.error("interrupted")

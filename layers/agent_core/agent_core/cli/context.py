@@ -9,6 +9,7 @@ from pathlib import Path
 
 from agent_core.cli.console import Console
 from agent_core.cli.errors import CommandError
+from agent_core.cli.hints import suggest
 from agent_core.cli.target import Target, resolve_target
 from agent_core.secrets import Secrets
 from agent_core.store.api_keys import ApiKeyStore
@@ -21,12 +22,23 @@ class Context:
     """Built once per command; nothing touches AWS until a command asks for a store."""
 
     def __init__(
-        self, options: argparse.Namespace, console: Console, environ: Mapping[str, str], cwd: Path
+        self,
+        options: argparse.Namespace,
+        console: Console,
+        environ: Mapping[str, str],
+        cwd: Path,
+        *,
+        prog: str = "agentctl",
     ) -> None:
         self.options = options
         self.console = console
+        self.prog = prog
         self._environ = environ
         self._cwd = cwd
+
+    def suggest(self, command: str) -> str:
+        """``command`` as a full command line on this target, for the operator to paste."""
+        return suggest(self.prog, self.options, command)
 
     @cached_property
     def target(self) -> Target:

@@ -19,8 +19,11 @@ class UsageError(CommandError):
     exit_code = 2
 
 
-def aws_failure(exc: BaseException, *, where: str, local: bool) -> str:
-    """One line for an AWS call that failed: what failed, on which target, and what to try."""
+def aws_failure(exc: BaseException, *, where: str, local: bool, check: str) -> str:
+    """One line for an AWS call that failed: what failed, on which target, and what to try.
+
+    ``check`` is the command line that shows the target (``agentctl target`` and its options).
+    """
     cause = exc.__cause__ if isinstance(exc, AgentRuntimeError) and exc.__cause__ else exc
     if isinstance(cause, NoCredentialsError):
         return f"no AWS credentials for {where}: set AWS_PROFILE (or pass --local for `make dev`)"
@@ -31,6 +34,6 @@ def aws_failure(exc: BaseException, *, where: str, local: bool) -> str:
         error = cause.response.get("Error", {})
         detail = error.get("Message") or error.get("Code") or "error"
         if error.get("Code") == "ResourceNotFoundException" and isinstance(exc, StorageUnavailable):
-            return f"{where} does not exist (check the target: `agentctl target`)"
+            return f"{where} does not exist (check the target: `{check}`)"
         return f"{exc if isinstance(exc, AgentRuntimeError) else 'AWS refused'}: {detail} ({where})"
     return f"{exc} ({where})"

@@ -24,7 +24,7 @@ def register(
         help="issue a key for one caller of a tenant",
         description="Issue an API key for a caller of a tenant. The key is printed once and only its "
         "hash is stored: keep it now.",
-        epilog="example: agentctl key create initech --caller peter",
+        epilog="example: %(prog)s initech --caller peter",
     )
     create.add_argument("tenant_id")
     create.add_argument("--caller", required=True, metavar="CALLER_ID", help="who the key stands for")
@@ -79,7 +79,9 @@ def revoke_key(options: argparse.Namespace, ctx: Context) -> None:
     tenant_id = checked_id(options.tenant_id, "tenant_id")
     key_id = checked_id(options.key_id, "key id")
     if not ctx.api_keys.revoke(tenant_id, key_id):
-        raise CommandError(f"tenant {tenant_id} has no key {key_id} (see `agentctl key list {tenant_id}`)")
+        raise CommandError(
+            f"tenant {tenant_id} has no key {key_id} (see `{ctx.suggest(f'key list {tenant_id}')}`)"
+        )
     ctx.console.result(
         {"tenant_id": tenant_id, "key_id": key_id, "revoked": True},
         f"Revoked {key_id} of tenant {tenant_id}. "

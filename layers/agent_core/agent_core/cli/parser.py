@@ -10,7 +10,7 @@ from agent_core.cli.stacks import STACK_FILE_VARIABLE
 DESCRIPTION = """\
 Operate an agent-runtime stack: tenants, their API keys and their credentials.
 The same commands act on the local stack (--local, from `make dev`) and on a deployed one
-(--stack NAME); `agentctl target` shows which one a command would use."""
+(--stack NAME); `%(prog)s target` shows which one a command would use."""
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -25,7 +25,7 @@ def common_options() -> argparse.ArgumentParser:
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose a stack; defaults suppressed so they work before or after the command."""
-    group = parser.add_argument_group("target (which stack; see `agentctl target`)")
+    group = parser.add_argument_group("target (which stack; the `target` command shows it)")
     suppressed = argparse.SUPPRESS
     group.add_argument(
         "--local",
@@ -59,11 +59,11 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """``agentctl`` with its commands: tenant, key, secret, target."""
+def build_parser(prog: str = "agentctl") -> argparse.ArgumentParser:
+    """``agentctl`` with its commands: tenant, key, secret, target; ``prog`` is how it was started."""
     common = common_options()
     parser = argparse.ArgumentParser(
-        prog="agentctl",
+        prog=prog,
         description=DESCRIPTION,
         parents=[common],
         formatter_class=argparse.RawDescriptionHelpFormatter,

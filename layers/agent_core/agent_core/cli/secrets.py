@@ -33,7 +33,7 @@ def register(
         description=f"Set a tenant's credentials: {', '.join(KNOWN_FIELDS)}. Without --file or "
         "--from-stdin each is prompted for, unechoed; Enter keeps the current value. Values merge into "
         "the current secret (a JSON null removes a field) unless --replace. Values are never printed.",
-        epilog="example: agentctl secret set initech --file initech.json",
+        epilog="example: %(prog)s initech --file initech.json",
     )
     put.add_argument("tenant_id")
     source = put.add_mutually_exclusive_group()
@@ -126,7 +126,8 @@ def _current(ctx: Context, tenant_id: str, *, replacing: bool) -> dict[str, Any]
         if replacing:
             return {}
         name = ctx.secrets.tenant_secret_name(tenant_id)
-        raise CommandError(f"secret {name} is not JSON: overwrite it with `secret set --replace`") from None
+        hint = ctx.suggest(f"secret set {tenant_id} --replace")
+        raise CommandError(f"secret {name} is not JSON: overwrite it with `{hint}`") from None
 
 
 def _field_names(values: dict[str, Any]) -> dict[str, list[str]]:

@@ -27,7 +27,7 @@ def register(
         parents=common,
         help="create a tenant (refused if it exists)",
         description="Create a tenant. Writes start in shadow mode; the agents default to general.",
-        epilog="example: agentctl tenant create initech --name Initech --agents general",
+        epilog="example: %(prog)s initech --name Initech --agents general",
     )
     create.add_argument("tenant_id", help="1-64 of letters, digits, '_', '.', '-'")
     add_tenant_options(create, update=False)
@@ -64,7 +64,8 @@ def create_tenant(options: argparse.Namespace, ctx: Context) -> None:
     ctx.console.result(
         _as_data(tenant),
         f"Created tenant {tenant_id}.\n{describe(tenant)}\n\n"
-        f"Next: agentctl key create {tenant_id} --caller <who>; agentctl secret set {tenant_id}",
+        f"Next:\n  {ctx.suggest(f'key create {tenant_id} --caller <who>')}\n"
+        f"  {ctx.suggest(f'secret set {tenant_id}')}",
     )
 
 
@@ -77,7 +78,9 @@ def update_tenant(options: argparse.Namespace, ctx: Context) -> None:
     current = ctx.tenant(checked_id(options.tenant_id, "tenant_id"))
     changes = tenant_changes(options, current)
     if not changes:
-        raise UsageError("nothing to change: give at least one option (see `agentctl tenant update --help`)")
+        raise UsageError(
+            f"nothing to change: give at least one option (see `{ctx.suggest('tenant update --help')}`)"
+        )
     tenant = build_tenant(current.model_dump(mode="json") | changes)
     _warn_about_agents(ctx, tenant)
     ctx.tenants.put(tenant)

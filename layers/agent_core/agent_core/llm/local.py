@@ -1,65 +1,37 @@
 """The local offline model: deterministic, no key, no network.
 
-It picks the read-only tool whose name and description best match the user's words, calls it,
-and summarises the result. It says that it is the local model, so nobody mistakes it for a real one.
+It calls the tool the user's words ask for (:mod:`agent_core.llm.local_plan`): the read-only tool
+that best matches them, or a tool that takes arguments, a write included, when the message names
+what it needs ("create a task 'Ship it' in project Website redesign", "assign task T-12 to
+bob@example.com"), looking an id up first when the message gives a name. Then it summarises what
+the tools returned. It says that it is the local model, so nobody mistakes it for a real one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 from agent_core.ids import new_call_id
+from agent_core.llm.local_plan import Call, Stuck, TurnSoFar, next_step
+from agent_core.llm.local_words import best_tool
 from agent_core.llm.types import (
     ModelEvent,
     ModelFinished,
     ModelRequest,
     TextChunk,
     ToolResultBlock,
-    ToolSpec,
     ToolUseBlock,
     ToolUseRequested,
     Usage,
 )
 
+__all__ = ["INTRO", "LocalModel", "best_tool"]
+
 INTRO = "(Local offline model: set ANTHROPIC_API_KEY for a real one.)"
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "get",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "show",
-        "the",
-        "to",
-        "use",
-        "what",
-        "who",
-        "with",
-        "you",
-    ]
-)
 
 
 class LocalModel:
@@ -71,78 +43,40 @@ class LocalModel:
         return "local"
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        last = request.messages[-1] if request.messages else None
-        results = [b for b in last.content if isinstance(b, ToolResultBlock)] if last else []
-        if results:
-            text = _summary(results, _tool_names(request))
-        else:
-            chosen = best_tool(last.text if last else "", request.tools)
-            if chosen is not None:
-                yield ToolUseRequested(id=new_call_id(), name=chosen.name, input={})
-                yield ModelFinished(stop_reason="tool_use", usage=_usage(request, chosen.name))
-                return
-            text = _no_tool_answer(request)
+        turn = TurnSoFar.of(request.messages)
+        step = next_step(turn, request.tools)
+        if isinstance(step, Call):
+            yield ToolUseRequested(id=new_call_id(), name=step.tool, input=step.arguments)
+            yield ModelFinished(stop_reason="tool_use", usage=_usage(request, step.tool))
+            return
+        text = _answer(request, turn, step)
         for chunk in _chunks(text):
             yield TextChunk(text=chunk)
             await asyncio.sleep(self.chunk_pause_seconds)
         yield ModelFinished(stop_reason="end_turn", usage=_usage(request, text))
 
 
-def best_tool(question: str, tools: tuple[ToolSpec, ...]) -> ToolSpec | None:
-    """The callable-without-arguments read-only tool that best matches ``question``.
-
-    Its name named outright wins; then shared phrases (two words in a row) with its description,
-    then shared words with its name, then with its description.
-    """
-    asked, asked_pairs = _words(question), _pairs(question)
-    best: tuple[int, ToolSpec] | None = None
-    for spec in tools:
-        if not spec.read_only or spec.input_schema.get("required"):
-            continue
-        name = spec.name.replace("_", " ")
-        score = 20 * (spec.name.lower() in question.lower())
-        score += 5 * len(asked_pairs & (_pairs(spec.description) | _pairs(name)))
-        score += 3 * len(asked & _words(name)) + len(asked & _words(spec.description))
-        if score > 0 and (best is None or score > best[0]):
-            best = (score, spec)
-    return best[1] if best else None
-
-
-def _words(text: str) -> set[str]:
-    return {_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOP_WORDS}
-
-
-def _pairs(text: str) -> set[tuple[str, str]]:
-    words = [_stem(word) for word in _WORD.findall(text.lower())]
-    return {pair for pair in itertools.pairwise(words) if not set(pair) <= _STOP_WORDS}
-
-
-def _stem(word: str) -> str:
-    """A crude English stem, enough for "reordering" to meet "reorder" and "alerts" "alert"."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-def _tool_names(request: ModelRequest) -> dict[str, str]:
-    return {
-        block.id: block.name
-        for message in request.messages
-        for block in message.content
-        if isinstance(block, ToolUseBlock)
-    }
-
-
-def _summary(results: list[ToolResultBlock], names: dict[str, str]) -> str:
+def _answer(request: ModelRequest, turn: TurnSoFar, stuck: Stuck | None) -> str:
+    last = request.messages[-1] if request.messages else None
+    results = [b for b in last.content if isinstance(b, ToolResultBlock)] if last else []
     parts = [INTRO]
-    for result in results:
-        tool = names.get(result.tool_use_id, "the tool")
-        if result.is_error:
-            parts.append(f"`{tool}` failed: {result.content}")
-        else:
-            parts.append(f"Here is what `{tool}` returned:\n{_readable(result.content)}")
+    if stuck is not None:
+        parts.append(f"To call `{stuck.tool}` I need more from your message: {stuck.reason}.")
+    if results:
+        uses = {use.id: use for use, _ in turn.calls}
+        parts += [_summary(result, uses.get(result.tool_use_id)) for result in results]
+    elif stuck is None:
+        parts.append(_no_tool_answer(request))
     return "\n\n".join(parts)
+
+
+def _summary(result: ToolResultBlock, use: ToolUseBlock | None) -> str:
+    tool = f"`{use.name}`" if use else "the tool"
+    if use and use.input:
+        tool += f" ({_inline(use.input)})"
+    if result.is_error:
+        return f"{tool} failed: {result.content}"
+    return f"Here is what {tool} returned:\n{_readable(result.content)}"
 
 
 def _readable(content: str) -> str:
@@ -170,9 +104,15 @@ def _inline(value: Any) -> str:
 
 
 def _no_tool_answer(request: ModelRequest) -> str:
-    names = ", ".join(f"`{spec.name}`" for spec in request.tools if spec.read_only)
-    offer = f" I can call one of these tools if you name what you need: {names}." if names else ""
-    return f"{INTRO} I cannot hold a real conversation offline.{offer}"
+    reads = ", ".join(f"`{spec.name}`" for spec in request.tools if spec.read_only)
+    writes = ", ".join(f"`{spec.name}`" for spec in request.tools if not spec.read_only)
+    offer = f" I can call one of these tools if you name what you need: {reads}." if reads else ""
+    if writes:
+        offer += (
+            f" I can also call {writes} when your message gives what they need "
+            "(quoted text for a title, ids like p-101, emails, dates as YYYY-MM-DD)."
+        )
+    return f"I cannot hold a real conversation offline.{offer}"
 
 
 def _chunks(text: str, words_per_chunk: int = 4) -> list[str]:
