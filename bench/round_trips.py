@@ -18,6 +18,7 @@ def summary(turn: TurnResult) -> dict[str, Any]:
         "on_event_loop": turn.on_event_loop,
         "wall_ms": turn.wall_s * 1000,
         "aws_ms": turn.aws_s * 1000,
+        "write_units": {"table": turn.write_units.table, "index": turn.write_units.index},
     }
 
 
@@ -60,6 +61,12 @@ def render_calls(title: str, scenarios: dict[str, dict[str, Any]]) -> str:
         [op, *(s["calls"].get(op, 0) for s in scenarios.values())] for op in operations
     ]
     rows.append(["total", *(s["total_calls"] for s in scenarios.values())])
+    rows.append(
+        [
+            "write units (table + index)",
+            *(f"{s['write_units']['table']:g} + {s['write_units']['index']:g}" for s in scenarios.values()),
+        ]
+    )
     rows.append(
         ["of them on the event loop", *(sum(s["on_event_loop"].values()) for s in scenarios.values())]
     )

@@ -18,6 +18,7 @@ import httpx
 from moto import mock_aws
 
 from agent_core import ModelProvider, Runtime, Settings, Tenant, issue_api_key
+from bench.write_units import Units, write_units
 from local.aws import ensure_table
 from local.functions import load_function
 from tests.support.server import serve
@@ -63,11 +64,16 @@ class AwsCalls:
         self.errors: Counter[str] = Counter()
         self.on_event_loop: Counter[str] = Counter()
         self.seconds = 0.0
+        self.units = Units()
 
     def attach(self, session: boto3.Session) -> None:
         session.events.register("before-call.*.*", self._before)
         session.events.register("after-call.*.*", self._after)
         session.events.register("after-call-error.*.*", self._after)
+        session.events.register("provide-client-params.dynamodb.*", self._params)
+
+    def _params(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
+        self.units += write_units(event_name.rsplit(".", 1)[1], params)
 
     def _before(self, event_name: str, **_: Any) -> None:
         operation = event_name.split(".", 1)[1]
@@ -95,6 +101,7 @@ class TurnResult:
     calls: dict[str, int]
     errors: dict[str, int]
     on_event_loop: dict[str, int]
+    write_units: Units
     frames: list[Frame] = field(repr=False)
 
     @property
@@ -130,6 +137,7 @@ class ChatStack:
             calls=dict(sorted(self.calls.counts.items())),
             errors=dict(self.calls.errors),
             on_event_loop=dict(self.calls.on_event_loop),
+            write_units=self.calls.units,
             frames=frames,
         )
 
