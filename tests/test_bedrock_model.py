@@ -13,8 +13,9 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from agent_core import ChatRequest, Message, ModelError, ModelRequest, Runtime, Settings, Tenant
+from agent_core import Message, ModelError, ModelRequest, Runtime, Settings, Tenant, TurnRequest
 from agent_core.llm.types import ModelEvent, ModelFinished, TextChunk, Usage
+from agent_core.web import chat_reply
 from local.functions import load_function
 from tests.conftest import TABLE, DemoTenant
 from tests.fakes.bedrock_runtime import FakeBedrockRuntime, running_bedrock_runtime
@@ -189,8 +190,8 @@ async def test_a_tool_using_turn_sends_the_tool_result_back_to_bedrock_and_ends_
     bedrock.reply_tool_use("tenant_info", {}, tool_use_id="toolu_01Bedrock", text="Let me check.")
     bedrock.reply_text("You are Acme Corporation.")
 
-    turn = await runtime.chat.start(caller, "general", ChatRequest(message="who am I? use tenant_info"))
-    reply = await turn.reply()
+    turn = await runtime.chat.start(caller, "general", TurnRequest(message="who am I? use tenant_info"))
+    reply = await chat_reply(turn)
 
     assert (reply.status, reply.reply.endswith("You are Acme Corporation.")) == ("completed", True), reply
     assert [call.tool for call in reply.tool_calls] == ["tenant_info"]

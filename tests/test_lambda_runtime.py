@@ -32,7 +32,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from agent_core import ChatRequest, Runtime
+from agent_core import Runtime, TurnRequest
+from agent_core.web import chat_reply
 from local.template import ROOT, load_template
 from tests.conftest import TABLE, DemoTenant, RuntimeFactory
 from tests.support.lambda_events import Event, load_event, register_example_key
@@ -274,8 +275,8 @@ def response_of(posted: Posted, process: LambdaProcess) -> tuple[int, Any]:
 
 async def one_chat_turn(runtime: Runtime, key: str) -> str:
     caller = runtime.authenticator.authenticate(key)
-    turn = await runtime.chat.start(caller, "general", ChatRequest(message="who am I? use tenant_info"))
-    reply = await turn.reply()
+    turn = await runtime.chat.start(caller, "general", TurnRequest(message="who am I? use tenant_info"))
+    reply = await chat_reply(turn)
     assert reply.status == "completed"
     return reply.run_id
 

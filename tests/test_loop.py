@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from agent_core import (
     Message,
     ModelError,
     RunContext,
+    Tenant,
     TextDelta,
     Tool,
     ToolCall,
@@ -23,6 +25,9 @@ from agent_core import (
     WriteMode,
     tool,
 )
+from agent_core.clock import iso, utc_now
+from agent_core.deadline import Deadline
+from agent_core.guardrails import Guardrails
 from agent_core.llm.scripted import call, say
 from agent_core.llm.types import (
     ContentBlock,
@@ -33,12 +38,15 @@ from agent_core.llm.types import (
     Refusal,
     TextBlock,
     TextChunk,
+    Thinking,
     ThinkingBlock,
     ToolResultBlock,
     ToolUseBlock,
 )
-from agent_core.loop import AgentLoop, LoopEvent, ToolCallRecord
+from agent_core.loop import LoopEvent, LoopPlan, WriteStarting, run_loop
+from agent_core.store.records import RunRecord, ToolCallRecord
 from agent_core.tools.tenant_info import tenant_info
+from agent_core.turn_state import TurnState
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.context import run_context
 
@@ -77,6 +85,34 @@ async def lookup_order(ctx: RunContext, order_id: str, api_key: str = "") -> dic
     return {"order_id": order_id, "total": 42}
 
 
+@dataclass
+class LoopRun:
+    """One turn's loop over a fresh state, read back the way the turn reads it."""
+
+    state: TurnState
+    plan: LoopPlan
+    ctx: RunContext
+
+    def run(self) -> AsyncIterator[LoopEvent]:
+        return run_loop(self.state, self.plan, self.ctx, Guardrails())
+
+    @property
+    def stop_reason(self) -> str | None:
+        return self.state.stop_reason
+
+    @property
+    def usage(self) -> Usage:
+        return self.state.usage
+
+    @property
+    def new_messages(self) -> list[Message]:
+        return self.state.messages
+
+    @property
+    def refusal(self) -> Refusal | None:
+        return self.state.refusal
+
+
 def make_loop(
     model: ScriptedModel,
     tools: Sequence[Tool] = (tenant_info, lookup_order),
@@ -85,31 +121,40 @@ def make_loop(
     turn_seconds: float = 5.0,
     tool_seconds: float = 2.0,
     write_mode: WriteMode = "shadow",
-) -> tuple[AgentLoop, list[ToolCallRecord]]:
-    audited: list[ToolCallRecord] = []
-
-    async def audit(record: ToolCallRecord) -> None:
-        audited.append(record)
-
-    ctx = run_context(caller_id="alice")
-    loop = AgentLoop(
+) -> tuple[LoopRun, list[ToolCallRecord]]:
+    """A loop of acme (writes ``write_mode``) and the tool calls it records, in order."""
+    now = utc_now()
+    deadline = Deadline.after(now, turn_seconds)
+    run = RunRecord(
+        run_id="run_1",
+        tenant_id="acme",
+        session_id="ses_1",
+        agent_id="general",
+        caller_id="alice",
+        model=model.name,
+        turn=1,
+        started_at=iso(now),
+        deadline_at=deadline.iso,
+    )
+    hello = Message.user_text("hello")
+    state = TurnState(run=run, deadline=deadline, user_message=hello)
+    plan = LoopPlan(
         model=model,
-        ctx=ctx,
         system="You help.",
-        history=[Message.user_text("hello")],
-        tools=tools,
+        history=(hello,),
+        tools={tool.name: tool for tool in tools},
         max_steps=max_steps,
         max_tokens=1000,
-        deadline=asyncio.get_running_loop().time() + turn_seconds,
+        thinking=Thinking(),
         tool_timeout_seconds=tool_seconds,
-        on_tool_call=audit,
-        write_mode=write_mode,
     )
-    return loop, audited
+    tenant = Tenant(tenant_id="acme", name="Acme Corporation", writes=write_mode)
+    return LoopRun(state, plan, run_context(tenant, caller_id="alice")), state.steps
 
 
-async def drain(loop: AgentLoop) -> list[LoopEvent]:
-    return [event async for event in loop.run()]
+async def drain(loop: LoopRun) -> list[LoopEvent]:
+    """What the client would see (the loop's note before a live write is the turn's to act on)."""
+    return [event async for event in loop.run() if not isinstance(event, WriteStarting)]
 
 
 async def test_a_text_answer_streams_and_ends_the_turn() -> None:
@@ -445,3 +490,19 @@ async def test_a_shadow_rehearsal_is_held_to_the_tool_timeout() -> None:
 
     assert audited[0].error == "reserve_stock did not answer within 0.2 s"
     assert audited[0].mode == "shadow" and not any(isinstance(e, WouldExecute) for e in events)
+
+
+async def test_a_live_write_is_announced_before_it_runs_so_it_can_be_recorded_first() -> None:
+    PLACED.clear()
+    model = ScriptedModel(
+        [call("place_order", {"product": "anvil", "quantity": 1}, call_id="w9"), say("Done.")]
+    )
+    loop, _ = make_loop(model, tools=(place_order,), write_mode="live")
+    placed_when_announced: list[int] = []
+
+    async for event in loop.run():
+        if isinstance(event, WriteStarting):
+            placed_when_announced.append(len(PLACED))
+            assert (event.call.call_id, event.call.tool, event.call.mode) == ("w9", "place_order", "live")
+
+    assert placed_when_announced == [0] and len(PLACED) == 1

@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from agent_core import AgentRegistry, ChatReply, ChatRequest, Runtime, Settings, issue_api_key
+from agent_core import AgentRegistry, Runtime, Settings, TurnRequest, issue_api_key
 from agent_core.agents.finance import finance_agent
 from agent_core.agents.general import general
 from agent_core.llm.anthropic import AnthropicProvider
 from agent_core.settings import DEFAULT_ANTHROPIC_MODEL
+from agent_core.web import ChatReply, chat_reply
 from local.erp import RunningErp, start_erp
 from tests.conftest import DemoTenant
 from tests.fakes.messages_api import FakeMessagesAPI, running_messages_api
@@ -64,8 +65,8 @@ async def turn(
 ) -> ChatReply:
     """One turn of ``agent`` for the caller of ``key``, run to its end."""
     caller = runtime.authenticator.authenticate(key)
-    request = ChatRequest(message=message, session_id=session_id, max_steps=max_steps)
-    return await (await runtime.chat.start(caller, agent, request)).reply()
+    request = TurnRequest(message=message, session_id=session_id, max_steps=max_steps)
+    return await chat_reply(await runtime.chat.start(caller, agent, request))
 
 
 def tool_then_answer(fake: FakeMessagesAPI, answer: str = "You are Acme.") -> None:

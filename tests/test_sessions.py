@@ -6,20 +6,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent_core import Caller, ChatRequest, Message, Runtime, SessionBusy, SingleModelProvider, Tenant
+from agent_core import Caller, Message, Runtime, SessionBusy, SingleModelProvider, Tenant, TurnRequest
 from agent_core.agents import Agent, AgentRegistry
 from agent_core.agents.general import general
+from agent_core.clock import iso
 from agent_core.llm.scripted import say
 from agent_core.llm.types import ToolResultBlock, ToolUseBlock
 from agent_core.store import RunRecord
+from agent_core.store.records import SessionMeta
 from tests.conftest import RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
-def run_item(runtime: Runtime, run_id: str, turn: int, now: datetime = NOW) -> dict[str, object]:
-    record = RunRecord(
+def run_of(run_id: str, turn: int, now: datetime = NOW) -> RunRecord:
+    """A run of turn ``turn`` of acme's session s1, started ``now`` with a 60 s deadline."""
+    return RunRecord(
         run_id=run_id,
         tenant_id="acme",
         session_id="s1",
@@ -27,40 +30,28 @@ def run_item(runtime: Runtime, run_id: str, turn: int, now: datetime = NOW) -> d
         caller_id="alice",
         model="scripted",
         turn=turn,
-        started_at=now.isoformat(),
-        deadline_at=now.isoformat(),
+        started_at=iso(now),
+        deadline_at=iso(now + timedelta(seconds=60)),
     )
-    return runtime.runs.item(record, now)
+
+
+def begin(
+    runtime: Runtime, text: str, *, now: datetime = NOW, previous: SessionMeta | None = None
+) -> RunRecord:
+    run = run_of(f"run_{text.replace(' ', '_')}", previous.turn + 1 if previous else 1, now)
+    runtime.sessions.begin_turn(run, Message.user_text(text), previous=previous)
+    return run
 
 
 def one_turn(
     runtime: Runtime, text: str, *, now: datetime = NOW, replies: list[Message] | None = None
 ) -> int:
     sessions = runtime.sessions
-    meta = sessions.load("acme", "s1", now).meta
-    run_id = f"run_{text.replace(' ', '_')}"
-    item = run_item(runtime, run_id, (meta.turn if meta else 0) + 1, now)
-    turn = sessions.begin_turn(
-        "acme",
-        "s1",
-        agent_id="general",
-        previous=meta,
-        user_message=Message.user_text(text),
-        run_item=item,
-        lease_until=int(now.timestamp()) + 90,
-        now=now,
-    )
-    sessions.end_turn(
-        "acme",
-        "s1",
-        turn=turn,
-        messages=replies
-        if replies is not None
-        else [Message(role="assistant", content=Message.user_text(f"re: {text}").content)],
-        run_item=item,
-        now=now,
-    )
-    return turn
+    run = begin(runtime, text, now=now, previous=sessions.load("acme", "s1", now).meta)
+    ended = run.model_copy(update={"status": "completed", "finished_at": iso(now)})
+    default = [Message(role="assistant", content=Message.user_text(f"re: {text}").content)]
+    sessions.end_turn(ended, replies if replies is not None else default)
+    return run.turn
 
 
 def test_turns_are_numbered_and_read_back_in_order(make_runtime: RuntimeFactory) -> None:
@@ -74,41 +65,15 @@ def test_turns_are_numbered_and_read_back_in_order(make_runtime: RuntimeFactory)
 def test_a_turn_in_progress_holds_the_session_until_its_lease_runs_out(make_runtime: RuntimeFactory) -> None:
     runtime = make_runtime()
     sessions = runtime.sessions
-    sessions.begin_turn(
-        "acme",
-        "s1",
-        agent_id="general",
-        previous=None,
-        user_message=Message.user_text("first"),
-        run_item=run_item(runtime, "run_1", 1),
-        lease_until=int(NOW.timestamp()) + 90,
-        now=NOW,
-    )
+    begin(runtime, "first")
     meta = sessions.load("acme", "s1", NOW).meta
 
     with pytest.raises(SessionBusy):
-        sessions.begin_turn(
-            "acme",
-            "s1",
-            agent_id="general",
-            previous=meta,
-            user_message=Message.user_text("second"),
-            run_item=run_item(runtime, "run_2", 2),
-            lease_until=int(NOW.timestamp()) + 90,
-            now=NOW,
-        )
+        begin(runtime, "second", previous=meta)
     later = NOW + timedelta(minutes=5)  # the first turn's process died; its lease has run out
-    turn = sessions.begin_turn(
-        "acme",
-        "s1",
-        agent_id="general",
-        previous=meta,
-        user_message=Message.user_text("second"),
-        run_item=run_item(runtime, "run_2", 2, later),
-        lease_until=int(later.timestamp()) + 90,
-        now=later,
-    )
-    assert turn == 2
+    run = begin(runtime, "second", now=later, previous=meta)
+
+    assert run.turn == 2
     assert [m.text for m in sessions.load("acme", "s1", later).messages] == ["first", "second"]
 
 
@@ -116,16 +81,7 @@ def test_a_stale_view_of_the_session_cannot_start_a_turn(make_runtime: RuntimeFa
     runtime = make_runtime()
     one_turn(runtime, "a")
     with pytest.raises(SessionBusy):
-        runtime.sessions.begin_turn(
-            "acme",
-            "s1",
-            agent_id="general",
-            previous=None,
-            user_message=Message.user_text("x"),
-            run_item=run_item(runtime, "run_x", 1),
-            lease_until=0,
-            now=NOW,
-        )
+        begin(runtime, "x", previous=None)
 
 
 def test_expired_messages_are_not_sent_again(make_runtime: RuntimeFactory) -> None:
@@ -182,10 +138,10 @@ async def test_a_session_stays_with_the_agent_that_started_it(make_runtime: Runt
     )
     runtime.tenants.put(Tenant(tenant_id="acme", name="Acme", enabled_agents=("general", "other")))
     caller = Caller(tenant_id="acme", caller_id="alice", key_id="key_1")
-    turn = await runtime.chat.start(caller, "general", ChatRequest(message="hi", session_id="s1"))
+    turn = await runtime.chat.start(caller, "general", TurnRequest(message="hi", session_id="s1"))
     [event async for event in turn.events()]
 
     with pytest.raises(SessionBusy) as failure:
-        await runtime.chat.start(caller, "other", ChatRequest(message="hi", session_id="s1"))
+        await runtime.chat.start(caller, "other", TurnRequest(message="hi", session_id="s1"))
     assert failure.value.code == "session_agent_mismatch"
     assert failure.value.status == 409

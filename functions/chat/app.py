@@ -12,9 +12,18 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Path
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from agent_core import ChatReply, ChatRequest, Runtime, Turn
-from agent_core.task_api import TaskExecution, TaskRequest
-from agent_core.web import CurrentCaller, CurrentRuntime, create_api, sse_frames
+from agent_core import Runtime, Turn
+from agent_core.web import (
+    ChatReply,
+    ChatRequest,
+    CurrentCaller,
+    CurrentRuntime,
+    TaskExecution,
+    TaskRequest,
+    chat_reply,
+    create_api,
+    sse_frames,
+)
 
 AgentId = Annotated[str, Path(max_length=64, description="The agent to talk to, e.g. general.")]
 
@@ -22,11 +31,11 @@ AgentId = Annotated[str, Path(max_length=64, description="The agent to talk to, 
 async def start_turn(
     agent_id: AgentId, body: ChatRequest, caller: CurrentCaller, runtime: CurrentRuntime
 ) -> Turn:
-    return await runtime.chat.start(caller, agent_id, body)
+    return await runtime.chat.start(caller, agent_id, body.turn())
 
 
 async def start_task(body: TaskRequest, caller: CurrentCaller, runtime: CurrentRuntime) -> Turn:
-    return await runtime.chat.start(caller, body.agent_id, body.as_chat())
+    return await runtime.chat.start(caller, body.agent_id, body.turn())
 
 
 StartedTurn = Annotated[Turn, Depends(start_turn)]
@@ -46,12 +55,12 @@ def create_app(runtime: Runtime) -> FastAPI:
     @app.post("/agents/{agent_id}/chat")
     async def chat(turn: StartedTurn) -> ChatReply:
         """One turn, answered as a single JSON document when it has finished."""
-        return await turn.reply()
+        return await chat_reply(turn)
 
     @app.post("/api/v1/agent/execute")
     async def execute(turn: StartedTask) -> TaskExecution:
         """The task API: run one task with an agent (``general`` by default) and answer when done."""
-        await turn.reply()
+        await chat_reply(turn)
         assert turn.final is not None, "a finished turn has its final record"
         return TaskExecution.of(turn.final)
 

@@ -10,9 +10,17 @@ from fastapi import FastAPI, Path, Query
 from mangum import Mangum
 
 from agent_core import AuditEntry, Caller, NotFound, Page, RunRecord, Runtime, Tenant, Unauthorized
-from agent_core.schemas import AgentInfo, AgentList
-from agent_core.task_api import MAX_OFFSET, TaskExecution, TaskExecutions, TenantInfo
-from agent_core.web import CurrentCaller, CurrentRuntime, create_api
+from agent_core.web import (
+    MAX_OFFSET,
+    AgentInfo,
+    AgentList,
+    CurrentCaller,
+    CurrentRuntime,
+    TaskExecution,
+    TaskExecutions,
+    TenantInfo,
+    create_api,
+)
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (1-100).")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page.")]

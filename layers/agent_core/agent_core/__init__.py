@@ -32,12 +32,12 @@ from agent_core.events import (
 from agent_core.llm.model import Model, ModelProvider, SingleModelProvider
 from agent_core.llm.types import Message, ModelRequest, Usage
 from agent_core.runtime import Runtime
-from agent_core.schemas import ChatReply, ChatRequest
 from agent_core.settings import Settings, get_settings
-from agent_core.store import AuditEntry, Page, RunRecord
+from agent_core.store import AuditEntry, Page, RunRecord, ToolCallRecord
 from agent_core.tenancy import Caller, OdooBinding, Tenant, WriteMode
 from agent_core.tools import RunContext, Tool, ToolRegistry, ToolServices, tool
 from agent_core.turn import Turn
+from agent_core.turn_request import TurnRequest
 
 __all__ = [
     "Agent",
@@ -46,8 +46,6 @@ __all__ = [
     "AuditEntry",
     "Authenticator",
     "Caller",
-    "ChatReply",
-    "ChatRequest",
     "ChatService",
     "DeadlineExceeded",
     "Done",
@@ -75,11 +73,13 @@ __all__ = [
     "TextDelta",
     "Tool",
     "ToolCall",
+    "ToolCallRecord",
     "ToolError",
     "ToolRegistry",
     "ToolResult",
     "ToolServices",
     "Turn",
+    "TurnRequest",
     "Unauthorized",
     "Usage",
     "WouldExecute",

@@ -1,9 +1,11 @@
-"""The agent loop: one flat, bounded async generator.
+"""The agent loop: one flat, bounded async generator that writes its turn's state.
 
-Stream the model, forward its text, run the tools it asks for (each with a timeout, each
-audited), hand the results back, and stop at the end of the turn, at ``max_steps``, or at the
-deadline. What the turn added to the conversation is kept in :attr:`AgentLoop.new_messages`,
-complete even when the loop fails halfway, so the session can always store it.
+Stream the model, forward its text, ask the guardrails about each tool call and carry out their
+decision (each call within its timeout), hand the results back, and stop at the end of the turn,
+at ``max_steps``, or at the deadline. Everything it does lands in the :class:`TurnState` it is
+given (messages, usage, steps, why it stopped), complete even when it fails halfway, so the turn
+can always store it. It never writes to storage itself: before a write runs for real it yields
+:class:`WriteStarting`, and whoever drives it records that before asking for the next event.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Coroutine, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent_core import keys
 from agent_core.clock import iso, utc_now
+from agent_core.deadline import Deadline
 from agent_core.errors import DeadlineExceeded, ModelError, ToolError
 from agent_core.events import TextDelta, ToolCall, ToolResult, WouldExecute
+from agent_core.guardrails import Guardrails, Refuse, Shadow
 from agent_core.ids import new_call_id
 from agent_core.llm.model import Model
 from agent_core.llm.types import (
@@ -26,92 +30,75 @@ from agent_core.llm.types import (
     Message,
     ModelFinished,
     ModelRequest,
-    Refusal,
     TextBlock,
     TextChunk,
     Thinking,
     ToolResultBlock,
     ToolUseBlock,
     ToolUseRequested,
-    Usage,
 )
 from agent_core.redaction import redact
-from agent_core.tenancy import WriteMode
+from agent_core.store.records import CallMode, ToolCallRecord
 from agent_core.tools.base import Tool
 from agent_core.tools.context import RunContext
+from agent_core.turn_state import TurnState
 
-LoopEvent = TextDelta | ToolCall | ToolResult | WouldExecute
 SUMMARY_CHARS = 200
+INTERRUPTED = "the run stopped before this call finished"
 
 
 @dataclass(frozen=True)
-class ToolCallRecord:
-    """One tool call as the audit trail and the run record keep it (arguments redacted)."""
+class LoopPlan:
+    """What one turn's loop runs with; fixed before the first model request."""
 
-    call_id: str
-    tool: str
-    input: dict[str, Any]
-    ok: bool
-    error: str | None
-    result_size: int
-    latency_ms: int
-    started_at: str
-    mode: WriteMode = "live"
-    output_summary: str = ""
+    model: Model
+    system: str
+    history: tuple[Message, ...]  # the conversation, valid for a request, the user's message last
+    tools: Mapping[str, Tool]
+    max_steps: int
+    max_tokens: int
+    thinking: Thinking
+    tool_timeout_seconds: float
 
 
-class AgentLoop:
-    def __init__(
-        self,
-        *,
-        model: Model,
-        ctx: RunContext,
-        system: str,
-        history: Sequence[Message],
-        tools: Sequence[Tool],
-        max_steps: int,
-        max_tokens: int,
-        deadline: float,
-        tool_timeout_seconds: float,
-        on_tool_call: Callable[[ToolCallRecord], Awaitable[None]],
-        write_mode: WriteMode = "shadow",
-        thinking: Thinking | None = None,
-    ) -> None:
-        self.model = model
+@dataclass(frozen=True)
+class WriteStarting:
+    """A write is about to run for real: record it (its outcome unknown) before resuming the loop."""
+
+    call: ToolCallRecord
+
+
+LoopEvent = TextDelta | ToolCall | WouldExecute | ToolResult | WriteStarting
+
+
+async def run_loop(
+    state: TurnState, plan: LoopPlan, ctx: RunContext, guardrails: Guardrails
+) -> AsyncIterator[LoopEvent]:
+    """Run the turn's model and tools, writing ``state``; yields what the client sees as it happens."""
+    async for event in _Loop(state, plan, ctx, guardrails).run():
+        yield event
+
+
+class _Loop:
+    def __init__(self, state: TurnState, plan: LoopPlan, ctx: RunContext, guardrails: Guardrails) -> None:
+        self.state = state
+        self.plan = plan
         self.ctx = ctx
-        self.system = system
-        self.history = tuple(history)
-        self.tools = {tool.name: tool for tool in tools}
-        self.max_steps = max_steps
-        self.max_tokens = max_tokens
-        self.deadline = deadline
-        self.tool_timeout_seconds = tool_timeout_seconds
-        self.on_tool_call = on_tool_call
-        self.write_mode = write_mode
-        self.thinking = thinking or Thinking()
-        self.new_messages: list[Message] = []
-        self.usage = Usage()
-        self.tool_calls: list[ToolCallRecord] = []
-        self.stop_reason: str | None = None
-        self.refusal: Refusal | None = None
-        self._step_results: list[ToolResultBlock] = []
+        self.guardrails = guardrails
+        self.specs = tuple(tool.spec for tool in plan.tools.values())
+        self.results: list[ToolResultBlock] = []
 
     async def run(self) -> AsyncIterator[LoopEvent]:
-        specs = tuple(tool.spec for tool in self.tools.values())
+        state = self.state
         try:
-            for _ in range(self.max_steps):
-                request = ModelRequest(
-                    system=self.system,
-                    messages=self.history + tuple(self.new_messages),
-                    tools=specs,
-                    max_tokens=self.max_tokens,
-                    thinking=self.thinking,
-                )
+            for _ in range(self.plan.max_steps):
                 text: list[str] = []
                 uses: list[ToolUseRequested] = []
                 finished: ModelFinished | None = None
                 try:
-                    async for event in before_deadline(self.model.stream(request), self.deadline):
+                    async for event in before_deadline(
+                        self.plan.model.stream(self._request()), state.deadline
+                    ):
                         if isinstance(event, TextChunk):
                             text.append(event.text)
                             yield TextDelta(text=event.text)
@@ -125,7 +112,7 @@ class AgentLoop:
                         self._add(Message(role="assistant", content=(TextBlock(text="".join(text)),)))
                 if finished is None:
                     raise ModelError("the model stream ended without finishing", code="model_error")
-                self.usage += finished.usage
+                state.usage += finished.usage
                 answer = _answer(finished, text, uses)
                 if finished.stop_reason == "pause_turn":
                     self._add(answer)  # the provider paused a long answer: the next step continues it
@@ -134,110 +121,133 @@ class AgentLoop:
                 if not calls:
                     # An answer cut by max_tokens may end in a half-written call: it never runs.
                     self._add(_without_calls(answer))
-                    self.stop_reason = finished.stop_reason
-                    self.refusal = finished.refusal
+                    state.stop_reason = finished.stop_reason
+                    state.refusal = finished.refusal
                     return
                 self._add(answer)
-                results = self._step_results = []
+                self.results = []
                 for use in calls:
-                    async for outcome in self._call(use, results):
+                    async for outcome in self._call(use):
                         yield outcome
-                self._add(Message(role="user", content=tuple(results)))
-            self.stop_reason = "max_steps"
+                self._add(Message(role="user", content=tuple(self.results)))
+            state.stop_reason = "max_steps"
         except BaseException:
-            self._answer_dangling_tool_uses()
+            self._answer_dangling_calls()
             raise
+
+    def _request(self) -> ModelRequest:
+        return ModelRequest(
+            system=self.plan.system,
+            messages=self.plan.history + tuple(self.state.messages),
+            tools=self.specs,
+            max_tokens=self.plan.max_tokens,
+            thinking=self.plan.thinking,
+        )
 
     def _add(self, message: Message) -> None:
         """Append to the turn; a continuation after ``pause_turn`` joins the answer it continues."""
-        last = self.new_messages[-1] if self.new_messages else None
+        messages = self.state.messages
+        last = messages[-1] if messages else None
         if last is not None and last.role == "assistant" and last.stop_reason == "pause_turn":
             if message.role == "assistant":
                 message = message.model_copy(update={"content": last.content + message.content})
-            self.new_messages.pop()
-        self.new_messages.append(message)
+            messages.pop()
+        messages.append(message)
 
-    async def _call(self, use: ToolUseBlock, results: list[ToolResultBlock]) -> AsyncIterator[LoopEvent]:
-        call_id = use.id if keys.is_valid_id(use.id) else new_call_id()
-        arguments = redact(use.input)
-        yield ToolCall(call_id=call_id, tool=use.name, input=arguments)
-        tool = self.tools.get(use.name)
-        shadow = tool is not None and not tool.read_only and self.write_mode == "shadow"
-        call = _Call(call_id, use.name, arguments, "shadow" if shadow else "live")
+    async def _call(self, use: ToolUseBlock) -> AsyncIterator[LoopEvent]:
+        call = _Call(
+            call_id=use.id if keys.is_valid_id(use.id) else new_call_id(),
+            tool=use.name,
+            input=redact(use.input),
+        )
+        yield ToolCall(call_id=call.call_id, tool=call.tool, input=call.input)
         try:
-            content = await self._invoke(tool, use, shadow=shadow)
+            tool = self.plan.tools.get(use.name)
+            if tool is None:
+                names = ", ".join(self.plan.tools) or "none"
+                raise ToolError(f"there is no tool {use.name!r} here; the tools are: {names}")
+            decision = await self.guardrails.decide(tool, use.input, self.ctx)
+            if isinstance(decision, Refuse):
+                raise ToolError(decision.reason)
+            if isinstance(decision, Shadow):
+                call.mode = "shadow"
+                await self._within_timeout(tool, tool.rehearse(self.ctx, use.input))
+                content = shadow_result(tool.name, call.input)
+            else:
+                if not tool.read_only:
+                    yield WriteStarting(call.record(error=None, content=""))
+                content = await self._within_timeout(tool, tool.invoke(self.ctx, use.input))
         except ToolError as exc:
             content = call.error = exc.message
         except BaseException:
-            call.error = "the tool failed unexpectedly"
-            await self._record(call, call.error)
+            self.state.steps.append(call.record(error="the tool failed unexpectedly", content=""))
             raise
-        if shadow and call.error is None:
-            yield WouldExecute(call_id=call_id, tool=use.name, input=arguments)
-        record = await self._record(call, content)
-        results.append(ToolResultBlock(tool_use_id=use.id, content=content, is_error=call.error is not None))
+        if call.mode == "shadow" and call.error is None:
+            yield WouldExecute(call_id=call.call_id, tool=call.tool, input=call.input)
+        record = call.record(error=call.error, content=content)
+        self.state.steps.append(record)
+        self.results.append(ToolResultBlock(tool_use_id=use.id, content=content, is_error=not record.ok))
         yield ToolResult(
-            call_id=call_id,
-            tool=use.name,
+            call_id=record.call_id,
+            tool=record.tool,
             ok=record.ok,
             latency_ms=record.latency_ms,
             result_size=record.result_size,
         )
 
-    async def _invoke(self, tool: Tool | None, use: ToolUseBlock, *, shadow: bool) -> str:
-        """Run the tool (or, in shadow mode, rehearse it: a shadow call must be one that could run)
-        within its timeout and the turn's deadline."""
-        if tool is None:
-            raise ToolError(
-                f"there is no tool {use.name!r} here; the tools are: {', '.join(self.tools) or 'none'}"
-            )
-        remaining = self.deadline - asyncio.get_running_loop().time()
-        timeout = min(tool.timeout_seconds or self.tool_timeout_seconds, remaining)
+    async def _within_timeout[T](self, tool: Tool, work: Coroutine[Any, Any, T]) -> T:
+        """``work`` (the tool's run or rehearsal) within its timeout and the turn's deadline."""
+        remaining = self.state.deadline.remaining()
+        timeout = min(tool.timeout_seconds or self.plan.tool_timeout_seconds, remaining)
         if timeout <= 0:
+            work.close()
             raise DeadlineExceeded("the turn ran out of time before a tool could run")
         try:
             async with asyncio.timeout(timeout):
-                if not shadow:
-                    return await tool.invoke(self.ctx, use.input)
-                await tool.rehearse(self.ctx, use.input)
-                return shadow_result(tool.name, redact(use.input))
+                return await work
         except TimeoutError:
             if timeout >= remaining:
                 raise DeadlineExceeded("the turn ran out of time while a tool was running") from None
-            raise ToolError(f"{use.name} did not answer within {timeout:.3g} s") from None
+            raise ToolError(f"{tool.name} did not answer within {timeout:.3g} s") from None
 
-    async def _record(self, call: _Call, content: str) -> ToolCallRecord:
-        record = ToolCallRecord(
-            call_id=call.call_id,
-            tool=call.tool,
-            input=call.arguments,
-            ok=call.error is None,
-            error=call.error,
+    def _answer_dangling_calls(self) -> None:
+        """Give every call of the last answer a result, so what the turn stores stays valid."""
+        messages = self.state.messages
+        if not messages or messages[-1].role != "assistant" or not messages[-1].tool_uses:
+            return
+        answered = {result.tool_use_id: result for result in self.results}
+        content = tuple(
+            answered.get(use.id) or ToolResultBlock(tool_use_id=use.id, content=INTERRUPTED, is_error=True)
+            for use in messages[-1].tool_uses
+        )
+        messages.append(Message(role="user", content=content))
+
+
+@dataclass
+class _Call:
+    """One tool call while it runs."""
+
+    call_id: str
+    tool: str
+    input: dict[str, Any]
+    mode: CallMode = "live"
+    error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+    started_at: str = field(default_factory=lambda: iso(utc_now()))
+
+    def record(self, *, error: str | None, content: str) -> ToolCallRecord:
+        return ToolCallRecord(
+            call_id=self.call_id,
+            tool=self.tool,
+            input=self.input,
+            mode=self.mode,
+            ok=error is None,
+            error=error,
             result_size=len(content.encode()),
-            latency_ms=int((time.monotonic() - call.started) * 1000),
-            started_at=call.started_at,
-            mode=call.mode,
+            latency_ms=int((time.monotonic() - self.started) * 1000),
+            started_at=self.started_at,
             output_summary=content[:SUMMARY_CHARS],
         )
-        self.tool_calls.append(record)
-        await self.on_tool_call(record)
-        return record
-
-    def _answer_dangling_tool_uses(self) -> None:
-        """Give every stored tool call a result, so the next turn's history stays valid."""
-        if not self.new_messages or self.new_messages[-1].role != "assistant":
-            return
-        pending = [block for block in self.new_messages[-1].content if isinstance(block, ToolUseBlock)]
-        answered = {result.tool_use_id: result for result in self._step_results}
-        if pending:
-            content = tuple(
-                answered.get(block.id)
-                or ToolResultBlock(
-                    tool_use_id=block.id, content="the run stopped before this call finished", is_error=True
-                )
-                for block in pending
-            )
-            self.new_messages.append(Message(role="user", content=content))
 
 
 def _answer(finished: ModelFinished, text: list[str], uses: list[ToolUseRequested]) -> Message:
@@ -260,19 +270,6 @@ def _without_calls(answer: Message) -> Message:
     return answer.model_copy(update={"content": content})
 
 
-class _Call:
-    """One tool call while it runs."""
-
-    def __init__(self, call_id: str, tool: str, arguments: dict[str, Any], mode: WriteMode) -> None:
-        self.call_id = call_id
-        self.tool = tool
-        self.arguments = arguments
-        self.mode: WriteMode = mode
-        self.error: str | None = None
-        self.started = time.monotonic()
-        self.started_at = iso(utc_now())
-
-
 def shadow_result(tool: str, arguments: dict[str, Any]) -> str:
     """What the model reads instead of a write tool's result in shadow mode."""
     return (
@@ -282,12 +279,11 @@ def shadow_result(tool: str, arguments: dict[str, Any]) -> str:
     )
 
 
-async def before_deadline[T](events: AsyncIterator[T], deadline: float) -> AsyncIterator[T]:
+async def before_deadline[T](events: AsyncIterator[T], deadline: Deadline) -> AsyncIterator[T]:
     """Re-yield ``events``; raise :class:`DeadlineExceeded` if the next one is not there in time."""
-    loop = asyncio.get_running_loop()
     try:
         while True:
-            remaining = deadline - loop.time()
+            remaining = deadline.remaining()
             if remaining <= 0:
                 raise DeadlineExceeded("the turn ran out of time")
             try:

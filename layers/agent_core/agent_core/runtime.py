@@ -12,6 +12,7 @@ from botocore.config import Config
 from agent_core.agents.registry import AgentRegistry, default_agents
 from agent_core.auth import Authenticator
 from agent_core.chat import ChatService
+from agent_core.guardrails import Guardrails
 from agent_core.llm.local import LocalModel
 from agent_core.llm.model import ModelProvider, SingleModelProvider
 from agent_core.secrets import Secrets
@@ -83,6 +84,7 @@ class Runtime:
     def sessions(self) -> SessionStore:
         return SessionStore(
             self.table,
+            self.runs,
             retention_days=self.settings.session_retention_days,
             max_messages=self.settings.history_max_messages,
         )
@@ -130,11 +132,11 @@ class Runtime:
             agents=self.agents,
             tenants=self.tenants,
             sessions=self.sessions,
-            runs=self.runs,
             audit=self.audit,
             secrets=self.secrets,
             models=self.models,
             tool_services=self.tool_services,
+            guardrails=Guardrails(),
         )
 
     @cached_property

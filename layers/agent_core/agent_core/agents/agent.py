@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -27,7 +28,7 @@ class Agent:
     # Thinking and the answer share max_tokens: room for a few thousand tokens of each.
     max_tokens: int = 16_000
 
-    def select_tools(self, names: list[str] | None) -> list[Tool]:
+    def select_tools(self, names: Sequence[str] | None) -> list[Tool]:
         """The tools one request offers: all when ``names`` is None, none for ``[]``.
 
         Unknown names are the caller's mistake; see :meth:`unknown_tools`.
@@ -36,5 +37,5 @@ class Agent:
             return list(self.tools)
         return [tool for name in dict.fromkeys(names) if (tool := self.tools.get(name))]
 
-    def unknown_tools(self, names: list[str] | None) -> list[str]:
+    def unknown_tools(self, names: Sequence[str] | None) -> list[str]:
         return [name for name in names or [] if name not in self.tools]

@@ -8,8 +8,8 @@ from agent_core.store.records import (
     AuditEntry,
     RunError,
     RunRecord,
-    RunStep,
     SessionMeta,
+    ToolCallRecord,
 )
 from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionHistory, SessionStore
@@ -24,11 +24,11 @@ __all__ = [
     "Page",
     "RunError",
     "RunRecord",
-    "RunStep",
     "RunStore",
     "SessionHistory",
     "SessionMeta",
     "SessionStore",
     "Table",
     "TenantStore",
+    "ToolCallRecord",
 ]

@@ -15,13 +15,14 @@ class AuditStore:
         self.retention_days = retention_days
 
     def record(self, tenant_id: str, entry: AuditEntry) -> None:
-        """Write one entry; a failure raises, because an unaudited tool call must not go unnoticed."""
+        """Write one entry (again, with its outcome, after a live write ran); a failure raises,
+        because an unaudited tool call must not go unnoticed."""
         self.table.put(
             {
-                "PK": keys.audit_pk(tenant_id, entry.created_at[:10]),
-                "SK": keys.audit_sk(entry.created_at, entry.call_id),
+                "PK": keys.audit_pk(tenant_id, entry.started_at[:10]),
+                "SK": keys.audit_sk(entry.started_at, entry.call_id),
                 "GSI1PK": keys.agent_audit_gsi_pk(tenant_id, entry.agent_id),
-                "GSI1SK": keys.audit_sk(entry.created_at, entry.call_id),
+                "GSI1SK": keys.audit_sk(entry.started_at, entry.call_id),
                 "expires_at": epoch_after(utc_now(), self.retention_days),
                 "data": entry.model_dump_json(),
             }

@@ -4,26 +4,30 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from agent_core.llm.types import Usage
 
 RunStatus = Literal["running", "completed", "failed"]
+CallMode = Literal["live", "shadow"]
 
 
-class RunStep(BaseModel):
-    """One tool call of a run, as the run record keeps it."""
+class ToolCallRecord(BaseModel):
+    """One tool call, the one shape of it: the loop makes it, and the audit trail, the run record,
+    the JSON reply and the task API are views of it. Its input is redacted."""
 
     model_config = ConfigDict(frozen=True)
 
     call_id: str
     tool: str
     input: dict[str, Any]
+    mode: CallMode = "live"
     ok: bool
-    latency_ms: int
-    result_size: int
-    mode: Literal["live", "shadow"] = "live"
-    output_summary: str = ""
+    error: str | None = None
+    result_size: int = 0
+    latency_ms: int = 0
+    started_at: str = ""
+    output_summary: str = Field(default="", description="The start of what the tool returned.")
 
 
 class RunError(BaseModel):
@@ -47,7 +51,7 @@ class RunRecord(BaseModel):
     status: RunStatus = "running"
     stop_reason: str | None = None
     usage: Usage = Usage()
-    steps: tuple[RunStep, ...] = ()
+    steps: tuple[ToolCallRecord, ...] = ()
     reply: str = ""
     error: RunError | None = None
     turn: int
@@ -57,24 +61,36 @@ class RunRecord(BaseModel):
     duration_ms: int | None = None
 
 
-class AuditEntry(BaseModel):
-    """One tool call, with its arguments redacted, as a tenant's admins read it."""
+class AuditEntry(ToolCallRecord):
+    """A tool call as a tenant's admins read it: the record, and the run it belongs to.
 
-    model_config = ConfigDict(frozen=True)
+    It keeps the audit API's names (``arguments``, ``created_at``) for two of the record's fields,
+    and leaves out what the tool returned. ``ok`` is None while a live write's outcome is unknown
+    (the entry is written before the write runs).
+    """
 
-    call_id: str
+    model_config = ConfigDict(frozen=True, validate_by_name=True, serialize_by_alias=True)
+
     run_id: str
     session_id: str
     agent_id: str
     caller_id: str
-    tool: str
-    arguments: dict[str, Any]
-    ok: bool
-    error: str | None = None
-    result_size: int
-    latency_ms: int
-    mode: Literal["live", "shadow"] = "live"
-    created_at: str
+    input: dict[str, Any] = Field(
+        validation_alias=AliasChoices("input", "arguments"), serialization_alias="arguments"
+    )
+    ok: bool | None  # type: ignore[assignment]
+    started_at: str = Field(
+        default="",
+        validation_alias=AliasChoices("started_at", "created_at"),
+        serialization_alias="created_at",
+    )
+    output_summary: str = Field(default="", exclude=True)
+
+    @classmethod
+    def of(cls, call: ToolCallRecord, *, run: RunRecord, outcome_known: bool = True) -> AuditEntry:
+        """The entry for ``call`` of ``run``; ``outcome_known=False`` before a live write runs."""
+        fields = call.model_dump() | run.model_dump(include={"run_id", "session_id", "agent_id", "caller_id"})
+        return cls.model_validate(fields | ({} if outcome_known else {"ok": None}))
 
 
 class ApiKeyRecord(BaseModel):

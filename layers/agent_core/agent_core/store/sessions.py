@@ -19,9 +19,11 @@ from agent_core import keys
 from agent_core.clock import epoch_after, iso
 from agent_core.errors import SessionBusy
 from agent_core.llm.types import Message, TextBlock, ToolResultBlock
-from agent_core.store.records import SessionMeta
+from agent_core.store.records import RunRecord, SessionMeta
+from agent_core.store.runs import RunStore
 from agent_core.store.table import Table, encode, is_condition_failure
 
+LEASE_MARGIN_SECONDS = 30
 MAX_MESSAGE_BYTES = 350_000
 MAX_TRANSACTION_BYTES = 3_500_000
 MAX_TRANSACTION_ACTIONS = 100
@@ -36,13 +38,21 @@ class SessionHistory:
     turns: tuple[tuple[Message, ...], ...]
 
     @property
+    def next_turn(self) -> int:
+        """The number of the turn about to begin: the only place it is computed."""
+        return self.meta.turn + 1 if self.meta else 1
+
+    @property
     def messages(self) -> tuple[Message, ...]:
         return tuple(message for turn in self.turns for message in turn)
 
 
 class SessionStore:
-    def __init__(self, table: Table, *, retention_days: int, max_messages: int) -> None:
+    """Sessions and the turns that write them (each turn's run record goes in the same writes)."""
+
+    def __init__(self, table: Table, runs: RunStore, *, retention_days: int, max_messages: int) -> None:
         self.table = table
+        self.runs = runs
         self.retention_days = retention_days
         self.max_messages = max_messages
 
@@ -78,31 +88,19 @@ class SessionStore:
             turns=tuple(tuple(messages) for messages in turns.values()),
         )
 
-    def begin_turn(
-        self,
-        tenant_id: str,
-        session_id: str,
-        *,
-        agent_id: str,
-        previous: SessionMeta | None,
-        user_message: Message,
-        run_item: dict[str, Any],
-        lease_until: int,
-        now: datetime,
-    ) -> int:
-        """Make the user's message durable and take the session's lease; return the turn number.
+    def begin_turn(self, run: RunRecord, user_message: Message, *, previous: SessionMeta | None) -> None:
+        """Make the user's message durable, take the session's lease and record the run's start.
 
         Raises :class:`SessionBusy` if another turn holds the lease or began since ``previous``.
         """
-        pk = keys.session_pk(tenant_id, session_id)
-        turn = previous.turn + 1 if previous else 1
-        epoch = int(now.timestamp())
+        now = _parsed(run.started_at)
+        pk = keys.session_pk(run.tenant_id, run.session_id)
         if previous is None:
             condition = "attribute_not_exists(PK)"
             values: dict[str, Any] = {}
         else:
             condition = "#turn = :expected AND (attribute_not_exists(active_run) OR lease_until < :epoch)"
-            values = {":expected": previous.turn, ":epoch": epoch}
+            values = {":expected": previous.turn, ":epoch": int(now.timestamp())}
         meta = {
             "Update": {
                 "Key": encode({"PK": pk, "SK": keys.SESSION_META_SK}),
@@ -115,13 +113,13 @@ class SessionStore:
                 "ExpressionAttributeNames": {"#turn": "turn"},
                 "ExpressionAttributeValues": encode(
                     {
-                        ":turn": turn,
-                        ":run": _run_id(run_item),
-                        ":lease": lease_until,
+                        ":turn": run.turn,
+                        ":run": run.run_id,
+                        ":lease": int(_parsed(run.deadline_at).timestamp()) + LEASE_MARGIN_SECONDS,
                         ":exp": epoch_after(now, self.retention_days),
-                        ":now": iso(now),
-                        ":agent": agent_id,
-                        ":sid": session_id,
+                        ":now": run.started_at,
+                        ":agent": run.agent_id,
+                        ":sid": run.session_id,
                         **values,
                     }
                 ),
@@ -129,34 +127,25 @@ class SessionStore:
         }
         message = {
             "Put": {
-                "Item": encode(self._message_item(pk, turn, 0, user_message, now)),
+                "Item": encode(self._message_item(pk, run.turn, 0, user_message, now)),
                 "ConditionExpression": "attribute_not_exists(PK)",
             }
         }
         try:
-            self.table.transact([meta, message, {"Put": {"Item": encode(run_item)}}])
+            self.table.transact([meta, message, {"Put": {"Item": encode(self.runs.item(run, now))}}])
         except ClientError as exc:
             if is_condition_failure(exc):
                 raise SessionBusy(
                     "another turn of this session is in progress; retry when it has finished"
                 ) from exc
             raise
-        return turn
 
-    def end_turn(
-        self,
-        tenant_id: str,
-        session_id: str,
-        *,
-        turn: int,
-        messages: Sequence[Message],
-        run_item: dict[str, Any],
-        now: datetime,
-    ) -> None:
-        """Store the turn's messages and final run record, and release the session's lease."""
-        pk = keys.session_pk(tenant_id, session_id)
+    def end_turn(self, run: RunRecord, messages: Sequence[Message]) -> None:
+        """Store the turn's messages (after the user's) and its final run record, and release the lease."""
+        now = _parsed(run.finished_at or run.started_at)
+        pk = keys.session_pk(run.tenant_id, run.session_id)
         puts = [
-            {"Put": {"Item": encode(self._message_item(pk, turn, index, message, now))}}
+            {"Put": {"Item": encode(self._message_item(pk, run.turn, index, message, now))}}
             for index, message in enumerate(messages, start=1)
         ]
         release = {
@@ -164,10 +153,10 @@ class SessionStore:
                 "Key": encode({"PK": pk, "SK": keys.SESSION_META_SK}),
                 "UpdateExpression": "REMOVE active_run, lease_until SET updated_at = :now",
                 "ConditionExpression": "active_run = :run",
-                "ExpressionAttributeValues": encode({":now": iso(now), ":run": _run_id(run_item)}),
+                "ExpressionAttributeValues": encode({":now": iso(now), ":run": run.run_id}),
             }
         }
-        *earlier, last = _batches([*puts, {"Put": {"Item": encode(run_item)}}])
+        *earlier, last = _batches([*puts, {"Put": {"Item": encode(self.runs.item(run, now))}}])
         for batch in earlier:
             self.table.transact(batch)
         try:
@@ -195,8 +184,8 @@ def _meta(item: dict[str, Any]) -> SessionMeta:
     return SessionMeta.model_validate(item)
 
 
-def _run_id(run_item: dict[str, Any]) -> str:
-    return str(run_item["PK"]).rsplit("#", 1)[-1]
+def _parsed(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp)
 
 
 def _fitted(message: Message) -> Message:

@@ -1,7 +1,42 @@
-"""FastAPI glue shared by the functions: app factory, errors, caller, SSE."""
+"""What is HTTP, shared by the functions: the app factory, errors, the caller, SSE framing, and the
+request and reply bodies. ``chat_reply`` (which runs a whole turn) loads the turn machinery only
+when first used, so the buffered functions never import it."""
+
+from typing import TYPE_CHECKING, Any
 
 from agent_core.web.app import create_api
 from agent_core.web.auth import CurrentCaller, CurrentRuntime, current_caller, runtime_of
+from agent_core.web.schemas import AgentInfo, AgentList, ChatReply, ChatRequest, UserText
 from agent_core.web.sse import sse_frames
+from agent_core.web.task_api import MAX_OFFSET, TaskExecution, TaskExecutions, TaskRequest, TenantInfo
 
-__all__ = ["CurrentCaller", "CurrentRuntime", "create_api", "current_caller", "runtime_of", "sse_frames"]
+if TYPE_CHECKING:
+    from agent_core.web.replies import chat_reply
+
+__all__ = [
+    "MAX_OFFSET",
+    "AgentInfo",
+    "AgentList",
+    "ChatReply",
+    "ChatRequest",
+    "CurrentCaller",
+    "CurrentRuntime",
+    "TaskExecution",
+    "TaskExecutions",
+    "TaskRequest",
+    "TenantInfo",
+    "UserText",
+    "chat_reply",
+    "create_api",
+    "current_caller",
+    "runtime_of",
+    "sse_frames",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "chat_reply":
+        from agent_core.web.replies import chat_reply
+
+        return chat_reply
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

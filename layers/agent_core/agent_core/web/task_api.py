@@ -8,9 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent_core.keys import ID_PATTERN
 from agent_core.llm.types import Usage
-from agent_core.schemas import ChatRequest, UserText
-from agent_core.store.records import RunError, RunRecord
+from agent_core.store.records import CallMode, RunError, RunRecord
 from agent_core.tenancy import Caller, Tenant, WriteMode
+from agent_core.turn_request import TurnRequest
+from agent_core.web.schemas import UserText
 
 MAX_OFFSET = 1000
 
@@ -26,18 +27,21 @@ class TaskRequest(BaseModel):
     max_steps: int | None = Field(default=None, ge=1, le=25)
     session_id: str | None = Field(default=None, pattern=f"^{ID_PATTERN.pattern}$")
 
-    def as_chat(self) -> ChatRequest:
-        return ChatRequest(
-            message=self.task, tools=self.tools, max_steps=self.max_steps, session_id=self.session_id
+    def turn(self) -> TurnRequest:
+        tools = tuple(self.tools) if self.tools is not None else None
+        return TurnRequest(
+            message=self.task, session_id=self.session_id, tools=tools, max_steps=self.max_steps
         )
 
 
 class TaskStep(BaseModel):
+    """A tool call as the task API shows it: a view of the run's :class:`ToolCallRecord`."""
+
     tool: str
     input: dict[str, Any]
     output_summary: str
     ok: bool
-    mode: WriteMode
+    mode: CallMode
 
 
 class TaskExecution(BaseModel):
@@ -60,10 +64,7 @@ class TaskExecution(BaseModel):
             session_id=run.session_id,
             status=run.status,
             result=run.reply,
-            steps=[
-                TaskStep(tool=s.tool, input=s.input, output_summary=s.output_summary, ok=s.ok, mode=s.mode)
-                for s in run.steps
-            ],
+            steps=[TaskStep.model_validate(step, from_attributes=True) for step in run.steps],
             usage=run.usage,
             error=run.error,
             started_at=run.started_at,

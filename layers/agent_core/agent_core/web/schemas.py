@@ -1,16 +1,17 @@
-"""Request and reply bodies of the chat API."""
+"""Request and reply bodies of the chat API, and the agent catalogue as ``GET /agents`` lists it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 from pydantic_core import PydanticCustomError
 
 from agent_core.agents.agent import Agent
 from agent_core.keys import ID_PATTERN
 from agent_core.llm.types import Refusal, Usage
-from agent_core.store.records import RunError
+from agent_core.store.records import RunError, ToolCallRecord
+from agent_core.turn_request import TurnRequest
 
 MAX_MESSAGE_CHARS = 32_000
 
@@ -47,14 +48,11 @@ class ChatRequest(BaseModel):
         default=None, ge=1, le=25, description="Model calls this turn may make; default: the agent's (10)."
     )
 
-
-class ToolCallSummary(BaseModel):
-    call_id: str
-    tool: str
-    input: dict[str, object]
-    ok: bool | None = None
-    latency_ms: int | None = None
-    result_size: int | None = None
+    def turn(self) -> TurnRequest:
+        tools = tuple(self.tools) if self.tools is not None else None
+        return TurnRequest(
+            message=self.message, session_id=self.session_id, tools=tools, max_steps=self.max_steps
+        )
 
 
 class ChatReply(BaseModel):
@@ -65,10 +63,16 @@ class ChatReply(BaseModel):
     status: Literal["completed", "failed"]
     stop_reason: str
     reply: str
-    tool_calls: list[ToolCallSummary]
+    tool_calls: list[ToolCallRecord] = Field(
+        description="Each tool call, as the stream told it (what a tool returned stays on the server)."
+    )
     usage: Usage
     error: RunError | None = None
     refusal: Refusal | None = Field(default=None, description="Why, when stop_reason is refusal.")
+
+    @field_serializer("tool_calls")
+    def _calls(self, calls: list[ToolCallRecord]) -> list[dict[str, Any]]:
+        return [call.model_dump(exclude={"output_summary"}) for call in calls]
 
 
 class AgentTool(BaseModel):

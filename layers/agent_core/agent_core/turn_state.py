@@ -1,0 +1,50 @@
+"""What one turn has done so far, as one typed record: the loop writes it, the turn stores it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent_core.clock import iso, utc_now
+from agent_core.deadline import Deadline
+from agent_core.llm.types import Message, Refusal, Usage
+from agent_core.store.records import RunError, RunRecord, ToolCallRecord
+
+MAX_STORED_REPLY_CHARS = 16_000
+
+
+@dataclass
+class TurnState:
+    """One turn's state from its first check to its stored end.
+
+    ``run`` is the run as it started (identity, model, turn number, deadline); the loop adds the
+    conversation (``messages``, after the user's), ``usage``, ``steps``, and why it stopped.
+    """
+
+    run: RunRecord
+    deadline: Deadline
+    user_message: Message
+    messages: list[Message] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    steps: list[ToolCallRecord] = field(default_factory=list)
+    stop_reason: str | None = None
+    refusal: Refusal | None = None
+
+    @property
+    def reply(self) -> str:
+        """What the model said this turn, as the user read it."""
+        return "".join(message.text for message in self.messages if message.role == "assistant")
+
+    def ended(self, *, error: RunError | None, stop_reason: str | None, duration_ms: int) -> RunRecord:
+        """The run record as the turn ended."""
+        return self.run.model_copy(
+            update={
+                "status": "failed" if error else "completed",
+                "stop_reason": stop_reason or self.stop_reason or "end_turn",
+                "usage": self.usage,
+                "steps": tuple(self.steps),
+                "reply": self.reply[:MAX_STORED_REPLY_CHARS],
+                "error": error,
+                "finished_at": iso(utc_now()),
+                "duration_ms": duration_ms,
+            }
+        )
