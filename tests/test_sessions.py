@@ -13,7 +13,7 @@ from agent_core.clock import iso
 from agent_core.llm.scripted import say
 from agent_core.llm.types import ToolResultBlock, ToolUseBlock
 from agent_core.store import RunRecord
-from agent_core.store.records import SessionMeta
+from agent_core.store.sessions import SessionHistory
 from tests.conftest import RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
 
@@ -36,9 +36,10 @@ def run_of(run_id: str, turn: int, now: datetime = NOW) -> RunRecord:
 
 
 def begin(
-    runtime: Runtime, text: str, *, now: datetime = NOW, previous: SessionMeta | None = None
+    runtime: Runtime, text: str, *, now: datetime = NOW, previous: SessionHistory | None = None
 ) -> RunRecord:
-    run = run_of(f"run_{text.replace(' ', '_')}", previous.turn + 1 if previous else 1, now)
+    previous = previous or SessionHistory.new()
+    run = run_of(f"run_{text.replace(' ', '_')}", previous.next_turn, now)
     runtime.sessions.begin_turn(run, Message.user_text(text), previous=previous)
     return run
 
@@ -47,10 +48,10 @@ def one_turn(
     runtime: Runtime, text: str, *, now: datetime = NOW, replies: list[Message] | None = None
 ) -> int:
     sessions = runtime.sessions
-    run = begin(runtime, text, now=now, previous=sessions.load("acme", "s1", now).meta)
+    run = begin(runtime, text, now=now, previous=sessions.load("acme", "s1", now))
     ended = run.model_copy(update={"status": "completed", "finished_at": iso(now)})
     default = [Message(role="assistant", content=Message.user_text(f"re: {text}").content)]
-    sessions.end_turn(ended, replies if replies is not None else default)
+    sessions.end_turn(ended, [Message.user_text(text), *(replies if replies is not None else default)])
     return run.turn
 
 
@@ -59,19 +60,20 @@ def test_turns_are_numbered_and_read_back_in_order(make_runtime: RuntimeFactory)
     assert [one_turn(runtime, "a"), one_turn(runtime, "b")] == [1, 2]
     history = runtime.sessions.load("acme", "s1", NOW)
     assert [m.text for m in history.messages] == ["a", "re: a", "b", "re: b"]
-    assert history.meta is not None and (history.meta.turn, history.meta.active_run) == (2, None)
+    assert history.meta is not None and (history.meta.turn, history.meta.active_run) == (2, "run_b")
+    assert history.unfinished is None  # the last run ended: the session is free
 
 
 def test_a_turn_in_progress_holds_the_session_until_its_lease_runs_out(make_runtime: RuntimeFactory) -> None:
     runtime = make_runtime()
     sessions = runtime.sessions
     begin(runtime, "first")
-    meta = sessions.load("acme", "s1", NOW).meta
+    history = sessions.load("acme", "s1", NOW)
 
     with pytest.raises(SessionBusy):
-        begin(runtime, "second", previous=meta)
+        begin(runtime, "second", previous=history)
     later = NOW + timedelta(minutes=5)  # the first turn's process died; its lease has run out
-    run = begin(runtime, "second", now=later, previous=meta)
+    run = begin(runtime, "second", now=later, previous=sessions.load("acme", "s1", later))
 
     assert run.turn == 2
     assert [m.text for m in sessions.load("acme", "s1", later).messages] == ["first", "second"]

@@ -9,6 +9,7 @@ makes the user's message durable with the session's lease and the run's start, a
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from functools import partial
 
 from agent_core.agents.registry import AgentRegistry
@@ -21,13 +22,14 @@ from agent_core.ids import new_run_id, new_session_id
 from agent_core.llm.claude_models import thinks_up_front
 from agent_core.llm.history import model_history
 from agent_core.llm.model import Model, ModelProvider, UnavailableModel
+from agent_core.llm.prefetch import Prefetched
 from agent_core.llm.types import Message
-from agent_core.loop import LoopPlan
+from agent_core.loop import LoopPlan, step_request
 from agent_core.secrets import Secrets
 from agent_core.settings import Settings
 from agent_core.store.audit import AuditStore
 from agent_core.store.records import RunRecord
-from agent_core.store.sessions import SessionStore
+from agent_core.store.sessions import BUSY, SessionHistory, SessionStore
 from agent_core.store.tenants import TenantStore
 from agent_core.tenancy import Caller, Tenant
 from agent_core.tools.context import RunContext
@@ -74,12 +76,18 @@ class ChatService:
             )
         now = utc_now()
         session_id = request.session_id or new_session_id()
-        history = await asyncio.to_thread(self.sessions.load, caller.tenant_id, session_id, now)
+        history = (
+            await asyncio.to_thread(self.sessions.load, caller.tenant_id, session_id, now)
+            if request.session_id
+            else SessionHistory.new()  # a session id just made has nothing to read
+        )
         if history.meta is not None and history.meta.agent_id != agent_id:
             raise SessionBusy(
                 f"session {session_id} belongs to agent {history.meta.agent_id}",
                 code="session_agent_mismatch",
             )
+        if history.unfinished is not None and history.unfinished.holds_lease(now):
+            raise SessionBusy(BUSY)  # known before asking the model anything
         model = await asyncio.to_thread(self._model_for, tenant)
         deadline = Deadline.after(now, self.settings.turn_timeout_seconds)
         run = RunRecord(
@@ -94,7 +102,6 @@ class ChatService:
             deadline_at=deadline.iso,
         )
         user_message = Message.user_text(request.message)
-        await asyncio.to_thread(self.sessions.begin_turn, run, user_message, previous=history.meta)
         tools = agent.select_tools(request.tools)
         thinking = tenant.thinking(agent_id, agent.thinking)
         plan = LoopPlan(
@@ -111,6 +118,15 @@ class ChatService:
             thinking=thinking,
             tool_timeout_seconds=self.settings.tool_timeout_seconds,
         )
+        # The first model request goes out while the turn's start is written (one round trip less
+        # before the first token); its events are forwarded only once that write has succeeded.
+        first = Prefetched(model, step_request(plan))
+        plan = replace(plan, model=first)
+        try:
+            await asyncio.to_thread(self.sessions.begin_turn, run, user_message, previous=history)
+        except BaseException:
+            await first.cancel()
+            raise
         ctx = RunContext(
             caller=caller,
             tenant=tenant,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +71,17 @@ class WriteStarting:
 LoopEvent = TextDelta | ToolCall | WouldExecute | ToolResult | WriteStarting
 
 
+def step_request(plan: LoopPlan, turn_messages: Sequence[Message] = ()) -> ModelRequest:
+    """The model request of a step: the plan's conversation and what this turn has added."""
+    return ModelRequest(
+        system=plan.system,
+        messages=plan.history + tuple(turn_messages),
+        tools=tuple(tool.spec for tool in plan.tools.values()),
+        max_tokens=plan.max_tokens,
+        thinking=plan.thinking,
+    )
+
+
 async def run_loop(
     state: TurnState, plan: LoopPlan, ctx: RunContext, guardrails: Guardrails
 ) -> AsyncIterator[LoopEvent]:
@@ -85,7 +96,6 @@ class _Loop:
         self.plan = plan
         self.ctx = ctx
         self.guardrails = guardrails
-        self.specs = tuple(tool.spec for tool in plan.tools.values())
         self.results: list[ToolResultBlock] = []
 
     async def run(self) -> AsyncIterator[LoopEvent]:
@@ -136,13 +146,7 @@ class _Loop:
             raise
 
     def _request(self) -> ModelRequest:
-        return ModelRequest(
-            system=self.plan.system,
-            messages=self.plan.history + tuple(self.state.messages),
-            tools=self.specs,
-            max_tokens=self.plan.max_tokens,
-            thinking=self.plan.thinking,
-        )
+        return step_request(self.plan, self.state.messages)
 
     def _add(self, message: Message) -> None:
         """Append to the turn; a continuation after ``pause_turn`` joins the answer it continues."""

@@ -124,7 +124,9 @@ class Turn:
         if not await self._stores.audit.flush():
             failure = AgentRuntimeError("a tool call could not be recorded", code="storage_unavailable")
         try:
-            await asyncio.to_thread(self._stores.sessions.end_turn, final, state.messages)
+            await asyncio.to_thread(
+                self._stores.sessions.end_turn, final, [state.user_message, *state.messages]
+            )
         except AgentRuntimeError as exc:
             logger.error("could not store the turn", extra={"run_id": final.run_id, "error": exc.message})
             failure = exc

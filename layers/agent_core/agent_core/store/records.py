@@ -52,6 +52,9 @@ class RunRecord(BaseModel):
     stop_reason: str | None = None
     usage: Usage = Usage()
     steps: tuple[ToolCallRecord, ...] = ()
+    steps_omitted: int = Field(
+        default=0, description="Earlier steps left out of this record (see the audit)."
+    )
     reply: str = ""
     error: RunError | None = None
     turn: int

@@ -1,15 +1,45 @@
-"""Run records: one per agent execution, listed per tenant newest first."""
+"""Run records: one item per agent execution, written when it starts and when it ends.
+
+The start is a small item (the run as it began, its lease, the user's message), written in the
+same transaction that begins the turn; the end replaces it with the final record, in the same
+transaction that stores the turn's messages. Only the final record is indexed (GSI1, per tenant,
+newest first), and the index holds its summary alone: the reply and the steps stay in the table
+(``detail``) and a listing fetches them in one batch read.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent_core import keys
 from agent_core.clock import epoch_after
+from agent_core.llm.types import Message
+from agent_core.store.packing import pack, unpack
 from agent_core.store.page import Page
-from agent_core.store.records import RunRecord
+from agent_core.store.records import RunError, RunRecord
 from agent_core.store.table import Table, page_query
+
+# A run still "running" this long past its deadline has lost its process.
+STALE_AFTER_SECONDS = 10
+MAX_STORED_STEPS = 100
+MAX_STEP_INPUT_CHARS = 2_000
+_DETAIL_FIELDS = {"reply", "steps", "steps_omitted"}
+LOST = RunError(code="run_lost", message="the run stopped without finishing (its process ended)")
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A run whose end was never stored: its start, the user's message, and its lease."""
+
+    run: RunRecord
+    user_message: Message
+    lease_until: int
+
+    def holds_lease(self, now: datetime) -> bool:
+        return self.lease_until >= int(now.timestamp())
 
 
 class RunStore:
@@ -17,21 +47,46 @@ class RunStore:
         self.table = table
         self.retention_days = retention_days
 
-    def item(self, record: RunRecord, now: datetime) -> dict[str, Any]:
-        """The table item for ``record``; written by the session store, inside a turn's transaction."""
+    def start_item(self, run: RunRecord, user_message: Message, lease_until: int) -> dict[str, Any]:
+        """The item of a run that has just started: written inside the turn's first transaction."""
         return {
-            "PK": keys.run_pk(record.tenant_id, record.run_id),
+            "PK": keys.run_pk(run.tenant_id, run.run_id),
             "SK": keys.RUN_SK,
-            "GSI1PK": keys.runs_gsi_pk(record.tenant_id),
-            "GSI1SK": keys.runs_gsi_sk(record.started_at, record.run_id),
-            "status": record.status,
-            "expires_at": epoch_after(now, self.retention_days),
-            "data": record.model_dump_json(),
+            "status": run.status,
+            "lease_until": lease_until,
+            "expires_at": epoch_after(_time(run.started_at), self.retention_days),
+            "data": pack(run.model_dump_json()),
+            "pending": pack(user_message.model_dump_json()),
+        }
+
+    def final_item(self, run: RunRecord) -> dict[str, Any]:
+        """The item of a run that has ended (indexed for listings): its summary and its detail."""
+        run = bounded(run)
+        return {
+            "PK": keys.run_pk(run.tenant_id, run.run_id),
+            "SK": keys.RUN_SK,
+            "GSI1PK": keys.runs_gsi_pk(run.tenant_id),
+            "GSI1SK": keys.runs_gsi_sk(run.started_at, run.run_id),
+            "status": run.status,
+            "expires_at": epoch_after(_time(run.started_at), self.retention_days),
+            "data": pack(run.model_dump_json(exclude=_DETAIL_FIELDS)),
+            "detail": pack(run.model_dump_json(include=_DETAIL_FIELDS)),
         }
 
     def get(self, tenant_id: str, run_id: str) -> RunRecord | None:
         item = self.table.get(keys.run_pk(tenant_id, run_id), keys.RUN_SK, consistent=True)
-        return RunRecord.model_validate_json(item["data"]) if item else None
+        return as_of(_record(item), datetime.now(UTC)) if item else None
+
+    def unfinished(self, tenant_id: str, run_id: str) -> Unfinished | None:
+        """A run that has not ended (still going, or its process died), or None if it ended."""
+        item = self.table.get(keys.run_pk(tenant_id, run_id), keys.RUN_SK, consistent=True)
+        if not item or "pending" not in item:
+            return None
+        return Unfinished(
+            run=RunRecord.model_validate_json(unpack(item["data"])),
+            user_message=Message.model_validate_json(unpack(item["pending"])),
+            lease_until=int(item.get("lease_until", 0)),
+        )
 
     def window(self, tenant_id: str, *, offset: int, limit: int) -> tuple[list[RunRecord], bool]:
         """Runs ``offset`` to ``offset + limit`` (newest first) and whether more follow.
@@ -50,6 +105,7 @@ class RunStore:
         return runs[offset : offset + limit], len(runs) > offset + limit
 
     def list(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[RunRecord]:
+        """A page of the tenant's ended runs, newest first, each whole (summary and detail)."""
         items, next_cursor = page_query(
             self.table,
             tenant_id=tenant_id,
@@ -58,7 +114,43 @@ class RunStore:
             limit=limit,
             cursor=cursor,
         )
+        details = self.table.batch_get(
+            [(item["PK"], item["SK"]) for item in items], attributes=("PK", "detail")
+        )
         return Page(
-            items=[RunRecord.model_validate_json(item["data"]) for item in items],
+            items=[_record(item | details.get(item["PK"], {})) for item in items],
             next_cursor=next_cursor,
         )
+
+
+def bounded(run: RunRecord) -> RunRecord:
+    """The run as it can be stored in one item: at most 100 steps (the audit trail keeps every
+    call), each with its input cut to a readable length."""
+    steps = run.steps[-MAX_STORED_STEPS:]
+    kept = tuple(
+        step
+        if len(json.dumps(step.input)) <= MAX_STEP_INPUT_CHARS
+        else step.model_copy(update={"input": {"truncated": json.dumps(step.input)[:MAX_STEP_INPUT_CHARS]}})
+        for step in steps
+    )
+    return run.model_copy(
+        update={"steps": kept, "steps_omitted": run.steps_omitted + len(run.steps) - len(steps)}
+    )
+
+
+def as_of(run: RunRecord, now: datetime) -> RunRecord:
+    """``run`` as it stands at ``now``: one still "running" well past its deadline has failed."""
+    if run.status != "running" or now < _time(run.deadline_at) + timedelta(seconds=STALE_AFTER_SECONDS):
+        return run
+    return run.model_copy(update={"status": "failed", "stop_reason": "error", "error": LOST})
+
+
+def _record(item: dict[str, Any]) -> RunRecord:
+    data = json.loads(unpack(item["data"]))
+    if "detail" in item:
+        data |= json.loads(unpack(item["detail"]))
+    return RunRecord.model_validate(data)
+
+
+def _time(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp)

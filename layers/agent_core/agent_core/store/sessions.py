@@ -1,13 +1,16 @@
-"""Session memory: a tenant's conversation, one item per message, guarded by a turn counter.
+"""Session memory: a tenant's conversation, one item per turn, guarded by a turn counter.
 
-A turn begins with one transaction (the user's message, the session's turn counter and lease, the
-run record) and ends with another (the turn's other messages, the final run record, the lease
-released), so two turns of one session cannot interleave and the user's message is durable
-before the model is asked anything.
+A turn begins with one transaction: the session's turn counter moves on, and the run's start item
+(with its lease and the user's message) is written, on condition that the previous run of the
+session has ended or its lease has run out. It ends with another: the turn's messages (one item,
+or a few for a huge turn) and the run's final record. Two turns of one session cannot interleave,
+the user's message is durable before the model's first token is forwarded, and a turn whose
+process died leaves its message with its run, where the next turn finds it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,14 +19,16 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from agent_core import keys
-from agent_core.clock import epoch_after, iso
+from agent_core.clock import epoch_after
 from agent_core.errors import SessionBusy
 from agent_core.llm.types import Message, TextBlock, ToolResultBlock
+from agent_core.store.packing import pack, unpack
 from agent_core.store.records import RunRecord, SessionMeta
-from agent_core.store.runs import RunStore
+from agent_core.store.runs import LOST, RunStore, Unfinished
 from agent_core.store.table import Table, encode, is_condition_failure
 
-LEASE_MARGIN_SECONDS = 30
+BUSY = "another turn of this session is in progress; retry when it has finished"
+LEASE_MARGIN_SECONDS = 5  # how long a run's lease outlives its deadline
 MAX_MESSAGE_BYTES = 350_000
 MAX_TRANSACTION_BYTES = 3_500_000
 MAX_TRANSACTION_ACTIONS = 100
@@ -31,11 +36,17 @@ MAX_TRANSACTION_ACTIONS = 100
 
 @dataclass(frozen=True)
 class SessionHistory:
-    """What a new turn needs of its session: its counter and lease, and its recent turns (each a
-    tuple of messages as stored, oldest first)."""
+    """What a new turn needs of its session: its counter, its recent turns (each a tuple of
+    messages as stored, oldest first), and a turn left unfinished, if any."""
 
     meta: SessionMeta | None
     turns: tuple[tuple[Message, ...], ...]
+    unfinished: Unfinished | None = None  # the last turn, if its end was never stored
+
+    @classmethod
+    def new(cls) -> SessionHistory:
+        """A session that does not exist yet: nothing to read."""
+        return cls(meta=None, turns=())
 
     @property
     def next_turn(self) -> int:
@@ -57,7 +68,8 @@ class SessionStore:
         self.max_messages = max_messages
 
     def load(self, tenant_id: str, session_id: str, now: datetime) -> SessionHistory:
-        """The session's counter and its latest messages (whole turns only), in one Query."""
+        """The session's counter and its latest whole turns, in one Query (plus one read of the
+        last run when it never ended)."""
         pk = keys.session_pk(tenant_id, session_id)
         items, more = self.table.query(
             include_expired=True,
@@ -70,6 +82,7 @@ class SessionStore:
         meta_item = next((item for item in items if item["SK"] == keys.SESSION_META_SK), None)
         if meta_item is None and more is not None:
             meta_item = self.table.get(pk, keys.SESSION_META_SK, consistent=True, include_expired=True)
+        meta = _meta(meta_item) if meta_item else None
         epoch = int(now.timestamp())
         rows = [
             item
@@ -80,103 +93,132 @@ class SessionStore:
             rows.pop(0)  # never open a history halfway through a turn
         turns: dict[int, list[Message]] = {}
         for row in rows:
-            turns.setdefault(keys.message_position(row["SK"])[0], []).append(
-                Message.model_validate_json(row["data"])
-            )
+            turns.setdefault(keys.message_position(row["SK"])[0], []).extend(_messages_of(row))
+        unfinished = None
+        if meta is not None and meta.active_run and meta.turn not in turns:
+            unfinished = self.runs.unfinished(tenant_id, meta.active_run)
+            if unfinished is not None:
+                turns[meta.turn] = [unfinished.user_message]
         return SessionHistory(
-            meta=_meta(meta_item) if meta_item else None,
-            turns=tuple(tuple(messages) for messages in turns.values()),
+            meta=meta, turns=_recent(list(turns.values()), self.max_messages), unfinished=unfinished
         )
 
-    def begin_turn(self, run: RunRecord, user_message: Message, *, previous: SessionMeta | None) -> None:
-        """Make the user's message durable, take the session's lease and record the run's start.
+    def begin_turn(self, run: RunRecord, user_message: Message, *, previous: SessionHistory) -> None:
+        """Move the session's counter on and write the run's start with its lease and the user's
+        message, in one transaction.
 
-        Raises :class:`SessionBusy` if another turn holds the lease or began since ``previous``.
+        Raises :class:`SessionBusy` if the previous run still holds its lease, or another turn
+        began since ``previous`` was read. A turn left unfinished is stored as it stands, and its
+        run as failed, in the same transaction.
         """
-        now = _parsed(run.started_at)
+        now = _time(run.started_at)
         pk = keys.session_pk(run.tenant_id, run.session_id)
-        if previous is None:
-            condition = "attribute_not_exists(PK)"
-            values: dict[str, Any] = {}
-        else:
-            condition = "#turn = :expected AND (attribute_not_exists(active_run) OR lease_until < :epoch)"
-            values = {":expected": previous.turn, ":epoch": int(now.timestamp())}
-        meta = {
-            "Update": {
-                "Key": encode({"PK": pk, "SK": keys.SESSION_META_SK}),
-                "UpdateExpression": (
-                    "SET #turn = :turn, active_run = :run, lease_until = :lease, expires_at = :exp,"
-                    " updated_at = :now, agent_id = :agent, session_id = :sid,"
-                    " created_at = if_not_exists(created_at, :now)"
-                ),
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": {"#turn": "turn"},
-                "ExpressionAttributeValues": encode(
-                    {
-                        ":turn": run.turn,
-                        ":run": run.run_id,
-                        ":lease": int(_parsed(run.deadline_at).timestamp()) + LEASE_MARGIN_SECONDS,
-                        ":exp": epoch_after(now, self.retention_days),
-                        ":now": run.started_at,
-                        ":agent": run.agent_id,
-                        ":sid": run.session_id,
-                        **values,
+        meta = previous.meta
+        actions: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "Key": encode({"PK": pk, "SK": keys.SESSION_META_SK}),
+                    "UpdateExpression": (
+                        "SET #turn = :turn, active_run = :run, expires_at = :exp, updated_at = :now,"
+                        " agent_id = :agent, session_id = :sid, created_at = if_not_exists(created_at, :now)"
+                        " REMOVE lease_until"
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)"
+                    if meta is None
+                    else "#turn = :expected",
+                    "ExpressionAttributeNames": {"#turn": "turn"},
+                    "ExpressionAttributeValues": encode(
+                        {
+                            ":turn": run.turn,
+                            ":run": run.run_id,
+                            ":exp": epoch_after(now, self.retention_days),
+                            ":now": run.started_at,
+                            ":agent": run.agent_id,
+                            ":sid": run.session_id,
+                        }
+                        | ({":expected": meta.turn} if meta is not None else {})
+                    ),
+                }
+            },
+            {
+                "Put": {
+                    "Item": encode(self.runs.start_item(run, user_message, _lease(run))),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+        epoch = int(now.timestamp())
+        if previous.unfinished is not None:
+            actions += self._close(previous.unfinished, pk, now, epoch)
+        elif meta is not None and meta.active_run:
+            actions.append(
+                {
+                    "ConditionCheck": {
+                        "Key": encode({"PK": keys.run_pk(run.tenant_id, meta.active_run), "SK": keys.RUN_SK}),
+                        **_previous_run_ended(epoch),
                     }
-                ),
-            }
-        }
-        message = {
-            "Put": {
-                "Item": encode(self._message_item(pk, run.turn, 0, user_message, now)),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+                }
+            )
         try:
-            self.table.transact([meta, message, {"Put": {"Item": encode(self.runs.item(run, now))}}])
+            self.table.transact(actions)
         except ClientError as exc:
             if is_condition_failure(exc):
-                raise SessionBusy(
-                    "another turn of this session is in progress; retry when it has finished"
-                ) from exc
+                raise SessionBusy(BUSY) from exc
             raise
 
     def end_turn(self, run: RunRecord, messages: Sequence[Message]) -> None:
-        """Store the turn's messages (after the user's) and its final run record, and release the lease."""
-        now = _parsed(run.finished_at or run.started_at)
+        """Store the turn's messages (the user's first) and its final run record, together.
+
+        A turn too big for one transaction stores its first messages in transactions of their
+        own; the last one holds the run's final record, which releases the session.
+        """
+        now = _time(run.finished_at or run.started_at)
         pk = keys.session_pk(run.tenant_id, run.session_id)
-        puts = [
-            {"Put": {"Item": encode(self._message_item(pk, run.turn, index, message, now))}}
-            for index, message in enumerate(messages, start=1)
-        ]
-        release = {
-            "Update": {
-                "Key": encode({"PK": pk, "SK": keys.SESSION_META_SK}),
-                "UpdateExpression": "REMOVE active_run, lease_until SET updated_at = :now",
-                "ConditionExpression": "active_run = :run",
-                "ExpressionAttributeValues": encode({":now": iso(now), ":run": run.run_id}),
-            }
-        }
-        *earlier, last = _batches([*puts, {"Put": {"Item": encode(self.runs.item(run, now))}}])
+        parts = [{"Put": {"Item": encode(item)}} for item in self._message_items(pk, run.turn, messages, now)]
+        *earlier, last = _batches([*parts, {"Put": {"Item": encode(self.runs.final_item(run))}}])
         for batch in earlier:
             self.table.transact(batch)
-        try:
-            self.table.transact([*last, release])
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
-            # The lease ran out and another turn holds the session now: keep this turn's record.
-            self.table.transact(last)
+        self.table.transact(last)
 
-    def _message_item(
-        self, pk: str, turn: int, index: int, message: Message, now: datetime
-    ) -> dict[str, Any]:
+    def _close(self, interrupted: Unfinished, pk: str, now: datetime, epoch: int) -> list[dict[str, Any]]:
+        """The writes that store an unfinished turn as it stands: its message, and its run as
+        failed, on condition that its lease has run out."""
+        lost = interrupted.run.model_copy(
+            update={
+                "status": "failed",
+                "stop_reason": "error",
+                "error": LOST,
+                "finished_at": interrupted.run.deadline_at,
+            }
+        )
+        items = self._message_items(pk, lost.turn, [interrupted.user_message], now)
+        run = {"Item": encode(self.runs.final_item(lost)), **_previous_run_ended(epoch)}
+        return [*({"Put": {"Item": encode(item)}} for item in items), {"Put": run}]
+
+    def _message_items(
+        self, pk: str, turn: int, messages: Sequence[Message], now: datetime
+    ) -> list[dict[str, Any]]:
+        """A turn's messages as items of at most ~350 KB each (usually one)."""
+        items: list[dict[str, Any]] = []
+        part: list[str] = []
+        size = 0
+        for message in messages:
+            encoded = _fitted(message).model_dump_json()
+            if part and size + len(encoded) > MAX_MESSAGE_BYTES:
+                items.append(self._message_item(pk, turn, len(items), part, now))
+                part, size = [], 0
+            part.append(encoded)
+            size += len(encoded)
+        if part:
+            items.append(self._message_item(pk, turn, len(items), part, now))
+        return items
+
+    def _message_item(self, pk: str, turn: int, index: int, part: list[str], now: datetime) -> dict[str, Any]:
         return {
             "PK": pk,
             "SK": keys.message_sk(turn, index),
-            "role": message.role,
             "expires_at": epoch_after(now, self.retention_days),
-            "created_at": iso(now),
-            "data": _fitted(message).model_dump_json(),
+            "messages": pack("[" + ",".join(part) + "]"),
         }
 
 
@@ -184,8 +226,44 @@ def _meta(item: dict[str, Any]) -> SessionMeta:
     return SessionMeta.model_validate(item)
 
 
-def _parsed(timestamp: str) -> datetime:
+def _previous_run_ended(epoch: int) -> dict[str, Any]:
+    """The condition on a session's last run that lets the next turn begin: it has ended, or its
+    lease has run out."""
+    return {
+        "ConditionExpression": (
+            "attribute_not_exists(PK) OR #status <> :running OR attribute_not_exists(lease_until)"
+            " OR lease_until < :epoch"
+        ),
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": encode({":running": "running", ":epoch": epoch}),
+    }
+
+
+def _time(timestamp: str) -> datetime:
     return datetime.fromisoformat(timestamp)
+
+
+def _lease(run: RunRecord) -> int:
+    return int(_time(run.deadline_at).timestamp()) + LEASE_MARGIN_SECONDS
+
+
+def _messages_of(row: dict[str, Any]) -> list[Message]:
+    """The messages of one stored item: a turn's part, or (stored before 2026-11-29) one message."""
+    if "messages" in row:
+        return [Message.model_validate(message) for message in json.loads(unpack(row["messages"]))]
+    return [Message.model_validate_json(row["data"])]
+
+
+def _recent(turns: list[list[Message]], max_messages: int) -> tuple[tuple[Message, ...], ...]:
+    """The latest whole turns holding at most ``max_messages`` messages (the newest turn always)."""
+    kept: list[tuple[Message, ...]] = []
+    count = 0
+    for turn in reversed(turns):
+        if kept and count + len(turn) > max_messages:
+            break
+        kept.append(tuple(turn))
+        count += len(turn)
+    return tuple(reversed(kept))
 
 
 def _fitted(message: Message) -> Message:

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from agent_core import keys
@@ -33,10 +33,13 @@ def encode(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def decode(item: Mapping[str, Any]) -> Item:
-    """DynamoDB's attribute-value wire format → plain Python values (numbers as ``int``)."""
+    """DynamoDB's attribute-value wire format → plain Python values (numbers as ``int``, binaries
+    as ``bytes``)."""
     plain: Item = {}
     for name, value in item.items():
         decoded = _deserializer.deserialize(value)
+        if isinstance(decoded, Binary):
+            decoded = bytes(decoded)
         plain[name] = int(decoded) if type(decoded).__name__ == "Decimal" else decoded
     return plain
 
@@ -144,6 +147,28 @@ class Table:
             next(iter(action.values()))["TableName"] = self.name
         with self.translated_errors("write a transaction"):
             self.client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+
+    def batch_get(self, keys: list[tuple[str, str]], *, attributes: tuple[str, ...] = ()) -> dict[str, Item]:
+        """Items by (PK, SK), one BatchGetItem per 100 keys (what comes back unprocessed is asked
+        again); keyed by PK, items past their TTL left out."""
+        found: dict[str, Item] = {}
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {
+                "Keys": [encode({"PK": pk, "SK": sk}) for pk, sk in keys[start : start + 100]]
+            }
+            if attributes:
+                request["ProjectionExpression"] = ", ".join(f"#a{i}" for i in range(len(attributes)))
+                request["ExpressionAttributeNames"] = {f"#a{i}": name for i, name in enumerate(attributes)}
+            pending: dict[str, Any] = {self.name: request}
+            while pending:
+                with self.translated_errors("read items"):
+                    response = self.client.batch_get_item(RequestItems=pending)
+                for raw in response.get("Responses", {}).get(self.name, []):
+                    item = decode(raw)
+                    if not is_expired(item):
+                        found[item["PK"]] = item
+                pending = dict(response.get("UnprocessedKeys") or {})
+        return found
 
     def describe(self) -> str:
         with self.translated_errors("describe the table"):
