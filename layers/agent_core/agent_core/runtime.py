@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
-
-import boto3
-from botocore.config import Config
+from typing import TYPE_CHECKING
 
 from agent_core.agents.registry import AgentRegistry, default_agents
 from agent_core.auth import Authenticator
+from agent_core.aws import AwsClients
 from agent_core.chat import ChatService
 from agent_core.llm.local import LocalModel
 from agent_core.llm.model import ModelProvider, SingleModelProvider
@@ -28,19 +26,13 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
-_AWS_CONFIG = Config(
-    connect_timeout=3,
-    read_timeout=10,
-    retries={"mode": "standard", "max_attempts": 3},
-    tcp_keepalive=True,
-)
-
 
 class Runtime:
     """Everything a function needs, created on first use (no AWS call at import or init).
 
     Tests build one with their own settings and model provider; AWS clients come from boto3, so
-    moto (in-process or on loopback through ``AWS_ENDPOINT_URL``) stands in for AWS.
+    moto (in-process or on loopback through ``AWS_ENDPOINT_URL``) stands in for AWS. ``aws`` says
+    where the clients go (``agentctl`` passes its target's endpoint); by default, the settings' region.
     """
 
     def __init__(
@@ -49,22 +41,21 @@ class Runtime:
         *,
         models: ModelProvider | None = None,
         agents: AgentRegistry | None = None,
+        aws: AwsClients | None = None,
     ) -> None:
         self.settings = settings or get_settings()
+        self.aws = aws or AwsClients(region=self.settings.region)
         self._models = models
         self.agents = agents or default_agents()
 
-    def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.settings.region, config=_AWS_CONFIG)  # type: ignore[call-overload]
-
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
-        client: DynamoDBClient = self.client("dynamodb")
+        client: DynamoDBClient = self.aws.client("dynamodb")
         return client
 
     @cached_property
     def secretsmanager(self) -> SecretsManagerClient:
-        client: SecretsManagerClient = self.client("secretsmanager")
+        client: SecretsManagerClient = self.aws.client("secretsmanager")
         return client
 
     @cached_property
