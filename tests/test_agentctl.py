@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from agent_core import Agent, Authenticator, Runtime, Unauthorized, default_agents
-from agent_core.cli import main
-from agent_core.cli.secrets import KNOWN_FIELDS
+from agentctl import main
+from agentctl.secrets import KNOWN_FIELDS
 from local.dev import DEFAULT_TABLE
 from local.template import table_resource
 from tests.conftest import RuntimeFactory
