@@ -20,7 +20,9 @@ from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
 from agent_core.store.table import Table
 from agent_core.store.tenants import TenantStore
+from agent_core.tools.odoo.uids import OdooUids
 from agent_core.tools.services import ToolServices
+from agent_core.tools.web.rules import WebRules
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -130,7 +132,9 @@ class Runtime:
 
     @cached_property
     def tool_services(self) -> ToolServices:
-        return ToolServices(self.settings)
+        return ToolServices(
+            self.settings, web_rules=WebRules.from_settings(self.settings), odoo_uids=OdooUids()
+        )
 
     def prepare(self) -> None:
         """Build the AWS clients and the model client now, without calling anything.
