@@ -58,7 +58,7 @@ test: .venv/.synced
 lint: .venv/.synced
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy layers/agent_core/agent_core functions local tests bench
+	$(UV) run --frozen mypy layers/agent_core/agent_core cli/agentctl functions local tests bench
 
 format: .venv/.synced
 	$(UV) run --frozen ruff format .

@@ -6,6 +6,7 @@ stores the functions read; one story runs the real console script against `make 
 
 from __future__ import annotations
 
+import ast
 import functools
 import io
 import json
@@ -20,10 +21,10 @@ import httpx
 import pytest
 
 from agent_core import Agent, Authenticator, Runtime, Unauthorized, default_agents
-from agent_core.cli import main
-from agent_core.cli.secrets import KNOWN_FIELDS
+from agentctl import main
+from agentctl.secrets import KNOWN_FIELDS
 from local.dev import DEFAULT_TABLE
-from local.template import table_resource
+from local.template import ROOT, table_resource
 from tests.conftest import RuntimeFactory
 from tests.support.dev_stack import agentctl, local_stack
 
@@ -610,3 +611,29 @@ def test_an_operator_onboards_a_tenant_on_the_local_stack_and_it_chats(tmp_path:
         assert json.loads(shown.stdout)["table_name"] == DEFAULT_TABLE
         masked = agentctl("secret", "show", "initech", "--stack-file", str(stack.stack_file))
         assert "odoo_api_key" in masked.stdout and "s3cr3t-odoo" not in masked.stdout
+
+
+# --- where it lives ------------------------------------------------------------------------
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The modules ``path`` imports, by their full names."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+def test_the_lambda_layer_carries_no_cli_and_nothing_deployed_imports_agentctl() -> None:
+    layer = ROOT / "layers" / "agent_core" / "agent_core"
+    assert [path.relative_to(ROOT) for path in layer.rglob("*") if path.stem == "cli"] == []
+    deployed = sorted((ROOT / "functions").rglob("*.py")) + sorted((ROOT / "layers").rglob("*.py"))
+    importers = [
+        path.relative_to(ROOT)
+        for path in deployed
+        if any(name == "agentctl" or name.startswith("agentctl.") for name in imported_modules(path))
+    ]
+    assert deployed and importers == []

@@ -18,6 +18,7 @@ from agent_core.tools.odoo.banking import get_bank_balance
 from agent_core.tools.odoo.sales import get_top_customers
 from agent_core.tools.odoo.warehouse import get_slow_moving_stock
 from local.erp import RunningErp, credentials, start_erp
+from tests.support.context import tool_services
 from tests.support.erp import (
     TODAY,
     bound,
@@ -51,7 +52,7 @@ def erp() -> Iterator[RunningErp]:
 
 @pytest.fixture
 async def services() -> AsyncIterator[ToolServices]:
-    services = ToolServices(Settings(http_timeout_seconds=3))
+    services = tool_services(Settings(http_timeout_seconds=3))
     yield services
     await services.http.aclose()
 
@@ -114,7 +115,7 @@ async def test_a_refused_cached_uid_is_dropped_and_the_login_tried_once_more(ser
         assert second.calls["object.execute_kw"] == 2
     assert before == len(seeded("acme", 1).records("sale.order"))
     assert after == len(seeded("acme", 2).records("sale.order"))
-    assert services.cache[client.connection.cache_key] == seeded("acme", 2).uid
+    assert services.odoo_uids.get(client.connection.cache_key) == seeded("acme", 2).uid
 
 
 FAILURES: dict[str, tuple[Callable[[str, str, ToolServices], RunContext], str]] = {
@@ -171,7 +172,7 @@ async def test_every_failure_is_a_readable_tool_error_without_credentials(
 
 
 async def test_a_hung_server_is_a_timeout_the_model_can_retry_later() -> None:
-    services = ToolServices(Settings(http_timeout_seconds=0.3))
+    services = tool_services(Settings(http_timeout_seconds=0.3))
     try:
         with silent_url() as url, pytest.raises(ToolError, match="did not answer in time") as caught:
             await invoke(
@@ -320,5 +321,6 @@ async def garbled_run(
 
 async def run_fresh(tool: Tool, url: str, services: ToolServices) -> None:
     """Run ``tool`` for acme through ``url`` as a fresh process would: it logs in first."""
-    services.cache.clear()
-    await invoke(tool, bound("acme", url, services))
+    ctx = bound("acme", url, services)
+    services.odoo_uids.forget((await odoo(ctx)).connection.cache_key)
+    await invoke(tool, ctx)

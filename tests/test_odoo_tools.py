@@ -55,6 +55,7 @@ from agent_core.tools.odoo.warehouse import (
 )
 from local.erp import Dataset, Record, RunningErp, start_erp
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.context import tool_services
 from tests.support.erp import (
     TODAY,
     bank_balances,
@@ -87,7 +88,7 @@ def erp() -> Iterator[RunningErp]:
 
 @pytest.fixture
 async def services() -> AsyncIterator[ToolServices]:
-    services = ToolServices(Settings(http_timeout_seconds=5))
+    services = tool_services(Settings(http_timeout_seconds=5))
     yield services
     await services.http.aclose()
 

@@ -21,6 +21,7 @@ from agent_core.tools.projects.client import MAYBE_WRITTEN
 from local.projects_api import ProjectsApiServer, start_projects_api, tokens
 from tests.conftest import DemoTenant
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.context import tool_services
 from tests.support.garbling import (
     DEEPLY_NESTED,
     NOT_JSON,
@@ -54,7 +55,7 @@ def api() -> Iterator[ProjectsApiServer]:
 
 @pytest.fixture
 async def services() -> AsyncIterator[ToolServices]:
-    services = ToolServices(Settings(http_timeout_seconds=5))
+    services = tool_services(Settings(http_timeout_seconds=5))
     yield services
     await services.http.aclose()
 
@@ -276,7 +277,7 @@ async def test_every_failure_is_a_readable_tool_error_without_the_token(
     args: dict[str, Any],
     message: str,
 ) -> None:
-    services = ToolServices(Settings(http_timeout_seconds=0.2))
+    services = tool_services(Settings(http_timeout_seconds=0.2))
     with silent_url() as silent:
         url = {"none": None, "api": api.url, "closed": closed_url(), "silent": silent}[binding]
         ctx = run_context(projects_tenant("acme", url), secret, services)

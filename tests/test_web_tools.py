@@ -24,12 +24,12 @@ from agent_core import RunContext, Settings, ToolError, ToolServices
 from agent_core.agents import default_agents
 from agent_core.llm.scripted import call, say
 from agent_core.llm.types import ToolResultBlock
-from agent_core.tools.web import AddressPolicy, WebRules, use_web_rules, visit_webpage, web_rules, web_search
+from agent_core.tools.web import AddressPolicy, WebRules, visit_webpage, web_search
 from agent_core.tools.web.rules import FETCH_TIMEOUT_SECONDS, MAX_PAGE_BYTES, MAX_REDIRECTS
 from agent_core.tools.web.search import MAX_RESULT_PAGE_BYTES
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
-from tests.support.context import run_context
+from tests.support.context import run_context, tool_services
 from tests.support.server import serve
 from tests.support.sse import parse
 from tests.support.stack import serve_stack
@@ -64,15 +64,13 @@ def context(services: ToolServices) -> RunContext:
 
 def private_network_allowed() -> RunContext:
     """What tests that read pages use: the setting that lets loopback and private addresses through."""
-    return context(ToolServices(Settings(web_allow_private_network=True)))
+    return context(tool_services(Settings(web_allow_private_network=True)))
 
 
 def only_the_site(site: Site, **limits: Any) -> RunContext:
     """Public addresses plus the test site's one loopback port; every other loopback port is refused."""
-    services = ToolServices(Settings())
     policy = AddressPolicy(allow_endpoints=frozenset({(ip_address("127.0.0.1"), site.port)}))
-    use_web_rules(services, replace(WebRules(policy=policy), **limits))
-    return context(services)
+    return context(tool_services(web_rules=replace(WebRules(policy=policy), **limits)))
 
 
 async def visit(ctx: RunContext, url: str) -> str:
@@ -173,7 +171,7 @@ async def test_a_server_that_is_not_there_is_an_error_the_model_reads() -> None:
 
 
 async def test_a_page_over_1_mb_is_cut_at_1_mb_and_the_rest_is_never_downloaded(site: Site) -> None:
-    assert MAX_PAGE_BYTES == 1_000_000 and web_rules(ToolServices(Settings())).max_bytes == MAX_PAGE_BYTES
+    assert MAX_PAGE_BYTES == 1_000_000 and tool_services().web_rules.max_bytes == MAX_PAGE_BYTES
     size = 50_000_000
 
     page = await visit(private_network_allowed(), f"{site.base}/big?size={size}")
@@ -259,7 +257,7 @@ async def test_up_to_five_redirects_are_followed_and_a_sixth_is_refused(site: Si
     ],
 )
 async def test_addresses_off_the_public_internet_are_refused_by_default(url: str, expected: str) -> None:
-    assert await refusal(context(ToolServices(Settings())), url) == expected
+    assert await refusal(context(tool_services()), url) == expected
 
 
 @pytest.mark.parametrize(
@@ -334,8 +332,7 @@ async def test_the_address_vetted_is_the_address_connected_to_and_each_visit_vet
 
 async def test_a_metadata_host_name_is_refused_without_a_dns_lookup() -> None:
     dns = StaticResolver({"metadata.google.internal": [["8.8.8.8"]]})
-    services = ToolServices(Settings())
-    use_web_rules(services, WebRules(resolver=dns))
+    services = tool_services(web_rules=WebRules(resolver=dns))
 
     message = await refusal(context(services), "http://Metadata.Google.Internal./computeMetadata/v1/")
 
@@ -373,7 +370,7 @@ def duckduckgo() -> Iterator[tuple[FakeDuckDuckGo, str]]:
 
 def search_context(search_url: str, **environ: str) -> RunContext:
     """A run whose settings come from the environment, as in a deployment: WEB_SEARCH_URL set."""
-    return context(ToolServices(Settings.from_env({"WEB_SEARCH_URL": search_url, **environ})))
+    return context(tool_services(Settings.from_env({"WEB_SEARCH_URL": search_url, **environ})))
 
 
 async def test_web_search_returns_unwrapped_results_without_ads(

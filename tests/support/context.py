@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from agent_core import Caller, RunContext, Settings, Tenant, ToolServices
+from agent_core import Caller, RunContext, Runtime, Settings, Tenant, ToolServices
+from agent_core.tools.web import WebRules
+
+
+def tool_services(settings: Settings | None = None, *, web_rules: WebRules | None = None) -> ToolServices:
+    """What a runtime on ``settings`` gives its tools; with ``web_rules`` instead of the settings' own."""
+    services = Runtime(settings or Settings()).tool_services
+    return replace(services, web_rules=web_rules) if web_rules else services
 
 
 def run_context(
@@ -27,5 +35,5 @@ def run_context(
         session_id="ses_1",
         agent_id=agent_id,
         load_tenant_secret=lambda: dict(credentials),
-        services=services or ToolServices(Settings()),
+        services=services or tool_services(),
     )

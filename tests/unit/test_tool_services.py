@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from agent_core import Settings, ToolServices
+from agent_core import Settings
+from tests.support.context import tool_services
 from tests.support.server import serve
 
 
@@ -20,7 +21,7 @@ async def echo(request: Request) -> JSONResponse:
 
 @pytest.mark.anyio
 async def test_a_cookie_set_for_one_tenant_is_never_sent_for_another() -> None:
-    services = ToolServices(Settings())
+    services = tool_services(Settings())
     with serve(Starlette(routes=[Route("/", echo)])) as base:
         first = await services.http.get(base + "/")
         second = await services.http.get(base + "/")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
-
-import boto3
-from botocore.config import Config
+from typing import TYPE_CHECKING
 
 from agent_core.agents.registry import AgentRegistry, default_agents
 from agent_core.auth import Authenticator
+from agent_core.aws import AwsClients
 from agent_core.chat import ChatService
 from agent_core.guardrails import Guardrails
 from agent_core.llm.local import LocalModel
@@ -23,25 +21,21 @@ from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
 from agent_core.store.table import Table
 from agent_core.store.tenants import TenantStore
+from agent_core.tools.odoo.uids import OdooUids
 from agent_core.tools.services import ToolServices
+from agent_core.tools.web.rules import WebRules
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
-
-_AWS_CONFIG = Config(
-    connect_timeout=3,
-    read_timeout=10,
-    retries={"mode": "standard", "max_attempts": 3},
-    tcp_keepalive=True,
-)
 
 
 class Runtime:
     """Everything a function needs, created on first use (no AWS call at import or init).
 
     Tests build one with their own settings and model provider; AWS clients come from boto3, so
-    moto (in-process or on loopback through ``AWS_ENDPOINT_URL``) stands in for AWS.
+    moto (in-process or on loopback through ``AWS_ENDPOINT_URL``) stands in for AWS. ``aws`` says
+    where the clients go (``agentctl`` passes its target's endpoint); by default, the settings' region.
     """
 
     def __init__(
@@ -50,22 +44,21 @@ class Runtime:
         *,
         models: ModelProvider | None = None,
         agents: AgentRegistry | None = None,
+        aws: AwsClients | None = None,
     ) -> None:
         self.settings = settings or get_settings()
+        self.aws = aws or AwsClients(region=self.settings.region)
         self._models = models
         self.agents = agents or default_agents()
 
-    def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.settings.region, config=_AWS_CONFIG)  # type: ignore[call-overload]
-
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
-        client: DynamoDBClient = self.client("dynamodb")
+        client: DynamoDBClient = self.aws.client("dynamodb")
         return client
 
     @cached_property
     def secretsmanager(self) -> SecretsManagerClient:
-        client: SecretsManagerClient = self.client("secretsmanager")
+        client: SecretsManagerClient = self.aws.client("secretsmanager")
         return client
 
     @cached_property
@@ -141,7 +134,9 @@ class Runtime:
 
     @cached_property
     def tool_services(self) -> ToolServices:
-        return ToolServices(self.settings)
+        return ToolServices(
+            self.settings, web_rules=WebRules.from_settings(self.settings), odoo_uids=OdooUids()
+        )
 
     def prepare(self) -> None:
         """Build the AWS clients and the model client now, without calling anything.

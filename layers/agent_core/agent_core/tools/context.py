@@ -27,10 +27,6 @@ class RunContext:
     load_tenant_secret: Callable[[], dict[str, Any]]
     services: ToolServices
 
-    def tenant_secret(self) -> dict[str, Any]:
-        """The tenant's own credentials (cached by the secrets layer). Blocking: see :meth:`secret`."""
-        return self.load_tenant_secret()
-
     async def secret(self) -> dict[str, Any]:
         """The tenant's own credentials, read off the event loop."""
         return await asyncio.to_thread(self.load_tenant_secret)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -13,6 +13,7 @@ from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.connection import OdooConnection, connection_for
 from agent_core.tools.odoo.failures import CredentialsRefused, bad_shape, from_odoo, refused
 from agent_core.tools.odoo.records import BadShape, checked, fields_of, records
+from agent_core.tools.odoo.uids import OdooUids
 from agent_core.tools.odoo.values import Domain
 
 _ids = itertools.count(1)
@@ -24,7 +25,7 @@ async def odoo(ctx: RunContext) -> OdooClient:
     The client is cheap and built per call (the HTTP pool belongs to the event loop); the uid it
     logs in as is cached per process, keyed by server, database, login and a hash of the key.
     """
-    return OdooClient(ctx.services.http, await connection_for(ctx), ctx.services.cache)
+    return OdooClient(ctx.services.http, await connection_for(ctx), ctx.services.odoo_uids)
 
 
 class OdooClient:
@@ -36,23 +37,21 @@ class OdooClient:
     so an answer of another shape is such an error too, never a crash in the tool.
     """
 
-    def __init__(
-        self, http: httpx.AsyncClient, connection: OdooConnection, cache: MutableMapping[object, object]
-    ) -> None:
+    def __init__(self, http: httpx.AsyncClient, connection: OdooConnection, uids: OdooUids) -> None:
         self.http = http
         self.connection = connection
-        self.cache = cache
+        self.uids = uids
 
     async def authenticate(self) -> int:
         """Log in with the API key; the uid is cached for this connection."""
         c = self.connection
         answer = await self._call("common", "authenticate", [c.db, c.login, c.api_key, {}])
         if answer is False:  # Odoo's answer to a wrong login or key
-            self.cache.pop(c.cache_key, None)
+            self.uids.forget(c.cache_key)
             raise refused(c)
         if not isinstance(answer, int) or isinstance(answer, bool) or answer <= 0:
             raise bad_shape(c, "common.authenticate", "result: should be a user id or false")
-        self.cache[c.cache_key] = answer
+        self.uids.put(c.cache_key, answer)
         return answer
 
     async def execute_kw(
@@ -60,15 +59,15 @@ class OdooClient:
     ) -> Any:
         """Call ``model.method(*args, **kwargs)`` as the tenant's user."""
         c = self.connection
-        cached = self.cache.get(c.cache_key)
-        uid = cached if isinstance(cached, int) else await self.authenticate()
+        cached = self.uids.get(c.cache_key)
+        uid = cached if cached is not None else await self.authenticate()
         call = [model, method, args, kwargs or {}]
         try:
             return await self._call("object", "execute_kw", [c.db, uid, c.api_key, *call])
         except CredentialsRefused:
-            if not isinstance(cached, int):
+            if cached is None:
                 raise  # a uid Odoo has just given out is refused: logging in again will not help
-            self.cache.pop(c.cache_key, None)
+            self.uids.forget(c.cache_key)
             uid = await self.authenticate()
             return await self._call("object", "execute_kw", [c.db, uid, c.api_key, *call])
 

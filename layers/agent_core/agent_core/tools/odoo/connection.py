@@ -9,6 +9,7 @@ import httpx
 
 from agent_core.errors import ToolError
 from agent_core.tools.context import RunContext
+from agent_core.tools.odoo.uids import UidKey
 
 NOT_BOUND = (
     "this workspace has no Odoo connected; an operator can bind one with "
@@ -40,10 +41,10 @@ class OdooConnection:
         return f"{url.host}:{url.port}" if url.port else url.host
 
     @property
-    def cache_key(self) -> tuple[str, ...]:
+    def cache_key(self) -> UidKey:
         """Changes with the server, the database, the login or the key: a rotated key logs in anew."""
         digest = hashlib.sha256(self.api_key.encode()).hexdigest()[:16]
-        return ("odoo.uid", self.url, self.db, self.login, digest)
+        return (self.url, self.db, self.login, digest)
 
     def scrub(self, text: str) -> str:
         """``text`` without the login or the key, should a server echo them."""

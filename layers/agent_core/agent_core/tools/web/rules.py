@@ -1,11 +1,10 @@
-"""The limits ``visit_webpage`` works within, and where a run finds them."""
+"""The limits ``visit_webpage`` works within (a run finds them in ``ctx.services.web_rules``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from agent_core.settings import Settings
-from agent_core.tools.services import ToolServices
 from agent_core.tools.web.addresses import AddressPolicy
 from agent_core.tools.web.network import Resolver, system_resolver
 
@@ -29,14 +28,3 @@ class WebRules:
     @classmethod
     def from_settings(cls, settings: Settings) -> WebRules:
         return cls(policy=AddressPolicy.from_settings(settings))
-
-
-def web_rules(services: ToolServices) -> WebRules:
-    """The rules installed on ``services`` (see :func:`use_web_rules`), else the settings' defaults."""
-    installed = services.cache.get(WebRules)
-    return installed if isinstance(installed, WebRules) else WebRules.from_settings(services.settings)
-
-
-def use_web_rules(services: ToolServices, rules: WebRules) -> None:
-    """Give every run on ``services`` these rules instead (tests: one allowed port, shorter limits)."""
-    services.cache[WebRules] = rules

@@ -11,7 +11,6 @@ from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.web.fetch import Page, fetch_page
 from agent_core.tools.web.readable import Readable, is_readable, readable_text
-from agent_core.tools.web.rules import web_rules
 
 
 @tool(read_only=True)
@@ -27,7 +26,7 @@ async def visit_webpage(
     follows at most 5 redirects, and returns at most 20,000 characters; a note says when a page
     was cut. Images, PDFs and other binary files are refused.
     """
-    rules = web_rules(ctx.services)
+    rules = ctx.services.web_rules
     page = await fetch_page(url, rules, accepts=is_readable)
     # Parsing a large page takes seconds: off the event loop, so other streams keep flowing.
     readable = await asyncio.to_thread(readable_text, page, rules.max_chars)

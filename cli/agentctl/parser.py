@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from agent_core.cli import keys, secrets, show_target, tenants
-from agent_core.cli.stacks import STACK_FILE_VARIABLE
+from agentctl import keys, secrets, show_target, tenants
+from agentctl.stacks import STACK_FILE_VARIABLE
 
 DESCRIPTION = """\
 Operate an agent-runtime stack: tenants, their API keys and their credentials.

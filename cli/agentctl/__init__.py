@@ -1,6 +1,6 @@
 """``agentctl``: the operators' console for tenants, API keys and tenant credentials.
 
-``main`` is the console script (``agentctl = "agent_core.cli:main"``); ``python -m agent_core.cli``
+``main`` is the console script (``agentctl = "agentctl:main"``); ``python -m agentctl``
 runs the same. Exit codes: 0 done, 1 the command failed, 2 the command line is wrong.
 """
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from agent_core.cli.console import Console
-from agent_core.cli.context import Context
-from agent_core.cli.errors import CommandError, aws_failure
-from agent_core.cli.hints import program
-from agent_core.cli.parser import build_parser
 from agent_core.errors import InvalidId, StorageUnavailable
+from agentctl.console import Console
+from agentctl.context import Context
+from agentctl.errors import CommandError, aws_failure
+from agentctl.hints import program
+from agentctl.parser import build_parser
 
 __all__ = ["main"]
 

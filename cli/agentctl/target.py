@@ -10,13 +10,13 @@ import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import boto3
-from botocore.config import Config
 
-from agent_core.cli.errors import UsageError
-from agent_core.cli.stacks import (
+from agent_core.aws import AwsClients, StaticCredentials
+from agent_core.settings import Settings
+from agentctl.errors import UsageError
+from agentctl.stacks import (
     STACK_FILE,
     STACK_FILE_VARIABLE,
     StackDescription,
@@ -24,12 +24,10 @@ from agent_core.cli.stacks import (
     find_stack_file,
     read_stack_file,
 )
-from agent_core.settings import Settings
 
 FIELDS = ("table_name", "region", "endpoint_url", "secrets_prefix", "api_url")
 # moto accepts any credentials; the operator's real ones have no business going to it.
-_LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
-_AWS_CONFIG = Config(connect_timeout=3, read_timeout=20, retries={"mode": "standard", "max_attempts": 2})
+_LOCAL_CREDENTIALS = StaticCredentials("local", "local")
 
 
 @dataclass(frozen=True)
@@ -44,16 +42,11 @@ class Target:
     local: bool = False
     sources: Mapping[str, str] = field(default_factory=dict)
 
-    def client(self, service: str) -> Any:
-        """A boto3 client for this target's region and endpoint."""
-        credentials = _LOCAL_CREDENTIALS if self.local else {}
-        return boto3.client(  # type: ignore[call-overload]
-            service,
-            region_name=self.region,
-            endpoint_url=self.endpoint_url,
-            config=_AWS_CONFIG,
-            **credentials,
-        )
+    @property
+    def aws(self) -> AwsClients:
+        """Where this target's clients go: its region and endpoint (and, locally, throwaway credentials)."""
+        credentials = _LOCAL_CREDENTIALS if self.local else None
+        return AwsClients(region=self.region, endpoint_url=self.endpoint_url, credentials=credentials)
 
     def where(self) -> str:
         """``table T in R`` (``at URL``), for error messages."""

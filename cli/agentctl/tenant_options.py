@@ -7,10 +7,10 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from agent_core.cli.errors import UsageError
 from agent_core.keys import checked_id
 from agent_core.llm.types import Effort, ThinkingMode
 from agent_core.tenancy import Tenant
+from agentctl.errors import UsageError
 
 WRITE_MODES = ("shadow", "live")
 THINKING_MODES = get_args(ThinkingMode)

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agent_core.cli.console import fields
-from agent_core.cli.context import Context
-from agent_core.cli.errors import CommandError, UsageError
 from agent_core.keys import checked_id
 from agent_core.tenancy import TENANT_SECRET_FIELDS
+from agentctl.console import fields
+from agentctl.context import Context
+from agentctl.errors import CommandError, UsageError
 
 KNOWN_FIELDS = TENANT_SECRET_FIELDS
 MASK = "********"

@@ -7,15 +7,16 @@ from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
-from agent_core.cli.console import Console
-from agent_core.cli.errors import CommandError
-from agent_core.cli.hints import suggest
-from agent_core.cli.target import Target, resolve_target
+from agent_core.runtime import Runtime
 from agent_core.secrets import Secrets
+from agent_core.settings import Settings
 from agent_core.store.api_keys import ApiKeyStore
-from agent_core.store.table import Table
 from agent_core.store.tenants import TenantStore
 from agent_core.tenancy import Tenant
+from agentctl.console import Console
+from agentctl.errors import CommandError
+from agentctl.hints import suggest
+from agentctl.target import Target, resolve_target
 
 
 class Context:
@@ -45,22 +46,32 @@ class Context:
         return resolve_target(self.options, self._environ, self._cwd)
 
     @cached_property
-    def table(self) -> Table:
-        return Table(self.target.client("dynamodb"), self.target.table_name)
+    def runtime(self) -> Runtime:
+        """The functions' own runtime on the target: the same stores, built with the same AWS clients.
 
-    @cached_property
-    def tenants(self) -> TenantStore:
-        return TenantStore(self.table)
-
-    @cached_property
-    def api_keys(self) -> ApiKeyStore:
-        return ApiKeyStore(self.table)
-
-    @cached_property
-    def secrets(self) -> Secrets:
-        return Secrets(
-            self.target.client("secretsmanager"), prefix=self.target.secrets_prefix, cache_seconds=0
+        Its caches are off: an operator reads what is stored now, not what they read a moment ago.
+        """
+        target = self.target
+        settings = Settings(
+            table_name=target.table_name,
+            region=target.region,
+            secrets_prefix=target.secrets_prefix,
+            tenant_cache_seconds=0,
+            secret_cache_seconds=0,
         )
+        return Runtime(settings, aws=target.aws)
+
+    @property
+    def tenants(self) -> TenantStore:
+        return self.runtime.tenants
+
+    @property
+    def api_keys(self) -> ApiKeyStore:
+        return self.runtime.api_keys
+
+    @property
+    def secrets(self) -> Secrets:
+        return self.runtime.secrets
 
     def tenant(self, tenant_id: str) -> Tenant:
         """The tenant, or a one-line error naming the table it is missing from."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 
 from agent_core.auth import issue_api_key
-from agent_core.cli.console import table
-from agent_core.cli.context import Context
-from agent_core.cli.errors import CommandError
 from agent_core.keys import checked_id
+from agentctl.console import table
+from agentctl.context import Context
+from agentctl.errors import CommandError
 
 
 def register(

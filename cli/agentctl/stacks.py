@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from agent_core.cli.errors import CommandError, UsageError
+from agent_core.aws import AwsClients
+from agentctl.errors import CommandError, UsageError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation.client import CloudFormationClient
@@ -65,9 +65,7 @@ def describe_stack(name: str, *, region: str | None, endpoint_url: str | None) -
     """A deployed stack's outputs (``TableName``, ``SecretsPrefix``, ``ApiUrl``) from CloudFormation."""
     if region is None:
         raise UsageError("--stack needs a region: pass --region or set AWS_REGION")
-    client: CloudFormationClient = boto3.client(
-        "cloudformation", region_name=region, endpoint_url=endpoint_url
-    )
+    client: CloudFormationClient = AwsClients(region, endpoint_url).client("cloudformation")
     try:
         stacks = client.describe_stacks(StackName=name)["Stacks"]
     except ClientError as exc:

@@ -6,13 +6,13 @@ import argparse
 from typing import Any
 
 from agent_core.agents.registry import default_agents
-from agent_core.cli.console import fields, table
-from agent_core.cli.context import Context
-from agent_core.cli.errors import CommandError, UsageError
-from agent_core.cli.tenant_options import add_tenant_options, build_tenant, tenant_changes
 from agent_core.clock import iso, utc_now
 from agent_core.keys import checked_id
 from agent_core.tenancy import Tenant
+from agentctl.console import fields, table
+from agentctl.context import Context
+from agentctl.errors import CommandError, UsageError
+from agentctl.tenant_options import add_tenant_options, build_tenant, tenant_changes
 
 
 def register(

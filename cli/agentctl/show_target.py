@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from agent_core.cli.console import fields
-from agent_core.cli.context import Context
-from agent_core.cli.target import FIELDS
+from agentctl.console import fields
+from agentctl.context import Context
+from agentctl.target import FIELDS
 
 
 def register(

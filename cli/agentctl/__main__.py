@@ -1,0 +1,5 @@
+"""``python -m agentctl``: the same as the ``agentctl`` console script."""
+
+from agentctl import main
+
+raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""AWS clients, every one built with the same configuration: the functions' and ``agentctl``'s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+CONFIG = Config(
+    connect_timeout=3,
+    read_timeout=10,
+    retries={"mode": "standard", "max_attempts": 3},
+    tcp_keepalive=True,
+)
+
+
+@dataclass(frozen=True)
+class StaticCredentials:
+    """Credentials given outright instead of boto3's chain (a local endpoint that takes any)."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    """Where clients go: a region and, when given, an endpoint and credentials of their own.
+
+    Without an endpoint boto3 reads ``AWS_ENDPOINT_URL`` (and its per-service variants) as usual;
+    without credentials it uses its own chain (environment, profile, role).
+    """
+
+    region: str
+    endpoint_url: str | None = None
+    credentials: StaticCredentials | None = None
+
+    def client(self, service: str) -> Any:
+        """A new boto3 client for ``service``, with :data:`CONFIG`."""
+        given = (
+            {
+                "aws_access_key_id": self.credentials.access_key_id,
+                "aws_secret_access_key": self.credentials.secret_access_key,
+            }
+            if self.credentials
+            else {}
+        )
+        return boto3.client(  # type: ignore[call-overload]
+            service, region_name=self.region, endpoint_url=self.endpoint_url, config=CONFIG, **given
+        )
