@@ -39,7 +39,7 @@ def decode(item: Mapping[str, Any]) -> Item:
     for name, value in item.items():
         decoded = _deserializer.deserialize(value)
         if isinstance(decoded, Binary):
-            decoded = bytes(decoded)
+            decoded = decoded.value  # type: ignore[attr-defined]  # boto3-stubs lack it
         plain[name] = int(decoded) if type(decoded).__name__ == "Decimal" else decoded
     return plain
 
