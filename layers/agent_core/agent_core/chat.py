@@ -122,6 +122,7 @@ class ChatService:
         # before the first token); its events are forwarded only once that write has succeeded.
         first = Prefetched(model, step_request(plan))
         plan = replace(plan, model=first)
+        await asyncio.sleep(0)  # let the model request start before the write is sent
         try:
             await asyncio.to_thread(self.sessions.begin_turn, run, user_message, previous=history)
         except BaseException:

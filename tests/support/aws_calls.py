@@ -1,0 +1,49 @@
+"""Every AWS call a runtime makes, in order, counted by a botocore hook (no timing involved)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+
+@dataclass
+class AwsCalls:
+    """The calls made through the default boto3 session since :meth:`reset`, as ``service.Operation``
+    names in the order they were sent, with the secret or item each one named."""
+
+    sent: list[str] = field(default_factory=list)
+    secrets: Counter[str] = field(default_factory=Counter)
+    delay: Callable[[str, dict[str, Any]], None] | None = None  # runs inside a call, before it is sent
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def attached(cls) -> AwsCalls:
+        """Counting on a fresh default session: every client made from now on is seen."""
+        calls = cls()
+        session = boto3.DEFAULT_SESSION = boto3.Session()
+        session.events.register("provide-client-params.*.*", calls._on_call)
+        return calls
+
+    def reset(self) -> None:
+        with self._lock:
+            self.sent.clear()
+            self.secrets.clear()
+
+    def count(self, operation: str | None = None) -> int:
+        with self._lock:
+            return len(self.sent) if operation is None else self.sent.count(operation)
+
+    def _on_call(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
+        service, operation = event_name.split(".")[1:]
+        name = f"{service}.{operation}"
+        with self._lock:
+            self.sent.append(name)
+            if operation == "GetSecretValue":
+                self.secrets[str(params.get("SecretId"))] += 1
+        if self.delay is not None:
+            self.delay(name, params)

@@ -1,0 +1,222 @@
+"""The turn's I/O plan (docs/io-plan.md), held by counting AWS calls, never by timing them.
+
+- warm, before the first model request: at most 1 call (a new session: none; a continued one: the
+  history Query); the turn's begin write goes out while the model request is under way;
+- a whole turn with one tool call: at most 4 calls;
+- an audit entry never holds up the next model request, and a live write's entry is written
+  before the write runs;
+- cold: each secret (the tenant's, the platform's model key) is read at most once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from agent_core import (
+    ModelRequest,
+    RunContext,
+    Runtime,
+    Settings,
+    SingleModelProvider,
+    Tenant,
+    TurnRequest,
+    issue_api_key,
+    tool,
+)
+from agent_core.agents import Agent, AgentRegistry
+from agent_core.agents.general import general
+from agent_core.llm.scripted import call, say
+from agent_core.llm.types import ModelEvent
+from agent_core.settings import DEFAULT_ANTHROPIC_MODEL
+from agent_core.tools.registry import ToolRegistry
+from agent_core.web import ChatReply, chat_reply
+from local.aws import ensure_table
+from tests.conftest import TABLE
+from tests.fakes.messages_api import FakeMessagesAPI, running_messages_api
+from tests.fakes.scripted_model import ScriptedModel
+from tests.support.aws_calls import AwsCalls
+
+pytestmark = pytest.mark.anyio
+PLATFORM_KEY = "agent-runtime/platform/anthropic"
+
+
+class CountingModel(ScriptedModel):
+    """Notes how many AWS calls had been made when each model request went out."""
+
+    def __init__(self, steps: Any, calls: AwsCalls) -> None:
+        super().__init__(steps)
+        self.calls = calls
+        self.calls_before: list[int] = []
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        self.calls_before.append(self.calls.count())
+        async for event in super().stream(request):
+            yield event
+
+
+@pytest.fixture
+def calls() -> AwsCalls:
+    return AwsCalls.attached()
+
+
+def runtime_with(model: Any, **settings: Any) -> tuple[Runtime, str]:
+    ensure_table(TABLE)
+    base = Settings(table_name=TABLE, region="us-east-1", model_provider="local")
+    runtime = Runtime(
+        base.model_copy(update=settings),
+        models=model if hasattr(model, "model_for") else SingleModelProvider(model),
+        agents=AgentRegistry([general, ORDERS]),
+    )
+    runtime.tenants.put(
+        Tenant(tenant_id="acme", name="Acme", enabled_agents=("general", "orders"), writes="live")
+    )
+    key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="acme-user")
+    return runtime, key
+
+
+async def turn(
+    runtime: Runtime, key: str, message: str, session_id: str | None = None, agent: str = "general"
+) -> ChatReply:
+    caller = runtime.authenticator.authenticate(key)
+    started = await runtime.chat.start(caller, agent, TurnRequest(message=message, session_id=session_id))
+    return await chat_reply(started)
+
+
+def tool_turn() -> list[Any]:
+    return [call("tenant_info"), say("You are Acme.")]
+
+
+async def test_warm_a_new_session_asks_the_model_before_any_aws_call(calls: AwsCalls) -> None:
+    model = CountingModel([*tool_turn(), *tool_turn()], calls)
+    runtime, key = runtime_with(model)
+    await turn(runtime, key, "warm the caches")
+    calls.reset()
+    model.calls_before.clear()
+
+    reply = await turn(runtime, key, "who am I?")
+
+    assert reply.status == "completed" and model.refusals == []
+    assert model.calls_before[0] == 0, calls.sent  # the begin write runs beside the model request
+    assert calls.count() <= 4 and calls.sent == [
+        "dynamodb.TransactWriteItems",  # begin: the session, the run's start and lease, the message
+        "dynamodb.PutItem",  # the audit entry of the tool call
+        "dynamodb.TransactWriteItems",  # end: the turn's messages and the run's final record
+    ]
+
+
+async def test_warm_a_continued_session_reads_its_history_once_before_the_model(calls: AwsCalls) -> None:
+    model = CountingModel([*tool_turn(), *tool_turn()], calls)
+    runtime, key = runtime_with(model)
+    first = await turn(runtime, key, "who am I?")
+    calls.reset()
+    model.calls_before.clear()
+
+    reply = await turn(runtime, key, "and again?", first.session_id)
+
+    assert reply.status == "completed"
+    assert model.calls_before[0] == 1 and calls.sent[0] == "dynamodb.Query"
+    assert calls.count() <= 4, calls.sent
+
+
+async def test_an_audit_entry_does_not_hold_up_the_next_model_request(calls: AwsCalls) -> None:
+    model = CountingModel(tool_turn(), calls)
+    runtime, key = runtime_with(model)
+    calls.reset()
+    next_request_went_out = threading.Event()
+    asked_while_held: list[bool] = []
+
+    def slow_audit(name: str, params: dict[str, Any]) -> None:
+        if name == "dynamodb.PutItem" and "AUDIT" in str(params["Item"]["PK"]):
+            # The entry is held here until the model has been asked again; if the entry held up
+            # that request, this would wait out its timeout and note False.
+            asked_while_held.append(next_request_went_out.wait(timeout=5))
+
+    calls.delay = slow_audit
+    original = model.stream
+
+    async def noting(request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        if len(model.calls_before) == 1:
+            next_request_went_out.set()
+        async for event in original(request):
+            yield event
+
+    model.stream = noting  # type: ignore[method-assign]
+    reply = await turn(runtime, key, "who am I?")
+
+    assert reply.status == "completed"
+    assert asked_while_held == [True]
+    assert calls.count("dynamodb.PutItem") == 1  # and it was awaited before the turn ended
+
+
+@tool(read_only=False)
+async def place_order(ctx: RunContext, product: str) -> dict[str, str]:
+    """Place an order (a write)."""
+    return {"order": product}
+
+
+ORDERS = Agent(
+    id="orders",
+    title="Orders",
+    description="Places orders.",
+    prompt="Place orders.",
+    tools=ToolRegistry([place_order]),
+)
+
+
+async def test_a_live_write_is_audited_before_it_runs(calls: AwsCalls) -> None:
+    model = CountingModel([call("place_order", {"product": "anvil"}), say("Ordered.")], calls)
+    runtime, key = runtime_with(model)
+    calls.reset()
+    audits_when_written: list[int] = []
+    original = place_order.function
+
+    async def counting(ctx: RunContext, product: str) -> object:
+        audits_when_written.append(calls.count("dynamodb.PutItem"))
+        return await original(ctx, product=product)
+
+    object.__setattr__(place_order, "function", counting)
+    try:
+        reply = await turn(runtime, key, "order an anvil", agent="orders")
+    finally:
+        object.__setattr__(place_order, "function", original)
+
+    assert reply.status == "completed" and [c.mode for c in reply.tool_calls] == ["live"]
+    assert audits_when_written == [1]  # its entry was stored before it ran
+    assert calls.count("dynamodb.PutItem") == 2  # and again with its outcome
+    entries = runtime.audit.list_for_agent("acme", "orders", limit=10, cursor=None).items
+    assert [(e.tool, e.ok) for e in entries] == [("place_order", True)]
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMessagesAPI]:
+    with running_messages_api(api_key="sk-platform") as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        yield api
+
+
+async def test_cold_each_secret_is_read_once(calls: AwsCalls, fake: FakeMessagesAPI) -> None:
+    runtime, key = runtime_with(None)
+    runtime.secretsmanager.create_secret(Name=PLATFORM_KEY, SecretString="sk-platform")
+    runtime = Runtime(
+        runtime.settings.model_copy(
+            update={"model_provider": "anthropic", "anthropic_api_key_secret": PLATFORM_KEY}
+        ),
+        agents=AgentRegistry([general]),
+    )
+    for _ in range(2):
+        fake.reply_tool_use("tenant_info", {}, tool_use_id=f"toolu_{time.monotonic_ns()}")
+        fake.reply_text("You are Acme.")
+    calls.reset()
+
+    first = await turn(runtime, key, "who am I?")
+    second = await turn(runtime, key, "and now?", first.session_id)
+
+    assert (first.status, second.status) == ("completed", "completed"), (first, second)
+    assert len(fake.requests) == 4 and fake.refusals == []
+    assert dict(calls.secrets) == {PLATFORM_KEY: 1, "agent-runtime/tenants/acme": 1}
+    assert runtime.settings.anthropic_model == DEFAULT_ANTHROPIC_MODEL
