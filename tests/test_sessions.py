@@ -12,7 +12,7 @@ from agent_core.agents.general import general
 from agent_core.clock import iso
 from agent_core.llm.scripted import say
 from agent_core.llm.types import ToolResultBlock, ToolUseBlock
-from agent_core.store import RunRecord
+from agent_core.store import RunRecord, ToolCallRecord
 from agent_core.store.sessions import SessionHistory
 from tests.conftest import RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
@@ -147,3 +147,34 @@ async def test_a_session_stays_with_the_agent_that_started_it(make_runtime: Runt
         await runtime.chat.start(caller, "other", TurnRequest(message="hi", session_id="s1"))
     assert failure.value.code == "session_agent_mismatch"
     assert failure.value.status == 409
+
+
+def test_a_turn_of_any_size_is_stored_and_its_run_kept_within_one_item(make_runtime: RuntimeFactory) -> None:
+    # 25 steps of 60 tool calls each, every result a few KB: more than one item, more than one
+    # transaction, and a run record with 1,500 steps.
+    runtime = make_runtime(history_max_messages=1000)
+    run = begin(runtime, "do everything")
+    messages: list[Message] = [Message.user_text("do everything")]
+    steps: list[ToolCallRecord] = []
+    for step in range(25):
+        calls = [ToolUseBlock(id=f"t{step}_{n}", name="look_up", input={"n": n}) for n in range(60)]
+        messages.append(Message(role="assistant", content=tuple(calls)))
+        messages.append(
+            Message(
+                role="user",
+                content=tuple(ToolResultBlock(tool_use_id=c.id, content="r" * 3000) for c in calls),
+            )
+        )
+        steps += [
+            ToolCallRecord(call_id=c.id, tool="look_up", input=c.input, ok=True, output_summary="r" * 200)
+            for c in calls
+        ]
+    ended = run.model_copy(update={"status": "completed", "finished_at": iso(NOW), "steps": tuple(steps)})
+
+    runtime.sessions.end_turn(ended, messages)
+
+    assert runtime.sessions.load("acme", "s1", NOW).messages == tuple(messages)
+    stored = runtime.runs.get("acme", run.run_id)
+    assert stored is not None and stored.status == "completed"
+    assert (len(stored.steps), stored.steps_omitted) == (100, 1400)
+    assert stored.steps[-1].call_id == "t24_59"  # the latest steps are the ones kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -10,6 +11,8 @@ from mangum import Mangum
 
 from agent_core import AgentRuntimeError, Runtime
 from agent_core.web import CurrentRuntime, create_api
+
+CHECK_SECONDS = 4.0
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -25,8 +28,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def readyz(runtime: CurrentRuntime) -> JSONResponse:
         """Ready when the table answers and a model is configured; 503 with the failing checks if not."""
         checks = {
-            "table": await asyncio.to_thread(_table_check, runtime),
-            "model": await asyncio.to_thread(_model_check, runtime),
+            "table": await _within(CHECK_SECONDS, _table_check, runtime),
+            "model": await _within(CHECK_SECONDS, _model_check, runtime),
         }
         ready = all(check["ok"] for check in checks.values())
         return JSONResponse(
@@ -34,6 +37,16 @@ def create_app(runtime: Runtime) -> FastAPI:
         )
 
     return app
+
+
+async def _within(
+    seconds: float, check: Callable[[Runtime], dict[str, object]], runtime: Runtime
+) -> dict[str, object]:
+    """A check that answers in time (the function itself has 10 s), or a failed one."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(check, runtime), seconds)
+    except TimeoutError:
+        return {"ok": False, "detail": f"no answer within {seconds:g} s"}
 
 
 def _table_check(runtime: Runtime) -> dict[str, object]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 
 from agent_core.agents.registry import AgentRegistry
 from agent_core.audit_trail import AuditTrail
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
-from agent_core.errors import InvalidRequest, ModelError, NotFound, SessionBusy
+from agent_core.errors import DeadlineExceeded, InvalidRequest, ModelError, NotFound, SessionBusy
 from agent_core.guardrails import Guardrails
 from agent_core.ids import new_run_id, new_session_id
 from agent_core.llm.claude_models import thinks_up_front
@@ -64,7 +65,22 @@ class ChatService:
         self.guardrails = guardrails
 
     async def start(self, caller: Caller, agent_id: str, request: TurnRequest) -> Turn:
-        """Check the request, make the user's message durable, and return the turn to stream."""
+        """Check the request, make the user's message durable, and return the turn to stream.
+
+        The turn's deadline starts now: every wait here counts against it (a 504 once it has
+        passed), and so does everything the turn then does.
+        """
+        now = utc_now()
+        deadline = Deadline.after(now, self.settings.turn_timeout_seconds)
+        try:
+            async with asyncio.timeout(deadline.remaining()):
+                return await self._start(caller, agent_id, request, now, deadline)
+        except TimeoutError:
+            raise DeadlineExceeded("the turn ran out of time before it could start") from None
+
+    async def _start(
+        self, caller: Caller, agent_id: str, request: TurnRequest, now: datetime, deadline: Deadline
+    ) -> Turn:
         tenant = await asyncio.to_thread(self.tenants.get, caller.tenant_id)
         agent = self.agents.get(agent_id)
         if tenant is None or agent is None or not tenant.may_use(agent_id):
@@ -74,7 +90,6 @@ class ChatService:
             raise InvalidRequest(
                 f"unknown tools {', '.join(unknown)}; agent {agent_id} has: {offered}", code="unknown_tool"
             )
-        now = utc_now()
         session_id = request.session_id or new_session_id()
         history = (
             await asyncio.to_thread(self.sessions.load, caller.tenant_id, session_id, now)
@@ -89,7 +104,6 @@ class ChatService:
         if history.unfinished is not None and history.unfinished.holds_lease(now):
             raise SessionBusy(BUSY)  # known before asking the model anything
         model = await asyncio.to_thread(self._model_for, tenant)
-        deadline = Deadline.after(now, self.settings.turn_timeout_seconds)
         run = RunRecord(
             run_id=new_run_id(),
             tenant_id=caller.tenant_id,

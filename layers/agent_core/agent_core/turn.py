@@ -14,16 +14,22 @@ from dataclasses import dataclass
 
 import anyio
 
-from agent_core.audit_trail import AuditTrail
-from agent_core.errors import AgentRuntimeError, DeadlineExceeded
+from agent_core.audit_trail import RETRY_DELAYS, AuditTrail
+from agent_core.errors import AgentRuntimeError, DeadlineExceeded, StorageUnavailable
 from agent_core.events import Done, Error, RunStarted, StreamEvent
 from agent_core.guardrails import Guardrails
+from agent_core.llm.types import Message
 from agent_core.loop import LoopPlan, WriteStarting, run_loop
 from agent_core.observability import logger
 from agent_core.store.records import AuditEntry, RunError, RunRecord
+from agent_core.store.runs import LEASE_SECONDS_AFTER_DEADLINE
 from agent_core.store.sessions import SessionStore
 from agent_core.tools.context import RunContext
 from agent_core.turn_state import TurnState
+
+# How long past the deadline the end of a turn may still be stored: the session's lease, which
+# frees it for the next turn, ends this long after the deadline too.
+STORE_GRACE_SECONDS = LEASE_SECONDS_AFTER_DEADLINE
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,23 @@ class Turn:
             yield storage_error
         yield done
 
+    async def _store(self, final: RunRecord, messages: list[Message]) -> None:
+        """The end of the turn, retried while the session's lease lasts; waiting stops there (the
+        write may still land, which is harmless: it is this turn's own run and messages)."""
+        budget = self._state.deadline.remaining() + STORE_GRACE_SECONDS
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                async with asyncio.timeout(max(budget, 0.1)):
+                    await asyncio.to_thread(self._stores.sessions.end_turn, final, messages)
+                return
+            except TimeoutError:
+                raise StorageUnavailable("the turn could not be stored in time") from None
+            except AgentRuntimeError:
+                budget = self._state.deadline.remaining() + STORE_GRACE_SECONDS
+                if delay is None or budget < delay:
+                    raise
+                await asyncio.sleep(delay)
+
     def _audit_new_steps(self) -> None:
         """Queue an audit entry for each step the loop has finished since the last look."""
         for step in self._state.steps[self._audited :]:
@@ -124,11 +147,12 @@ class Turn:
         if not await self._stores.audit.flush():
             failure = AgentRuntimeError("a tool call could not be recorded", code="storage_unavailable")
         try:
-            await asyncio.to_thread(
-                self._stores.sessions.end_turn, final, [state.user_message, *state.messages]
-            )
+            await self._store(final, [state.user_message, *state.messages])
         except AgentRuntimeError as exc:
-            logger.error("could not store the turn", extra={"run_id": final.run_id, "error": exc.message})
+            logger.error(
+                "could not store the turn: its run reads as failed after its deadline",
+                extra={"run": final.model_dump(exclude={"reply"}), "error": exc.message},
+            )
             failure = exc
         if failure is not None:
             stop = final.stop_reason if error else "error"

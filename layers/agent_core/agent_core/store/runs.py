@@ -22,8 +22,8 @@ from agent_core.store.page import Page
 from agent_core.store.records import RunError, RunRecord
 from agent_core.store.table import Table, page_query
 
-# A run still "running" this long past its deadline has lost its process.
-STALE_AFTER_SECONDS = 10
+# A run's lease ends this long after its deadline; a run still "running" then has lost its process.
+LEASE_SECONDS_AFTER_DEADLINE = 5
 MAX_STORED_STEPS = 100
 MAX_STEP_INPUT_CHARS = 2_000
 _DETAIL_FIELDS = {"reply", "steps", "steps_omitted"}
@@ -140,7 +140,9 @@ def bounded(run: RunRecord) -> RunRecord:
 
 def as_of(run: RunRecord, now: datetime) -> RunRecord:
     """``run`` as it stands at ``now``: one still "running" well past its deadline has failed."""
-    if run.status != "running" or now < _time(run.deadline_at) + timedelta(seconds=STALE_AFTER_SECONDS):
+    if run.status != "running" or now < _time(run.deadline_at) + timedelta(
+        seconds=LEASE_SECONDS_AFTER_DEADLINE
+    ):
         return run
     return run.model_copy(update={"status": "failed", "stop_reason": "error", "error": LOST})
 

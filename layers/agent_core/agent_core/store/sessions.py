@@ -24,11 +24,10 @@ from agent_core.errors import SessionBusy
 from agent_core.llm.types import Message, TextBlock, ToolResultBlock
 from agent_core.store.packing import pack, unpack
 from agent_core.store.records import RunRecord, SessionMeta
-from agent_core.store.runs import LOST, RunStore, Unfinished
+from agent_core.store.runs import LEASE_SECONDS_AFTER_DEADLINE, LOST, RunStore, Unfinished
 from agent_core.store.table import Table, encode, is_condition_failure
 
 BUSY = "another turn of this session is in progress; retry when it has finished"
-LEASE_MARGIN_SECONDS = 5  # how long a run's lease outlives its deadline
 MAX_MESSAGE_BYTES = 350_000
 MAX_TRANSACTION_BYTES = 3_500_000
 MAX_TRANSACTION_ACTIONS = 100
@@ -244,7 +243,7 @@ def _time(timestamp: str) -> datetime:
 
 
 def _lease(run: RunRecord) -> int:
-    return int(_time(run.deadline_at).timestamp()) + LEASE_MARGIN_SECONDS
+    return int(_time(run.deadline_at).timestamp()) + LEASE_SECONDS_AFTER_DEADLINE
 
 
 def _messages_of(row: dict[str, Any]) -> list[Message]:
