@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.layer import LayerBuildFailed, Layers, built_layers
@@ -71,23 +72,30 @@ CASES = (
 )
 
 
-def run_once(case: Case) -> dict[str, Any]:
+def run_child(argv: list[str], *, cwd: Path, env: dict[str, str], what: str) -> dict[str, Any]:
+    """Run a child that prints one JSON object last: that object, plus the whole run's wall time.
+
+    The child sees PATH, HOME, ``BASE_ENV`` and ``env`` only (an empty value unsets a variable)."""
     inherited = {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
-    env = {name: value for name, value in (inherited | BASE_ENV | case.env).items() if value}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, case.function],
-        cwd=ROOT,
-        env=env,
+        argv,
+        cwd=cwd,
+        env={name: value for name, value in (inherited | BASE_ENV | env).items() if value},
         capture_output=True,
         text=True,
         check=False,
     )
     wall_ms = (time.perf_counter() - started) * 1000
     if done.returncode != 0:
-        raise RuntimeError(f"cold start of {case.label} failed:\n{done.stderr}")
+        raise RuntimeError(f"{what} failed:\n{done.stderr}")
     measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return {"wall_ms": wall_ms, **measured}
+
+
+def run_once(case: Case) -> dict[str, Any]:
+    argv = [sys.executable, "-c", CHILD, case.function]
+    return run_child(argv, cwd=ROOT, env=case.env, what=f"cold start of {case.label}")
 
 
 def measure(runs: int) -> list[dict[str, Any]]:
@@ -158,23 +166,14 @@ VARIANTS = ("source_only", "bytecode")
 
 def run_against_layer(case: Case, layers: Layers, variant: str) -> dict[str, Any]:
     site = str(getattr(layers, variant))
-    inherited = {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
     # /opt is read-only on Lambda: nothing compiled at import is kept for the next cold start.
-    env = inherited | BASE_ENV | case.env | {"PYTHONPATH": site, "PYTHONDONTWRITEBYTECODE": "1"}
-    started = time.perf_counter()
-    done = subprocess.run(
+    env = case.env | {"PYTHONPATH": site, "PYTHONDONTWRITEBYTECODE": "1"}
+    return run_child(
         [str(layers.python), "-S", "-c", LAYER_CHILD, site],
         cwd=layers.function(case.function),
-        env={name: value for name, value in env.items() if value},
-        capture_output=True,
-        text=True,
-        check=False,
+        env=env,
+        what=f"import of {case.label} against the {variant} layer",
     )
-    wall_ms = (time.perf_counter() - started) * 1000
-    if done.returncode != 0:
-        raise RuntimeError(f"import of {case.label} against the {variant} layer failed:\n{done.stderr}")
-    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"wall_ms": wall_ms, **measured}
 
 
 def measure_bytecode(runs: int) -> dict[str, Any]:
