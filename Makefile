@@ -30,7 +30,7 @@ help:
 	@echo "make dev-reset the same, from scratch: forgets the local tenants, keys, sessions and audit first"
 	@echo "make test      every test"
 	@echo "make lint      ruff and mypy (strict)"
-	@echo "make build     sam build (the layer and the three functions)"
+	@echo "make build     sam build (the layer, compiled to bytecode, and the three functions)"
 	@echo "make validate  sam validate --lint"
 	@echo "make bench     cold start, AWS round trips and tokens per turn"
 
@@ -75,7 +75,8 @@ $(SAM): | check-python
 validate: $(SAM)
 	AWS_DEFAULT_REGION=$(REGION) $(SAM) validate --lint
 
-# sam build without a container needs the runtime's Python first on PATH.
+# sam build without a container needs the runtime's Python first on PATH: SAM builds the functions
+# with it, and the layer's recipe (layers/agent_core/Makefile) compiles the layer's bytecode with it.
 build: $(SAM)
 	PATH="$(if $(PYTHON312),$(dir $(PYTHON312)),$$(dirname "$$($(UV) python find 3.12)")):$$PATH" \
 		AWS_DEFAULT_REGION=$(REGION) $(SAM) build

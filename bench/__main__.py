@@ -14,7 +14,7 @@ from typing import Any
 from bench import cold_start, round_trips, tokens
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-MEASUREMENTS = ("cold_start", "round_trips", "tokens")
+MEASUREMENTS = ("cold_start", "bytecode", "round_trips", "tokens")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     plans: dict[str, tuple[Callable[[], Any], Callable[[Any], str]]] = {
         "cold_start": (lambda: cold_start.measure(args.runs), cold_start.render),
+        "bytecode": (lambda: cold_start.measure_bytecode(args.runs), cold_start.render_bytecode),
         "round_trips": (lambda: round_trips.measure(args.turns), round_trips.render),
         "tokens": (tokens.measure, tokens.render),
     }

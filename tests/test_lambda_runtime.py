@@ -321,9 +321,15 @@ def test_executions_function_under_the_lambda_runtime_client(
         status, body = response_of(
             runtime_api.invoke(load_event("executions"), "executions", process), process
         )
+        # The agent catalogue is not imported at init: the first GET /agents imports it.
+        agents = response_of(runtime_api.invoke(load_event("agents"), "executions", process), process)
 
     assert status == 200
     assert [(run["run_id"], run["tenant_id"], run["status"]) for run in body["items"]] == [
         (run_id, "acme", "completed")
     ]
     assert [step["tool"] for step in body["items"][0]["steps"]] == ["tenant_info"]
+    assert agents[0] == 200
+    (general,) = agents[1]["agents"]
+    assert general["id"] == "general"
+    assert {"tenant_info", "web_search"} <= {tool["name"] for tool in general["tools"]}

@@ -430,7 +430,7 @@ def test_samconfigs_bedrock_environment_deploys_a_bedrock_model_the_chat_role_ma
     assert granted[0]["Resource"] == PROFILE_ARN.format(overrides["ModelId"])
 
 
-# --- cold start: only chat imports the model SDK ---------------------------------------------
+# --- cold start: only chat imports the model SDK, the agents and their tools -----------------
 
 _IMPORT_FUNCTIONS = """
 import json, sys
@@ -453,11 +453,18 @@ PROVIDER_ENVIRONMENTS = {
 AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
-def python_as_deployed(code: str, *args: str, provider: str, credentials: bool = True) -> str:
+LAYER = ROOT / "layers" / "agent_core"
+
+
+def python_as_deployed(
+    code: str, *args: str, provider: str, credentials: bool = True, function: str | None = None
+) -> str:
     """Run ``code`` in a fresh interpreter with the environment a function gets for ``provider``;
-    its standard output."""
+    its standard output. With ``function``, it runs as Lambda starts that function: in its own
+    directory (``/var/task``) with the layer's source where ``/opt/python`` would be."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        **({"PYTHONPATH": str(LAYER)} if function else {}),
         "TABLE_NAME": "agent-runtime-test",
         **(AWS_CREDENTIALS if credentials else {}),
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -467,7 +474,7 @@ def python_as_deployed(code: str, *args: str, provider: str, credentials: bool =
     }
     done = subprocess.run(
         [sys.executable, "-c", code, *args],
-        cwd=ROOT,
+        cwd=ROOT / "functions" / function if function else ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -485,9 +492,48 @@ def anthropic_modules_after_loading(*names: str, provider: str = "anthropic") ->
     return modules
 
 
+# What only the chat function uses: the model SDK and its adapter, the offline model, the agent
+# catalogue, its tools and what they read the web with. A buffered function that imported them
+# would pay for them at every cold start.
+CHAT_ONLY_MODULES = (
+    "anthropic",
+    "agent_core.llm.anthropic",
+    "agent_core.llm.local",
+    "agent_core.agents",
+    "agent_core.tools",
+    "agent_core.chat",
+    "bs4",
+    "markdownify",
+    "httpx",
+)
+
+_IMPORT_APP = """
+import json, sys
+import app
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def modules_after_importing_app(function: str, provider: str) -> list[str]:
+    """Every module loaded once ``app`` is imported as Lambda imports ``app.handler``."""
+    output = python_as_deployed(_IMPORT_APP, provider=provider, function=function)
+    modules: list[str] = json.loads(output.strip().splitlines()[-1])
+    return modules
+
+
 @pytest.mark.parametrize("provider", ["anthropic", "bedrock"])
-def test_executions_and_health_never_import_the_model_sdk(provider: str) -> None:
-    assert anthropic_modules_after_loading("executions", "health", provider=provider) == []
+@pytest.mark.parametrize("function", ["executions", "health"])
+def test_executions_and_health_import_neither_the_model_sdk_nor_the_tools(
+    function: str, provider: str
+) -> None:
+    loaded = modules_after_importing_app(function, provider)
+
+    assert "agent_core" in loaded
+    assert [name for name in loaded if within_chat_only(name)] == []
+
+
+def within_chat_only(module: str) -> bool:
+    return any(module == chat_only or module.startswith(chat_only + ".") for chat_only in CHAT_ONLY_MODULES)
 
 
 def test_chat_imports_the_model_sdk_at_init_for_snapstart_to_keep() -> None:
@@ -507,6 +553,24 @@ def test_chat_builds_its_bedrock_client_at_init_for_snapstart_to_keep() -> None:
     output = python_as_deployed(_BUILT_AT_INIT, provider="bedrock", credentials=False)
 
     assert output.split() == ["BedrockProvider", "AsyncAnthropicBedrock"]
+
+
+_CHAT_SERVICE_AT_INIT = """
+import sys
+from local.functions import load_function
+runtime = load_function("chat").runtime
+print(type(runtime.__dict__.get("chat")).__name__, len(list(runtime.__dict__.get("agents", []))))
+print("bs4" in sys.modules, "markdownify" in sys.modules)
+"""
+
+
+def test_chat_builds_its_agents_and_tools_at_init_for_snapstart_to_keep() -> None:
+    output = python_as_deployed(_CHAT_SERVICE_AT_INIT, provider="anthropic")
+
+    service, agents, bs4, markdownify = output.split()
+    assert service == "ChatService"
+    assert int(agents) >= 6
+    assert bs4 == markdownify == "True"
 
 
 # --- the layer's requirements ----------------------------------------------------------------

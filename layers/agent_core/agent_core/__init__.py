@@ -1,12 +1,18 @@
 """agent_core: the multi-tenant agent runtime shared by every function (the AgentCoreLayer).
 
 Functions import from here (and from :mod:`agent_core.web` for FastAPI glue), not from inside.
-Nothing imported here pulls in the ``anthropic`` SDK.
+Nothing imported here pulls in the ``anthropic`` SDK. The names that need the agent catalogue,
+the tools or the chat service (and so bs4, markdownify and httpx) are imported on first use
+(PEP 562), so the executions and health functions, which never use them, do not pay for them at
+cold start.
 """
 
-from agent_core.agents import Agent, AgentRegistry, default_agents
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from agent_core.auth import Authenticator, hash_api_key, issue_api_key, new_api_key
-from agent_core.chat import ChatService
 from agent_core.errors import (
     AgentRuntimeError,
     DeadlineExceeded,
@@ -35,9 +41,41 @@ from agent_core.runtime import Runtime
 from agent_core.settings import Settings, get_settings
 from agent_core.store import AuditEntry, Page, RunRecord, ToolCallRecord
 from agent_core.tenancy import Caller, OdooBinding, Tenant, WriteMode
-from agent_core.tools import RunContext, Tool, ToolRegistry, ToolServices, tool
-from agent_core.turn import Turn
 from agent_core.turn_request import TurnRequest
+
+if TYPE_CHECKING:
+    from agent_core.agents import Agent, AgentRegistry, default_agents
+    from agent_core.chat import ChatService
+    from agent_core.tools import RunContext, Tool, ToolRegistry, ToolServices, tool
+    from agent_core.turn import Turn
+
+# Name -> the module that defines it, imported when the name is first asked for.
+_LAZY = {
+    "Agent": "agent_core.agents",
+    "AgentRegistry": "agent_core.agents",
+    "default_agents": "agent_core.agents",
+    "ChatService": "agent_core.chat",
+    "RunContext": "agent_core.tools",
+    "Tool": "agent_core.tools",
+    "ToolRegistry": "agent_core.tools",
+    "ToolServices": "agent_core.tools",
+    "tool": "agent_core.tools",
+    "Turn": "agent_core.turn",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # once imported, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Agent",

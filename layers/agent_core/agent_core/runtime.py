@@ -6,12 +6,8 @@ import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from agent_core.agents.registry import AgentRegistry, default_agents
 from agent_core.auth import Authenticator
 from agent_core.aws import AwsClients
-from agent_core.chat import ChatService
-from agent_core.guardrails import Guardrails
-from agent_core.llm.local import LocalModel
 from agent_core.llm.model import ModelProvider, SingleModelProvider
 from agent_core.secrets import Secrets
 from agent_core.settings import Settings, get_settings
@@ -21,13 +17,14 @@ from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
 from agent_core.store.table import Table
 from agent_core.store.tenants import TenantStore
-from agent_core.tools.odoo.uids import OdooUids
-from agent_core.tools.services import ToolServices
-from agent_core.tools.web.rules import WebRules
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
+
+    from agent_core.agents.registry import AgentRegistry
+    from agent_core.chat import ChatService
+    from agent_core.tools.services import ToolServices
 
 
 class Runtime:
@@ -36,6 +33,8 @@ class Runtime:
     Tests build one with their own settings and model provider; AWS clients come from boto3, so
     moto (in-process or on loopback through ``AWS_ENDPOINT_URL``) stands in for AWS. ``aws`` says
     where the clients go (``agentctl`` passes its target's endpoint); by default, the settings' region.
+    The agents, their tools and the chat service are imported where first needed: the executions
+    and health functions import this module and must not load every tool's dependencies.
     """
 
     def __init__(
@@ -49,7 +48,15 @@ class Runtime:
         self.settings = settings or get_settings()
         self.aws = aws or AwsClients(region=self.settings.region)
         self._models = models
-        self.agents = agents or default_agents()
+        self._agents = agents
+
+    @cached_property
+    def agents(self) -> AgentRegistry:
+        if self._agents is not None:
+            return self._agents
+        from agent_core.agents.registry import default_agents
+
+        return default_agents()
 
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
@@ -108,6 +115,8 @@ class Runtime:
             return self._models
         provider = self.settings.provider
         if provider == "local":
+            from agent_core.llm.local import LocalModel
+
             return SingleModelProvider(LocalModel())
         # The SDK costs seconds to import: only the chat function gets this far.
         if provider == "bedrock":
@@ -120,6 +129,9 @@ class Runtime:
 
     @cached_property
     def chat(self) -> ChatService:
+        from agent_core.chat import ChatService
+        from agent_core.guardrails import Guardrails
+
         return ChatService(
             settings=self.settings,
             agents=self.agents,
@@ -134,17 +146,22 @@ class Runtime:
 
     @cached_property
     def tool_services(self) -> ToolServices:
+        from agent_core.tools.odoo.uids import OdooUids
+        from agent_core.tools.services import ToolServices
+        from agent_core.tools.web.rules import WebRules
+
         return ToolServices(
             self.settings, web_rules=WebRules.from_settings(self.settings), odoo_uids=OdooUids()
         )
 
     def prepare(self) -> None:
-        """Build the AWS clients and the model client now, without calling anything.
+        """Build the AWS clients, the model client and the chat service now, without calling anything.
 
-        The chat function calls this at init, so SnapStart's snapshot holds them (and the SDK's
-        import); no connection exists yet, so none is carried across a restore.
+        The chat function calls this at init, so SnapStart's snapshot holds them (and the imports
+        of the SDK, the agents and their tools); no connection exists yet, so none is carried
+        across a restore.
         """
-        _ = self.dynamodb, self.secretsmanager, self.models
+        _ = self.dynamodb, self.secretsmanager, self.models, self.chat
 
     def _platform_model_key(self) -> str | None:
         env_key = os.environ.get("ANTHROPIC_API_KEY")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 from pydantic_core import PydanticCustomError
 
-from agent_core.agents.agent import Agent
 from agent_core.keys import ID_PATTERN
 from agent_core.llm.types import Refusal, Usage
 from agent_core.store.records import RunError, ToolCallRecord
 from agent_core.turn_request import TurnRequest
+
+if TYPE_CHECKING:  # the agent catalogue imports every tool: not for functions that only list runs
+    from agent_core.agents.agent import Agent
 
 MAX_MESSAGE_CHARS = 32_000
 
