@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from agent_core import (
@@ -36,10 +37,13 @@ from agent_core.settings import DEFAULT_ANTHROPIC_MODEL
 from agent_core.tools.registry import ToolRegistry
 from agent_core.web import ChatReply, chat_reply
 from local.aws import ensure_table
+from local.functions import load_function
+from local.template import load_template
 from tests.conftest import TABLE
 from tests.fakes.messages_api import FakeMessagesAPI, running_messages_api
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.aws_calls import AwsCalls
+from tests.support.server import serve
 
 pytestmark = pytest.mark.anyio
 PLATFORM_KEY = "agent-runtime/platform/anthropic"
@@ -220,3 +224,28 @@ async def test_cold_each_secret_is_read_once(calls: AwsCalls, fake: FakeMessages
     assert len(fake.requests) == 4 and fake.refusals == []
     assert dict(calls.secrets) == {PLATFORM_KEY: 1, "agent-runtime/tenants/acme": 1}
     assert runtime.settings.anthropic_model == DEFAULT_ANTHROPIC_MODEL
+
+
+async def test_after_a_snapstart_restore_the_platform_key_is_read_before_traffic(
+    calls: AwsCalls, fake: FakeMessagesAPI
+) -> None:
+    runtime, key = runtime_with(None)
+    runtime.secretsmanager.create_secret(Name=PLATFORM_KEY, SecretString="sk-platform")
+    settings = runtime.settings.model_copy(
+        update={"model_provider": "anthropic", "anthropic_api_key_secret": PLATFORM_KEY}
+    )
+    runtime = Runtime(settings, agents=AgentRegistry([general]))
+    chat = load_function("chat")
+    variables = load_template()["Resources"]["ChatFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH"] == chat.AFTER_RESTORE_PATH
+    fake.reply_text("Hello.")
+    calls.reset()
+
+    with serve(chat.create_app(runtime)) as base:
+        async with httpx.AsyncClient() as client:
+            restored = await client.post(base + chat.AFTER_RESTORE_PATH)
+    warmed = dict(calls.secrets)
+    reply = await turn(runtime, key, "hello")
+
+    assert restored.json() == {"status": "warm"} and warmed == {PLATFORM_KEY: 1}
+    assert reply.status == "completed" and calls.secrets[PLATFORM_KEY] == 1  # the turn found it read

@@ -6,6 +6,7 @@ frames leave as the model produces them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -42,6 +43,9 @@ StartedTurn = Annotated[Turn, Depends(start_turn)]
 StartedTask = Annotated[Turn, Depends(start_task)]
 
 
+AFTER_RESTORE_PATH = "/_lwa/after-restore"  # AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH in template.yaml
+
+
 def create_app(runtime: Runtime) -> FastAPI:
     app = create_api(runtime, title="agent-runtime chat")
 
@@ -63,6 +67,12 @@ def create_app(runtime: Runtime) -> FastAPI:
         await chat_reply(turn)
         assert turn.final is not None, "a finished turn has its final record"
         return TaskExecution.of(turn.final)
+
+    @app.post(AFTER_RESTORE_PATH, include_in_schema=False)
+    async def after_restore(runtime: CurrentRuntime) -> dict[str, str]:
+        """SnapStart's after-restore hook (the Web Adapter calls it; outside callers get a 403)."""
+        await asyncio.to_thread(runtime.warm)
+        return {"status": "warm"}
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from agent_core.auth import Authenticator
 from agent_core.aws import AwsClients
+from agent_core.errors import AgentRuntimeError
 from agent_core.llm.model import ModelProvider, SingleModelProvider
 from agent_core.secrets import Secrets
 from agent_core.settings import Settings, get_settings
@@ -162,6 +164,14 @@ class Runtime:
         across a restore.
         """
         _ = self.dynamodb, self.secretsmanager, self.models, self.chat
+
+    def warm(self) -> None:
+        """After a SnapStart restore, before traffic: read what every turn needs and no snapshot
+        may hold, the platform's model key (cached from then on), which also opens the
+        connection to Secrets Manager. A failure is left for the first turn to report."""
+        if self.settings.wants_anthropic:
+            with contextlib.suppress(AgentRuntimeError):
+                self._platform_model_key()
 
     def _platform_model_key(self) -> str | None:
         env_key = os.environ.get("ANTHROPIC_API_KEY")
