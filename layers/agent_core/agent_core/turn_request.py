@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -11,3 +12,9 @@ class TurnRequest:
     session_id: str | None = None
     tools: tuple[str, ...] | None = None  # None offers all of the agent's tools, () none
     max_steps: int | None = None
+
+    @classmethod
+    def of(
+        cls, message: str, *, session_id: str | None, tools: Sequence[str] | None, max_steps: int | None
+    ) -> TurnRequest:
+        return cls(message, session_id, tuple(tools) if tools is not None else None, max_steps)

@@ -51,9 +51,8 @@ class ChatRequest(BaseModel):
     )
 
     def turn(self) -> TurnRequest:
-        tools = tuple(self.tools) if self.tools is not None else None
-        return TurnRequest(
-            message=self.message, session_id=self.session_id, tools=tools, max_steps=self.max_steps
+        return TurnRequest.of(
+            self.message, session_id=self.session_id, tools=self.tools, max_steps=self.max_steps
         )
 
 

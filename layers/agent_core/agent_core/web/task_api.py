@@ -28,9 +28,8 @@ class TaskRequest(BaseModel):
     session_id: str | None = Field(default=None, pattern=f"^{ID_PATTERN.pattern}$")
 
     def turn(self) -> TurnRequest:
-        tools = tuple(self.tools) if self.tools is not None else None
-        return TurnRequest(
-            message=self.task, session_id=self.session_id, tools=tools, max_steps=self.max_steps
+        return TurnRequest.of(
+            self.task, session_id=self.session_id, tools=self.tools, max_steps=self.max_steps
         )
 
 
