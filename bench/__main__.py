@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, round_trips, tokens
+from bench import cold_start, round_trips, tokens, versus_bare
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-MEASUREMENTS = ("cold_start", "round_trips", "tokens")
+MEASUREMENTS = ("cold_start", "round_trips", "tokens", "versus_bare")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         "cold_start": (lambda: cold_start.measure(args.runs), cold_start.render),
         "round_trips": (lambda: round_trips.measure(args.turns), round_trips.render),
         "tokens": (tokens.measure, tokens.render),
+        "versus_bare": (lambda: versus_bare.measure(args.turns), versus_bare.render),
     }
     results: dict[str, Any] = {
         "meta": {
