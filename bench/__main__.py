@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, round_trips, tokens
+from bench import cold_start, round_trips, tokens, versus_bare
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-MEASUREMENTS = ("cold_start", "bytecode", "round_trips", "tokens")
+MEASUREMENTS = ("cold_start", "bytecode", "round_trips", "tokens", "versus_bare")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         "bytecode": (lambda: cold_start.measure_bytecode(args.runs), cold_start.render_bytecode),
         "round_trips": (lambda: round_trips.measure(args.turns), round_trips.render),
         "tokens": (tokens.measure, tokens.render),
+        "versus_bare": (lambda: versus_bare.measure(args.turns), versus_bare.render),
     }
     results: dict[str, Any] = {
         "meta": {

@@ -7,18 +7,19 @@ from typing import Any
 from agent_core import SingleModelProvider
 from agent_core.llm.local import LocalModel
 from bench.report import median, table
-from bench.stack import TurnResult, chat_stack
+from bench.stack import chat_stack
+from bench.timed_stream import Timed
 
 
-def summary(turn: TurnResult) -> dict[str, Any]:
+def summary(turn: Timed) -> dict[str, Any]:
     return {
         "total_calls": turn.total_calls,
         "calls": turn.calls,
         "errors": turn.errors,
         "on_event_loop": turn.on_event_loop,
-        "wall_ms": turn.wall_s * 1000,
+        "wall_ms": turn.done_s * 1000,
         "aws_ms": turn.aws_s * 1000,
-        "write_units": {"table": turn.write_units.table, "index": turn.write_units.index},
+        "write_units": {"table": turn.units.table, "index": turn.units.index},
     }
 
 
@@ -40,10 +41,10 @@ def measure(turns: int) -> dict[str, Any]:
         },
         "warm_turns": {
             "turns": turns,
-            "wall_ms": median([t.wall_s * 1000 for t in timed]),
+            "wall_ms": median([t.done_s * 1000 for t in timed]),
             "aws_ms": median([t.aws_s * 1000 for t in timed]),
-            "runtime_ms": median([(t.wall_s - t.aws_s) * 1000 for t in timed]),
-            "cold_turn_wall_ms": first.wall_s * 1000,
+            "runtime_ms": median([(t.done_s - t.aws_s) * 1000 for t in timed]),
+            "cold_turn_wall_ms": first.done_s * 1000,
         },
     }
 

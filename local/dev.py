@@ -114,7 +114,10 @@ def _serve(state: LocalState) -> None:
 
 
 def _bind(port: int) -> socket.socket:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio turns Nagle off (TCP_NODELAY) only on connections whose socket
+    # says TCP (CPython asyncio/base_events.py, _set_nodelay); otherwise every small write after
+    # the first (a response body, an SSE frame) waits ~40 ms for the client's delayed ACK.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         with claiming(port, "the API", "PORT"):

@@ -17,7 +17,10 @@ class BackgroundServer:
 
     def __init__(self, app: Any, *, port: int = 0, name: str = "server") -> None:
         self.app = app
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named: asyncio turns Nagle off (TCP_NODELAY) only on connections whose socket
+        # says TCP (CPython asyncio/base_events.py, _set_nodelay); otherwise every small write after
+        # the first (a response body, an SSE frame) waits ~40 ms for the client's delayed ACK.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((HOST, port))
         self.port: int = self._socket.getsockname()[1]
