@@ -32,7 +32,7 @@ help:
 	@echo "make lint      ruff and mypy (strict)"
 	@echo "make build     sam build (the layer, compiled to bytecode, and the three functions)"
 	@echo "make validate  sam validate --lint"
-	@echo "make bench     cold start, AWS round trips and tokens per turn"
+	@echo "make bench     cold start, bytecode, AWS calls and write units, tokens, and a turn against a bare one"
 
 $(CURDIR)/.tools/uv/bin/uv:
 	python3 -m venv .tools/uv
