@@ -11,28 +11,22 @@ import pytest
 from moto import mock_aws
 
 from agent_core import Runtime, Settings, SingleModelProvider, Tenant, get_settings, issue_api_key
+from agentctl.stacks import STACK_FILE_VARIABLE
 from local.aws import ensure_table
+from local.state import STATE_DIR_VARIABLE
 from tests.fakes.scripted_model import ScriptedModel
 
 TABLE = "agent-runtime-test"
-# Settings a developer's shell may hold; tests decide them.
-SETTINGS_VARIABLES = {
-    "TABLE_NAME",
-    "SECRETS_PREFIX",
-    "MODEL_PROVIDER",
-    "STAGE",
+# What a developer's shell may hold that would change what a test sees; tests set what they need.
+# Every variable Settings reads, and, by hand since Settings does not read them, what the local stack
+# and agentctl read besides: its ports, its state folder, the stack file.
+ENVIRONMENT_VARIABLES = Settings.environment_names() | {
     "PORT",
-    "DEV_STATE_DIR",
-    "MAX_BODY_BYTES",
-    "TURN_TIMEOUT_SECONDS",
-    "TOOL_TIMEOUT_SECONDS",
-    "SESSION_RETENTION_DAYS",
-    "AUDIT_RETENTION_DAYS",
-    "HISTORY_MAX_MESSAGES",
-    "MAX_OUTPUT_TOKENS",
-    "AUTH_CACHE_SECONDS",
-    "TENANT_CACHE_SECONDS",
-    "SECRET_CACHE_SECONDS",
+    "MOTO_PORT",
+    "ERP_PORT",
+    "PROJECTS_PORT",
+    STATE_DIR_VARIABLE,
+    STACK_FILE_VARIABLE,
 }
 
 
@@ -40,7 +34,7 @@ SETTINGS_VARIABLES = {
 def _aws_behind_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test can reach AWS: fake credentials, no endpoint override, moto on every client."""
     for name in list(os.environ):
-        if name.startswith(("AWS_", "ANTHROPIC_")) or name in SETTINGS_VARIABLES:
+        if name.startswith(("AWS_", "ANTHROPIC_")) or name in ENVIRONMENT_VARIABLES:
             monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import pytest
 from pydantic import ValidationError
 
@@ -47,3 +49,33 @@ def test_nonsense_is_refused_at_start() -> None:
         Settings.from_env({"SESSION_RETENTION_DAYS": "0"})
     with pytest.raises(ValidationError):
         Settings.from_env({"MODEL_PROVIDER": "gpt"})
+
+
+def test_aws_region_wins_over_the_default_region_which_is_the_fallback() -> None:
+    both = Settings.from_env({"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-west-2"})
+    fallback = Settings.from_env({"AWS_REGION": "", "AWS_DEFAULT_REGION": "us-west-2"})
+    assert (both.region, fallback.region) == ("eu-west-1", "us-west-2")
+
+
+class EmptyEnvironment(Mapping[str, str]):
+    """An environment with nothing set, that notes every variable asked for."""
+
+    def __init__(self) -> None:
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.add(name)
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def test_the_environment_names_are_exactly_the_variables_settings_read() -> None:
+    environment = EmptyEnvironment()
+    Settings.from_env(environment)
+    assert Settings.environment_names() == environment.asked
+    assert {"TABLE_NAME", "WEB_ALLOW_PRIVATE_NETWORK", "AWS_REGION", "ANTHROPIC_API_KEY"} <= environment.asked

@@ -28,6 +28,33 @@ def is_bedrock_model(model: str) -> bool:
     return _BEDROCK_MODEL.match(model) is not None
 
 
+# The variable each setting is read from; ``region`` and ``anthropic_api_key_in_env`` come from the
+# variables after it (see ``Settings.from_env``).
+_VARIABLES = {
+    "table_name": "TABLE_NAME",
+    "secrets_prefix": "SECRETS_PREFIX",
+    "stage": "STAGE",
+    "model_provider": "MODEL_PROVIDER",
+    "anthropic_model": "ANTHROPIC_MODEL",
+    "anthropic_api_key_secret": "ANTHROPIC_API_KEY_SECRET",
+    "max_output_tokens": "MAX_OUTPUT_TOKENS",
+    "session_retention_days": "SESSION_RETENTION_DAYS",
+    "audit_retention_days": "AUDIT_RETENTION_DAYS",
+    "history_max_messages": "HISTORY_MAX_MESSAGES",
+    "turn_timeout_seconds": "TURN_TIMEOUT_SECONDS",
+    "tool_timeout_seconds": "TOOL_TIMEOUT_SECONDS",
+    "auth_cache_seconds": "AUTH_CACHE_SECONDS",
+    "tenant_cache_seconds": "TENANT_CACHE_SECONDS",
+    "secret_cache_seconds": "SECRET_CACHE_SECONDS",
+    "max_body_bytes": "MAX_BODY_BYTES",
+    "http_timeout_seconds": "HTTP_TIMEOUT_SECONDS",
+    "web_search_url": "WEB_SEARCH_URL",
+    "web_allow_private_network": "WEB_ALLOW_PRIVATE_NETWORK",
+}
+_REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")  # the first one set wins
+_API_KEY_VARIABLE = "ANTHROPIC_API_KEY"
+
+
 class Settings(BaseModel):
     """Everything the runtime reads from its environment, validated once."""
 
@@ -91,34 +118,18 @@ class Settings(BaseModel):
         return "local" if self.provider == "local" else self.anthropic_model
 
     @classmethod
+    def environment_names(cls) -> frozenset[str]:
+        """Every environment variable ``from_env`` reads."""
+        return frozenset((*_VARIABLES.values(), *_REGION_VARIABLES, _API_KEY_VARIABLE))
+
+    @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        names = {
-            "table_name": "TABLE_NAME",
-            "secrets_prefix": "SECRETS_PREFIX",
-            "stage": "STAGE",
-            "model_provider": "MODEL_PROVIDER",
-            "anthropic_model": "ANTHROPIC_MODEL",
-            "anthropic_api_key_secret": "ANTHROPIC_API_KEY_SECRET",
-            "max_output_tokens": "MAX_OUTPUT_TOKENS",
-            "session_retention_days": "SESSION_RETENTION_DAYS",
-            "audit_retention_days": "AUDIT_RETENTION_DAYS",
-            "history_max_messages": "HISTORY_MAX_MESSAGES",
-            "turn_timeout_seconds": "TURN_TIMEOUT_SECONDS",
-            "tool_timeout_seconds": "TOOL_TIMEOUT_SECONDS",
-            "auth_cache_seconds": "AUTH_CACHE_SECONDS",
-            "tenant_cache_seconds": "TENANT_CACHE_SECONDS",
-            "secret_cache_seconds": "SECRET_CACHE_SECONDS",
-            "max_body_bytes": "MAX_BODY_BYTES",
-            "http_timeout_seconds": "HTTP_TIMEOUT_SECONDS",
-            "web_search_url": "WEB_SEARCH_URL",
-            "web_allow_private_network": "WEB_ALLOW_PRIVATE_NETWORK",
-        }
-        values: dict[str, object] = {field: env[var] for field, var in names.items() if env.get(var)}
-        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+        values: dict[str, object] = {field: env[var] for field, var in _VARIABLES.items() if env.get(var)}
+        region = next((env[var] for var in _REGION_VARIABLES if env.get(var)), None)
         if region:
             values["region"] = region
-        values["anthropic_api_key_in_env"] = bool(env.get("ANTHROPIC_API_KEY"))
+        values["anthropic_api_key_in_env"] = bool(env.get(_API_KEY_VARIABLE))
         return cls.model_validate(values)
 
 
