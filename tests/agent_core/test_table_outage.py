@@ -19,6 +19,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from agent_core import (
+    DeadlineExceeded,
     ModelRequest,
     RunContext,
     Runtime,
@@ -50,6 +51,7 @@ class Table:
     """Cut and restore the table, as seen from the runtime; knows when a turn has begun."""
 
     def __init__(self, calls: AwsCalls) -> None:
+        self.calls = calls
         self.down = threading.Event()
         self.begun = threading.Event()  # a turn's begin transaction has been written
         calls.delay = self._refuse
@@ -209,3 +211,22 @@ async def test_a_table_back_within_the_deadline_finalises_the_run(table: Table) 
     assert reply.status == "completed", reply
     run = runtime.runs.get("acme", reply.run_id)
     assert run is not None and run.status == "completed" and run.reply == "Here you are."
+
+
+async def test_a_slow_table_before_the_stream_ends_as_a_504_within_the_deadline(table: Table) -> None:
+    runtime, key = runtime_with(CuttingModel([say("Hi.")], table, at=None))
+    caller = runtime.authenticator.authenticate(key)
+    stalled = threading.Event()
+
+    def slow_tenant(name: str, params: dict[str, Any]) -> None:
+        if name == "dynamodb.GetItem" and params["Key"]["SK"]["S"] == "TENANT":
+            stalled.wait(TURN_SECONDS * 3)  # a table that answers, but far too late
+
+    table.calls.delay = slow_tenant
+    try:
+        with pytest.raises(DeadlineExceeded) as failure:
+            await runtime.chat.start(caller, "shop", TurnRequest(message="hello"))
+    finally:
+        stalled.set()
+
+    assert failure.value.status == 504
