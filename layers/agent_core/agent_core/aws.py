@@ -11,10 +11,11 @@ from botocore.config import Config
 # A call gives up within API Gateway's 29 s on the buffered routes: 3 attempts of at most 2 s to
 # connect and 5 s to read (DynamoDB, Secrets Manager and STS answer in milliseconds), with
 # standard-mode backoff (under 3 s in all) between them: about 24 s at worst.
+CONNECT_SECONDS, READ_SECONDS, ATTEMPTS = 2, 5, 3
 CONFIG = Config(
-    connect_timeout=2,
-    read_timeout=5,
-    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=CONNECT_SECONDS,
+    read_timeout=READ_SECONDS,
+    retries={"mode": "standard", "max_attempts": ATTEMPTS},
     tcp_keepalive=True,
 )
 
