@@ -10,7 +10,7 @@ API_GATEWAY_SECONDS = 29
 def test_every_attempt_and_every_pause_between_them_fit_in_api_gateways_29_seconds() -> None:
     settings = vars(CONFIG)
     assert (settings["connect_timeout"], settings["read_timeout"]) == (CONNECT_SECONDS, READ_SECONDS)
-    assert settings["retries"] == {"mode": "standard", "max_attempts": ATTEMPTS}
+    assert settings["retries"] == {"mode": "standard", "total_max_attempts": ATTEMPTS}  # the first try too
     attempts = ATTEMPTS
     # Standard mode waits rand(0, 1) * min(scale * 2**i, 20) seconds before retry i, the scale 1 s for
     # throttling (botocore retries/standard.py, ExponentialBackoff): at most this much in all.

@@ -15,7 +15,8 @@ CONNECT_SECONDS, READ_SECONDS, ATTEMPTS = 2, 5, 3
 CONFIG = Config(
     connect_timeout=CONNECT_SECONDS,
     read_timeout=READ_SECONDS,
-    retries={"mode": "standard", "max_attempts": ATTEMPTS},
+    # total_max_attempts counts the first try; botocore's max_attempts would count retries only.
+    retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
     tcp_keepalive=True,
 )
 
