@@ -27,7 +27,7 @@ from agent_core import (
 )
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
-from agent_core.guardrails import Guardrails
+from agent_core.guardrails import default_guardrails
 from agent_core.llm.scripted import call, say
 from agent_core.llm.types import (
     ContentBlock,
@@ -94,7 +94,7 @@ class LoopRun:
     ctx: RunContext
 
     def run(self) -> AsyncIterator[LoopEvent]:
-        return run_loop(self.state, self.plan, self.ctx, Guardrails())
+        return run_loop(self.state, self.plan, self.ctx, default_guardrails())
 
     @property
     def stop_reason(self) -> str | None:

@@ -76,3 +76,10 @@ class DeadlineExceeded(AgentRuntimeError):
 
     code = "deadline_exceeded"
     status = 504
+
+
+class Stopped(AgentRuntimeError):
+    """A guardrail stopped the turn before the model was asked (again): a switch turned off."""
+
+    code = "agents_disabled"
+    status = 503

@@ -20,9 +20,9 @@ from typing import Any
 from agent_core import keys
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
-from agent_core.errors import DeadlineExceeded, ModelError, ToolError
+from agent_core.errors import DeadlineExceeded, ModelError, Stopped, ToolError
 from agent_core.events import TextDelta, ToolCall, ToolResult, WouldExecute
-from agent_core.guardrails import Guardrails, Refuse, Shadow
+from agent_core.guardrails import Confirm, Guardrails, ProposedCall, Refuse, Shadow
 from agent_core.ids import new_call_id
 from agent_core.llm.model import Model
 from agent_core.llm.types import (
@@ -38,7 +38,7 @@ from agent_core.llm.types import (
     ToolUseRequested,
 )
 from agent_core.redaction import redact
-from agent_core.store.records import CallMode, ToolCallRecord
+from agent_core.store.records import CallMode, Rejected, ToolCallRecord
 from agent_core.tools.base import Tool
 from agent_core.tools.context import RunContext
 from agent_core.turn_state import TurnState
@@ -102,6 +102,8 @@ class _Loop:
         state = self.state
         try:
             for _ in range(self.plan.max_steps):
+                if stop := await self.guardrails.before_model(self.ctx):
+                    raise Stopped(stop.reason)
                 text: list[str] = []
                 uses: list[ToolUseRequested] = []
                 finished: ModelFinished | None = None
@@ -170,8 +172,13 @@ class _Loop:
             if tool is None:
                 names = ", ".join(self.plan.tools) or "none"
                 raise ToolError(f"there is no tool {use.name!r} here; the tools are: {names}")
-            decision = await self.guardrails.decide(tool, use.input, self.ctx)
+            decision = await self.guardrails.decide(ProposedCall(tool, use.input, self.ctx))
+            if isinstance(decision, Confirm):
+                decision = Refuse(
+                    "this write needs a person's confirmation, which is not available here", "confirmation"
+                )
             if isinstance(decision, Refuse):
+                call.rejected = decision.kind
                 raise ToolError(decision.reason)
             if isinstance(decision, Shadow):
                 call.mode = "shadow"
@@ -236,6 +243,7 @@ class _Call:
     input: dict[str, Any]
     mode: CallMode = "live"
     error: str | None = None
+    rejected: Rejected | None = None
     started: float = field(default_factory=time.monotonic)
     started_at: str = field(default_factory=lambda: iso(utc_now()))
 
@@ -251,6 +259,7 @@ class _Call:
             latency_ms=int((time.monotonic() - self.started) * 1000),
             started_at=self.started_at,
             output_summary=content[:SUMMARY_CHARS],
+            rejected=self.rejected,
         )
 
 

@@ -132,7 +132,7 @@ class Runtime:
     @cached_property
     def chat(self) -> ChatService:
         from agent_core.chat import ChatService
-        from agent_core.guardrails import Guardrails
+        from agent_core.guardrails import default_guardrails
 
         return ChatService(
             settings=self.settings,
@@ -143,7 +143,7 @@ class Runtime:
             secrets=self.secrets,
             models=self.models,
             tool_services=self.tool_services,
-            guardrails=Guardrails(),
+            guardrails=default_guardrails(),
         )
 
     @cached_property

@@ -1,47 +1,42 @@
-"""The one decision asked before a tool runs: run it, shadow it, or refuse it with a reason.
+"""The one place asked before a tool runs (run it, shadow it, have it confirmed, or refuse it with
+a reason) and before each model call. Every rule about whether a call may have its effect lives
+here, never in the loop; each is a small module of its own, asked in order."""
 
-Every rule about whether a call may have its effect lives here, never in the loop: today the
-tenant's write mode (shadow mode, the default for writes); the next rules (confirmation, scopes,
-rate limits, switches) are added beside it.
-"""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
-
-from agent_core.tools.base import Tool
-from agent_core.tools.context import RunContext
-
-
-@dataclass(frozen=True)
-class Run:
-    """The call runs for real."""
-
-
-@dataclass(frozen=True)
-class Shadow:
-    """A write that does not run: it is rehearsed, and the model reads what would have happened."""
+from agent_core.guardrails.core import BeforeModel, Guardrails, Rule
+from agent_core.guardrails.decision import (
+    CONFIRM,
+    RUN,
+    SHADOW,
+    Confirm,
+    Decision,
+    ProposedCall,
+    Refuse,
+    Rejection,
+    Run,
+    Shadow,
+)
+from agent_core.guardrails.write_mode import WriteMode
 
 
-@dataclass(frozen=True)
-class Refuse:
-    """The call does not run; the model reads ``reason`` as the tool's error."""
-
-    reason: str
+def default_guardrails() -> Guardrails:
+    """The runtime's rules, in the order they are asked."""
+    return Guardrails([WriteMode()])
 
 
-Decision = Run | Shadow | Refuse
-RUN, SHADOW = Run(), Shadow()
-
-
-class Guardrails:
-    """Decides each tool call, from the tool, the caller, the tenant and the agent."""
-
-    async def decide(self, tool: Tool, arguments: dict[str, Any], ctx: RunContext) -> Decision:
-        if tool.read_only:
-            return RUN
-        return SHADOW if ctx.tenant.write_mode(ctx.agent_id) == "shadow" else RUN
-
-
-__all__ = ["RUN", "SHADOW", "Decision", "Guardrails", "Refuse", "Run", "Shadow"]
+__all__ = [
+    "CONFIRM",
+    "RUN",
+    "SHADOW",
+    "BeforeModel",
+    "Confirm",
+    "Decision",
+    "Guardrails",
+    "ProposedCall",
+    "Refuse",
+    "Rejection",
+    "Rule",
+    "Run",
+    "Shadow",
+    "WriteMode",
+    "default_guardrails",
+]

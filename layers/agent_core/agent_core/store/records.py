@@ -10,6 +10,8 @@ from agent_core.llm.types import Usage
 
 RunStatus = Literal["running", "completed", "failed"]
 CallMode = Literal["live", "shadow"]
+# Why a guardrail stopped a call (see agent_core.guardrails.decision.Rejection).
+Rejected = Literal["scope", "switch", "rate_limit", "budget", "breaker", "timeout", "confirmation"]
 
 
 class ToolCallRecord(BaseModel):
@@ -28,6 +30,7 @@ class ToolCallRecord(BaseModel):
     latency_ms: int = 0
     started_at: str = ""
     output_summary: str = Field(default="", description="The start of what the tool returned.")
+    rejected: Rejected | None = Field(default=None, description="The guardrail that stopped it, if one did.")
 
 
 class RunError(BaseModel):
