@@ -9,6 +9,7 @@ makes the user's message durable with the session's lease and the run's start, a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -24,6 +25,7 @@ from agent_core.llm.claude_models import thinks_up_front
 from agent_core.llm.history import model_history
 from agent_core.llm.model import Model, ModelProvider, UnavailableModel
 from agent_core.llm.prefetch import Prefetched
+from agent_core.llm.resilient import Resilient
 from agent_core.llm.types import Message
 from agent_core.loop import LoopPlan, step_request
 from agent_core.secrets import Secrets
@@ -52,6 +54,7 @@ class ChatService:
         secrets: Secrets,
         models: ModelProvider,
         tool_services: ToolServices,
+        fallback_models: ModelProvider | None = None,
         guardrails: Guardrails,
     ) -> None:
         self.settings = settings
@@ -61,6 +64,7 @@ class ChatService:
         self.audit = audit
         self.secrets = secrets
         self.models = models
+        self.fallback_models = fallback_models
         self.tool_services = tool_services
         self.guardrails = guardrails
 
@@ -162,8 +166,15 @@ class ChatService:
         )
 
     def _model_for(self, tenant: Tenant) -> Model:
-        """The tenant's model (it may read the tenant's secret and the platform key: blocking)."""
+        """The tenant's model, retried and with its fallback (it may read the tenant's secret and the
+        platform key: blocking)."""
+        secret = partial(self.secrets.tenant_secret, tenant.tenant_id)
         try:
-            return self.models.model_for(tenant, partial(self.secrets.tenant_secret, tenant.tenant_id))
+            primary: Model = self.models.model_for(tenant, secret)
         except ModelError as exc:
-            return UnavailableModel(tenant.model or self.settings.model_name, exc)
+            primary = UnavailableModel(tenant.model or self.settings.model_name, exc)
+        fallback = None
+        if self.fallback_models is not None:
+            with contextlib.suppress(ModelError):
+                fallback = self.fallback_models.model_for(tenant.model_copy(update={"model": None}), secret)
+        return Resilient(primary, fallback, retries=self.settings.model_retries)

@@ -51,6 +51,14 @@ class WouldExecute(_Event):
     input: dict[str, Any]
 
 
+class ModelFallback(_Event):
+    """The turn's model failed before anything reached the client: ``model`` answers instead."""
+
+    type: Literal["model_fallback"] = "model_fallback"
+    model: str
+    reason: str
+
+
 class Error(_Event):
     type: Literal["error"] = "error"
     code: str
@@ -69,6 +77,7 @@ class Done(_Event):
 
 
 StreamEvent = Annotated[
-    RunStarted | TextDelta | ToolCall | ToolResult | WouldExecute | Error | Done, Field(discriminator="type")
+    RunStarted | TextDelta | ToolCall | ToolResult | WouldExecute | ModelFallback | Error | Done,
+    Field(discriminator="type"),
 ]
 stream_event_adapter: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)

@@ -21,7 +21,7 @@ from agent_core import keys
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
 from agent_core.errors import DeadlineExceeded, ModelError, Stopped, ToolError
-from agent_core.events import TextDelta, ToolCall, ToolResult, WouldExecute
+from agent_core.events import ModelFallback, TextDelta, ToolCall, ToolResult, WouldExecute
 from agent_core.guardrails import Confirm, Guardrails, ProposedCall, Refuse, Shadow
 from agent_core.ids import new_call_id
 from agent_core.llm.model import Model
@@ -30,6 +30,7 @@ from agent_core.llm.types import (
     Message,
     ModelFinished,
     ModelRequest,
+    ModelSwitched,
     TextBlock,
     TextChunk,
     Thinking,
@@ -68,7 +69,7 @@ class WriteStarting:
     call: ToolCallRecord
 
 
-LoopEvent = TextDelta | ToolCall | WouldExecute | ToolResult | WriteStarting
+LoopEvent = TextDelta | ToolCall | WouldExecute | ToolResult | ModelFallback | WriteStarting
 
 
 def step_request(plan: LoopPlan, turn_messages: Sequence[Message] = ()) -> ModelRequest:
@@ -116,6 +117,9 @@ class _Loop:
                             yield TextDelta(text=event.text)
                         elif isinstance(event, ToolUseRequested):
                             uses.append(event)
+                        elif isinstance(event, ModelSwitched):
+                            state.model = event.model
+                            yield ModelFallback(model=event.model, reason=event.reason)
                         else:
                             finished = event
                 finally:

@@ -115,7 +115,17 @@ class Runtime:
     def models(self) -> ModelProvider:
         if self._models is not None:
             return self._models
-        provider = self.settings.provider
+        return self._provider(self.settings.provider, self.settings.anthropic_model)
+
+    @cached_property
+    def fallback_models(self) -> ModelProvider | None:
+        """The provider of the model a turn switches to when its own fails at once, if configured."""
+        model = self.settings.fallback_model
+        if model is None:
+            return None
+        return self._provider(self.settings.fallback_provider or self.settings.provider, model)
+
+    def _provider(self, provider: str, model: str) -> ModelProvider:
         if provider == "local":
             from agent_core.llm.local import LocalModel
 
@@ -124,10 +134,10 @@ class Runtime:
         if provider == "bedrock":
             from agent_core.llm.bedrock import BedrockProvider
 
-            return BedrockProvider(model=self.settings.anthropic_model, region=self.settings.region)
+            return BedrockProvider(model=model, region=self.settings.region)
         from agent_core.llm.anthropic import AnthropicProvider
 
-        return AnthropicProvider(model=self.settings.anthropic_model, platform_key=self._platform_model_key)
+        return AnthropicProvider(model=model, platform_key=self._platform_model_key)
 
     @cached_property
     def chat(self) -> ChatService:
@@ -142,6 +152,7 @@ class Runtime:
             audit=self.audit,
             secrets=self.secrets,
             models=self.models,
+            fallback_models=self.fallback_models,
             tool_services=self.tool_services,
             guardrails=default_guardrails(),
         )

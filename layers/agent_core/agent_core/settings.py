@@ -38,6 +38,9 @@ _VARIABLES = {
     "anthropic_model": "ANTHROPIC_MODEL",
     "anthropic_api_key_secret": "ANTHROPIC_API_KEY_SECRET",
     "max_output_tokens": "MAX_OUTPUT_TOKENS",
+    "fallback_model": "FALLBACK_MODEL",
+    "fallback_provider": "FALLBACK_MODEL_PROVIDER",
+    "model_retries": "MODEL_RETRIES",
     "session_retention_days": "SESSION_RETENTION_DAYS",
     "audit_retention_days": "AUDIT_RETENTION_DAYS",
     "history_max_messages": "HISTORY_MAX_MESSAGES",
@@ -71,6 +74,11 @@ class Settings(BaseModel):
     anthropic_model: str = DEFAULT_ANTHROPIC_MODEL
     anthropic_api_key_in_env: bool = False
     anthropic_api_key_secret: str | None = None
+    # Asked when the model fails before its first event (overloaded, rate limited, unreachable) even
+    # after MODEL_RETRIES more tries; its provider is the turn's unless FALLBACK_MODEL_PROVIDER says.
+    fallback_model: str | None = None
+    fallback_provider: ResolvedProvider | None = None
+    model_retries: int = Field(default=2, ge=0, le=5)
     # Overrides every agent's max_tokens (thinking and answer together) when set.
     max_output_tokens: int | None = Field(default=None, ge=1, le=128_000)
 

@@ -28,6 +28,7 @@ class TurnState:
     steps: list[ToolCallRecord] = field(default_factory=list)
     stop_reason: str | None = None
     refusal: Refusal | None = None
+    model: str | None = None  # the fallback that answered, when the turn's model failed at once
 
     @property
     def reply(self) -> str:
@@ -46,5 +47,6 @@ class TurnState:
                 "error": error,
                 "finished_at": iso(utc_now()),
                 "duration_ms": duration_ms,
+                "model": self.model or self.run.model,
             }
         )

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from agent_core import Runtime
+from agent_core import ModelError, Runtime
 from agent_core.llm.anthropic import AnthropicProvider
 from agent_core.llm.scripted import call, say
 from agent_core.llm.types import TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
@@ -358,3 +358,19 @@ def test_a_tenant_that_brings_its_own_model_key_is_billed_to_it(
 
     assert [r.api_key for r in fake.requests] == ["sk-platform", "sk-globex-own"]
     assert received[-1].data["status"] == "completed"
+
+
+def test_a_model_that_fails_before_its_first_token_gives_way_to_the_fallback(
+    make_runtime: RuntimeFactory, tenants: dict[str, DemoTenant]
+) -> None:
+    overloaded = [ModelError("the model provider failed: Overloaded", code="model_overloaded")]
+    primary = ScriptedModel([overloaded] * 3)
+    runtime = make_runtime(primary, fallback_model="local", fallback_provider="local", model_retries=2)
+    with serve_stack(runtime) as base:
+        received = stream(base, tenants["acme"], {"message": "who am I? use tenant_info"})
+
+    assert kinds(received)[:2] == ["run_started", "model_fallback"]
+    assert received[1].data == {"type": "model_fallback", "model": "local", "reason": "model_overloaded"}
+    assert received[-1].data["status"] == "completed" and len(primary.requests) == 3
+    run = runtime.runs.get("acme", received[0].data["run_id"])
+    assert run is not None and run.model == "local"

@@ -223,4 +223,14 @@ class ModelFinished(BaseModel):
     refusal: Refusal | None = None
 
 
-ModelEvent = TextChunk | ToolUseRequested | ModelFinished
+class ModelSwitched(BaseModel):
+    """The provider kept failing before its first event: the turn goes on with ``model``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["switched"] = "switched"
+    model: str
+    reason: str
+
+
+ModelEvent = TextChunk | ToolUseRequested | ModelFinished | ModelSwitched
