@@ -9,10 +9,10 @@ from pydantic import ValidationError
 
 from agent_core.keys import checked_id
 from agent_core.llm.types import Effort, ThinkingMode
-from agent_core.tenancy import Tenant
+from agent_core.tenancy import Tenant, WriteMode
 from agentctl.errors import UsageError
 
-WRITE_MODES = ("shadow", "live")
+WRITE_MODES = get_args(WriteMode)
 THINKING_MODES = get_args(ThinkingMode)
 EFFORTS = get_args(Effort)
 INHERIT = "inherit"
@@ -51,7 +51,7 @@ def add_tenant_options(parser: argparse.ArgumentParser, *, update: bool) -> None
     parser.add_argument(
         "--agent-writes",
         metavar="AGENT=MODE,…",
-        help="per-agent write modes, e.g. projects=live"
+        help="per-agent write modes, e.g. projects=confirm"
         + (f"; merged into the current ones, MODE {INHERIT} drops one" if update else ""),
     )
     merged = f"; merged into the current ones, {INHERIT} drops one" if update else ""

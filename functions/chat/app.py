@@ -17,6 +17,7 @@ from agent_core import Runtime, Turn
 from agent_core.web import (
     ChatReply,
     ChatRequest,
+    ConfirmationRequest,
     CurrentCaller,
     CurrentRuntime,
     TaskExecution,
@@ -27,6 +28,8 @@ from agent_core.web import (
 )
 
 AgentId = Annotated[str, Path(max_length=64, description="The agent to talk to, e.g. general.")]
+SessionId = Annotated[str, Path(max_length=64, description="The session the run belongs to.")]
+CallId = Annotated[str, Path(max_length=64, description="The call_id of the tool_confirmation event.")]
 
 
 async def start_turn(
@@ -39,7 +42,19 @@ async def start_task(body: TaskRequest, caller: CurrentCaller, runtime: CurrentR
     return await runtime.chat.start(caller, body.agent_id, body.turn())
 
 
+async def resume_turn(
+    agent_id: AgentId,
+    session_id: SessionId,
+    call_id: CallId,
+    body: ConfirmationRequest,
+    caller: CurrentCaller,
+    runtime: CurrentRuntime,
+) -> Turn:
+    return await runtime.confirmations.decide(caller, agent_id, session_id, call_id, approve=body.approve)
+
+
 StartedTurn = Annotated[Turn, Depends(start_turn)]
+ResumedTurn = Annotated[Turn, Depends(resume_turn)]
 StartedTask = Annotated[Turn, Depends(start_task)]
 
 
@@ -60,6 +75,15 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def chat(turn: StartedTurn) -> ChatReply:
         """One turn, answered as a single JSON document when it has finished."""
         return await chat_reply(turn)
+
+    @app.post(
+        "/agents/{agent_id}/sessions/{session_id}/confirmations/{call_id}", response_class=EventSourceResponse
+    )
+    async def confirm(turn: ResumedTurn) -> AsyncIterator[ServerSentEvent]:
+        """Approve or reject a write that waits for a person (``{"approve": true|false}``): the run
+        resumes at once and streams on like a chat turn, from the decided call's tool_result."""
+        async for frame in sse_frames(turn.events(), turn.run_id):
+            yield frame
 
     @app.post("/api/v1/agent/execute")
     async def execute(turn: StartedTask) -> TaskExecution:

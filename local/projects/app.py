@@ -12,11 +12,18 @@ Routes (every one needs ``Authorization: Bearer <token>``; the token decides the
 
 Errors are ``{"error": {"code", "message"}}`` with 401, 404 or 422 (another tenant's project is a
 plain 404).
+
+A POST with an ``Idempotency-Key`` header makes its change once: a repeat of the same request with
+the same key gets the first answer again (marked ``Idempotent-Replayed: true``), and the key sent
+with a different request is a 422, as the IETF draft on the header (draft-ietf-httpapi-
+idempotency-key-header, "Error Scenarios") describes. Keys are remembered per tenant.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -61,6 +68,30 @@ def create_app(state: ProjectsState) -> Starlette:
         new = await _body(request, NewTask)
         return _json(state.create_task(tenant, request.path_params["project_id"], new), status=201)
 
+    answered: dict[tuple[str, str], tuple[str, Response]] = {}  # (tenant, key) -> (request, answer)
+
+    def once(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            key = request.headers.get("idempotency-key")
+            if not key:
+                return await handler(request)
+            tenant = _tenant(request)
+            fingerprint = hashlib.sha256(request.url.path.encode() + b"\n" + await request.body()).hexdigest()
+            if (tenant, key) in answered:
+                first, response = answered[tenant, key]
+                if first != fingerprint:
+                    raise ApiError(
+                        422, "idempotency_key_reused", "this Idempotency-Key was sent with another request"
+                    )
+                replay = Response(response.body, response.status_code, media_type=response.media_type)
+                replay.headers["Idempotent-Replayed"] = "true"
+                return replay
+            response = await handler(request)
+            answered[tenant, key] = (fingerprint, response)
+            return response
+
+        return run
+
     async def task(request: Request) -> Response:
         return _json(state.task(_tenant(request), request.path_params["task_id"]))
 
@@ -82,9 +113,9 @@ def create_app(state: ProjectsState) -> Starlette:
             Route("/api/projects", projects),
             Route("/api/projects/{project_id}", project),
             Route("/api/projects/{project_id}/tasks", tasks, methods=["GET"]),
-            Route("/api/projects/{project_id}/tasks", create_task, methods=["POST"]),
+            Route("/api/projects/{project_id}/tasks", once(create_task), methods=["POST"]),
             Route("/api/tasks/{task_id}", task),
-            Route("/api/tasks/{task_id}/assign", assign, methods=["POST"]),
+            Route("/api/tasks/{task_id}/assign", once(assign), methods=["POST"]),
         ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )

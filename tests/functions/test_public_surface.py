@@ -24,6 +24,7 @@ IMPORTS = {
         "agent_core.web": {
             "ChatReply",
             "ChatRequest",
+            "ConfirmationRequest",
             "CurrentCaller",
             "CurrentRuntime",
             "TaskExecution",

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
+from agent_core.agents.agent import Agent
 from agent_core.agents.registry import AgentRegistry
 from agent_core.audit_trail import AuditTrail
 from agent_core.clock import iso, utc_now
@@ -30,6 +31,7 @@ from agent_core.llm.types import Message
 from agent_core.loop import LoopPlan, step_request
 from agent_core.secrets import Secrets
 from agent_core.settings import Settings
+from agent_core.settling import settle_superseded
 from agent_core.store.audit import AuditStore
 from agent_core.store.records import RunRecord
 from agent_core.store.sessions import BUSY, SessionHistory, SessionStore
@@ -40,6 +42,11 @@ from agent_core.tools.services import ToolServices
 from agent_core.turn import Turn, TurnStores
 from agent_core.turn_request import TurnRequest
 from agent_core.turn_state import TurnState
+
+
+def system_prompt(agent: Agent, started: datetime) -> str:
+    """The agent's prompt with the day its run started (a resumed run keeps it: same prefix)."""
+    return f"{agent.prompt}\n\nToday is {started:%A %Y-%m-%d} (UTC)."
 
 
 class ChatService:
@@ -107,7 +114,7 @@ class ChatService:
             )
         if history.unfinished is not None and history.unfinished.holds_lease(now):
             raise SessionBusy(BUSY)  # known before asking the model anything
-        model = await asyncio.to_thread(self._model_for, tenant)
+        model = await asyncio.to_thread(self.model_for, tenant)
         run = RunRecord(
             run_id=new_run_id(),
             tenant_id=caller.tenant_id,
@@ -124,7 +131,7 @@ class ChatService:
         thinking = tenant.thinking(agent_id, agent.thinking)
         plan = LoopPlan(
             model=model,
-            system=f"{agent.prompt}\n\nToday is {now:%A %Y-%m-%d} (UTC).",
+            system=system_prompt(agent, now),
             history=model_history(
                 (*history.turns, (user_message,)),
                 thinking=thinks_up_front(model.name, thinking),
@@ -135,6 +142,7 @@ class ChatService:
             max_tokens=self.settings.max_output_tokens or agent.max_tokens,
             thinking=thinking,
             tool_timeout_seconds=self.settings.tool_timeout_seconds,
+            confirm_within_seconds=self.settings.confirmation_seconds,
         )
         # The first model request goes out while the turn's start is written (one round trip less
         # before the first token); its events are forwarded only once that write has succeeded.
@@ -146,26 +154,38 @@ class ChatService:
         except BaseException:
             await first.cancel()
             raise
-        ctx = RunContext(
+        turn = Turn(
+            state=TurnState(run=run, deadline=deadline, user_message=user_message),
+            plan=plan,
+            ctx=self.context(caller, tenant, run),
+            guardrails=self.guardrails,
+            stores=self.stores(caller, deadline),
+        )
+        if history.meta is not None and history.meta.awaiting and history.meta.active_run:
+            # This new turn passes by the write the last one waited on: it can no longer be given.
+            turn.alongside(
+                settle_superseded(
+                    self.sessions, self.audit, caller.tenant_id, session_id, history.meta.awaiting
+                )
+            )
+        return turn
+
+    def context(self, caller: Caller, tenant: Tenant, run: RunRecord) -> RunContext:
+        """What the tools of ``run`` know of it."""
+        return RunContext(
             caller=caller,
             tenant=tenant,
             run_id=run.run_id,
-            session_id=session_id,
-            agent_id=agent_id,
+            session_id=run.session_id,
+            agent_id=run.agent_id,
             load_tenant_secret=partial(self.secrets.tenant_secret, caller.tenant_id),
             services=self.tool_services,
         )
-        return Turn(
-            state=TurnState(run=run, deadline=deadline, user_message=user_message),
-            plan=plan,
-            ctx=ctx,
-            guardrails=self.guardrails,
-            stores=TurnStores(
-                sessions=self.sessions, audit=AuditTrail(self.audit, caller.tenant_id, deadline)
-            ),
-        )
 
-    def _model_for(self, tenant: Tenant) -> Model:
+    def stores(self, caller: Caller, deadline: Deadline) -> TurnStores:
+        return TurnStores(sessions=self.sessions, audit=AuditTrail(self.audit, caller.tenant_id, deadline))
+
+    def model_for(self, tenant: Tenant) -> Model:
         """The tenant's model, retried and with its fallback (it may read the tenant's secret and the
         platform key: blocking)."""
         secret = partial(self.secrets.tenant_secret, tenant.tenant_id)

@@ -57,6 +57,20 @@ class SessionBusy(AgentRuntimeError):
     status = 409
 
 
+class ConfirmationClosed(AgentRuntimeError):
+    """A confirmation that can no longer be given: used, expired, or overtaken by a newer turn."""
+
+    code = "confirmation_closed"
+    status = 409
+
+
+class Forbidden(AgentRuntimeError):
+    """The caller's key lacks the scope this needs."""
+
+    code = "forbidden"
+    status = 403
+
+
 class StorageUnavailable(AgentRuntimeError):
     """The table could not be read or written."""
 

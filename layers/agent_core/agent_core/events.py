@@ -51,6 +51,19 @@ class WouldExecute(_Event):
     input: dict[str, Any]
 
 
+class ToolConfirmation(_Event):
+    """A write waits for a person's approval: the run pauses and the stream ends after ``done``.
+
+    Approve or reject it with ``POST /agents/{agent_id}/sessions/{session_id}/confirmations/{call_id}``
+    before ``expires_at``."""
+
+    type: Literal["tool_confirmation"] = "tool_confirmation"
+    call_id: str
+    tool: str
+    input: dict[str, Any]
+    expires_at: str
+
+
 class ModelFallback(_Event):
     """The turn's model failed before anything reached the client: ``model`` answers instead."""
 
@@ -70,14 +83,22 @@ class Done(_Event):
 
     type: Literal["done"] = "done"
     run_id: str
-    status: Literal["completed", "failed"]
+    status: Literal["completed", "failed", "awaiting_confirmation"]
     stop_reason: str
     usage: Usage
     refusal: Refusal | None = None
 
 
 StreamEvent = Annotated[
-    RunStarted | TextDelta | ToolCall | ToolResult | WouldExecute | ModelFallback | Error | Done,
+    RunStarted
+    | TextDelta
+    | ToolCall
+    | ToolResult
+    | WouldExecute
+    | ToolConfirmation
+    | ModelFallback
+    | Error
+    | Done,
     Field(discriminator="type"),
 ]
 stream_event_adapter: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)

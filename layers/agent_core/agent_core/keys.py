@@ -19,6 +19,7 @@ TENANT_SK = "TENANT"
 SESSION_META_SK = "META"
 MESSAGE_PREFIX = "MSG#"
 RUN_SK = "RUN"
+CONFIRMATION_PREFIX = "CONFIRM#"
 API_KEY_SK = "KEY"
 TENANTS_GSI_PK = "TENANTS"
 
@@ -62,6 +63,11 @@ def message_position(sort_key: str) -> tuple[int, int]:
     """The (turn, index) of a message sort key built by :func:`message_sk`."""
     _, turn, index = sort_key.split("#")
     return int(turn), int(index)
+
+
+def confirmation_sk(call_id: str) -> str:
+    """A write waiting for confirmation, in its session's partition."""
+    return f"{CONFIRMATION_PREFIX}{checked_id(call_id, 'call_id')}"
 
 
 def run_pk(tenant_id: str, run_id: str) -> str:

@@ -2,10 +2,12 @@
 
 Stream the model, forward its text, ask the guardrails about each tool call and carry out their
 decision (each call within its timeout), hand the results back, and stop at the end of the turn,
-at ``max_steps``, or at the deadline. Everything it does lands in the :class:`TurnState` it is
-given (messages, usage, steps, why it stopped), complete even when it fails halfway, so the turn
-can always store it. It never writes to storage itself: before a write runs for real it yields
-:class:`WriteStarting`, and whoever drives it records that before asking for the next event.
+at ``max_steps``, at the deadline, or at a write that waits for a person's confirmation (the run,
+resumed, starts again at that call: :class:`Resumption`). Everything it does lands in the
+:class:`TurnState` it is given (messages, usage, steps, why it stopped), complete even when it
+fails halfway, so the turn can always store it. It never writes to storage itself: before a
+write runs for real it yields :class:`WriteStarting`, and whoever drives it records that before
+asking for the next event.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from agent_core import keys
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
 from agent_core.errors import DeadlineExceeded, ModelError, Stopped, ToolError
-from agent_core.events import ModelFallback, TextDelta, ToolCall, ToolResult, WouldExecute
-from agent_core.guardrails import Confirm, Guardrails, ProposedCall, Refuse, Shadow
+from agent_core.events import ModelFallback, TextDelta, ToolCall, ToolConfirmation, ToolResult, WouldExecute
+from agent_core.guardrails import RUN, Confirm, Decision, Guardrails, ProposedCall, Refuse, Shadow
 from agent_core.ids import new_call_id
 from agent_core.llm.model import Model
 from agent_core.llm.types import (
@@ -42,10 +45,13 @@ from agent_core.redaction import redact
 from agent_core.store.records import CallMode, Rejected, ToolCallRecord
 from agent_core.tools.base import Tool
 from agent_core.tools.context import RunContext
-from agent_core.turn_state import TurnState
+from agent_core.turn_state import Awaiting, TurnState
 
 SUMMARY_CHARS = 200
 INTERRUPTED = "the run stopped before this call finished"
+# What the conversation holds for a paused write until it is decided (a newer turn leaves it so).
+UNCONFIRMED = "this call did not run: it was waiting for a person's confirmation, which was not given"
+DECLINED = "a person declined this call: it did not run. Do not retry it unless the user asks again."
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,20 @@ class LoopPlan:
     max_tokens: int
     thinking: Thinking
     tool_timeout_seconds: float
+    confirm_within_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class Resumption:
+    """A paused run going on after a person decided the write it waited on: the loop starts at
+    that call (the last answer in the state's messages) with its stored arguments."""
+
+    call_id: str
+    tool_use_id: str
+    position: int
+    started_at: str
+    approved: bool
+    results: tuple[ToolResultBlock, ...] = ()  # of the answer's calls before it
 
 
 @dataclass(frozen=True)
@@ -69,7 +89,9 @@ class WriteStarting:
     call: ToolCallRecord
 
 
-LoopEvent = TextDelta | ToolCall | WouldExecute | ToolResult | ModelFallback | WriteStarting
+LoopEvent = (
+    TextDelta | ToolCall | WouldExecute | ToolConfirmation | ToolResult | ModelFallback | WriteStarting
+)
 
 
 def step_request(plan: LoopPlan, turn_messages: Sequence[Message] = ()) -> ModelRequest:
@@ -84,27 +106,45 @@ def step_request(plan: LoopPlan, turn_messages: Sequence[Message] = ()) -> Model
 
 
 async def run_loop(
-    state: TurnState, plan: LoopPlan, ctx: RunContext, guardrails: Guardrails
+    state: TurnState,
+    plan: LoopPlan,
+    ctx: RunContext,
+    guardrails: Guardrails,
+    resume: Resumption | None = None,
 ) -> AsyncIterator[LoopEvent]:
     """Run the turn's model and tools, writing ``state``; yields what the client sees as it happens."""
-    async for event in _Loop(state, plan, ctx, guardrails).run():
+    async for event in _Loop(state, plan, ctx, guardrails, resume).run():
         yield event
 
 
 class _Loop:
-    def __init__(self, state: TurnState, plan: LoopPlan, ctx: RunContext, guardrails: Guardrails) -> None:
+    def __init__(
+        self,
+        state: TurnState,
+        plan: LoopPlan,
+        ctx: RunContext,
+        guardrails: Guardrails,
+        resume: Resumption | None,
+    ) -> None:
         self.state = state
         self.plan = plan
         self.ctx = ctx
         self.guardrails = guardrails
+        self.resume = resume
         self.results: list[ToolResultBlock] = []
 
     async def run(self) -> AsyncIterator[LoopEvent]:
         state = self.state
         try:
+            if self.resume is not None:
+                async for outcome in self._resumed(self.resume):
+                    yield outcome
+                if state.awaiting is not None:
+                    return
             for _ in range(self.plan.max_steps):
                 if stop := await self.guardrails.before_model(self.ctx):
                     raise Stopped(stop.reason)
+                state.model_calls += 1
                 text: list[str] = []
                 uses: list[ToolUseRequested] = []
                 finished: ModelFinished | None = None
@@ -142,14 +182,36 @@ class _Loop:
                     return
                 self._add(answer)
                 self.results = []
-                for use in calls:
-                    async for outcome in self._call(use):
-                        yield outcome
+                async for outcome in self._calls(calls, 0):
+                    yield outcome
+                if state.awaiting is not None:
+                    return
                 self._add(Message(role="user", content=tuple(self.results)))
             state.stop_reason = "max_steps"
         except BaseException:
             self._answer_dangling_calls()
             raise
+
+    async def _resumed(self, resume: Resumption) -> AsyncIterator[LoopEvent]:
+        """The rest of the paused answer's calls, from the decided one on, then their results."""
+        self.results = list(resume.results)
+        async for outcome in self._calls(self.state.messages[-1].tool_uses, resume.position):
+            yield outcome
+        if self.state.awaiting is None:
+            self._add(Message(role="user", content=tuple(self.results)))
+
+    async def _calls(self, calls: Sequence[ToolUseBlock], start: int) -> AsyncIterator[LoopEvent]:
+        """The calls of one answer from ``start``, in order, until one waits for a confirmation."""
+        for position in range(start, len(calls)):
+            async for outcome in self._call(calls[position], position):
+                yield outcome
+            if self.state.awaiting is not None:
+                # The answer's results so far, and a placeholder for the waiting call, keep the
+                # stored conversation valid until the run resumes (or a newer turn passes it by).
+                waiting = ToolResultBlock(tool_use_id=calls[position].id, content=UNCONFIRMED, is_error=True)
+                self._add(Message(role="user", content=(*self.results, waiting)))
+                self.state.stop_reason = "awaiting_confirmation"
+                return
 
     def _request(self) -> ModelRequest:
         return step_request(self.plan, self.state.messages)
@@ -164,23 +226,35 @@ class _Loop:
             messages.pop()
         messages.append(message)
 
-    async def _call(self, use: ToolUseBlock) -> AsyncIterator[LoopEvent]:
+    async def _call(self, use: ToolUseBlock, position: int) -> AsyncIterator[LoopEvent]:
+        resume = self.resume if self.resume and self.resume.position == position else None
+        self.resume = None if resume else self.resume
         call = _Call(
-            call_id=use.id if keys.is_valid_id(use.id) else new_call_id(),
+            call_id=resume.call_id if resume else use.id if keys.is_valid_id(use.id) else new_call_id(),
             tool=use.name,
             input=redact(use.input),
         )
-        yield ToolCall(call_id=call.call_id, tool=call.tool, input=call.input)
+        if resume:
+            call.started_at = resume.started_at  # the same call: its audit entry is updated
+        else:
+            yield ToolCall(call_id=call.call_id, tool=call.tool, input=call.input)
         try:
             tool = self.plan.tools.get(use.name)
             if tool is None:
                 names = ", ".join(self.plan.tools) or "none"
                 raise ToolError(f"there is no tool {use.name!r} here; the tools are: {names}")
-            decision = await self.guardrails.decide(ProposedCall(tool, use.input, self.ctx))
+            decision = await self._decide(ProposedCall(tool, use.input, self.ctx), resume)
             if isinstance(decision, Confirm):
-                decision = Refuse(
-                    "this write needs a person's confirmation, which is not available here", "confirmation"
+                # Only a call that would run is put to a person: its arguments and check first.
+                await self._within_timeout(tool, tool.rehearse(self.ctx, use.input))
+                self.state.awaiting = self._awaiting(call, use, position)
+                yield ToolConfirmation(
+                    call_id=call.call_id,
+                    tool=call.tool,
+                    input=call.input,
+                    expires_at=self.state.awaiting.expires_at,
                 )
+                return
             if isinstance(decision, Refuse):
                 call.rejected = decision.kind
                 raise ToolError(decision.reason)
@@ -191,7 +265,8 @@ class _Loop:
             else:
                 if not tool.read_only:
                     yield WriteStarting(call.record(error=None, content=""))
-                content = await self._within_timeout(tool, tool.invoke(self.ctx, use.input))
+                ctx = replace(self.ctx, call_id=call.call_id)  # its idempotency key
+                content = await self._within_timeout(tool, tool.invoke(ctx, use.input))
         except ToolError as exc:
             content = call.error = exc.message
         except BaseException:
@@ -208,6 +283,27 @@ class _Loop:
             ok=record.ok,
             latency_ms=record.latency_ms,
             result_size=record.result_size,
+        )
+
+    async def _decide(self, proposed: ProposedCall, resume: Resumption | None) -> Decision:
+        """The guardrails' decision; for the call a person has just decided, theirs goes first
+        (approved, it still passes every other rule: a switch turned off since stops it)."""
+        if resume is not None and not resume.approved:
+            return Refuse(DECLINED, "confirmation")
+        decision = await self.guardrails.decide(proposed)
+        return RUN if resume is not None and isinstance(decision, Confirm) else decision
+
+    def _awaiting(self, call: _Call, use: ToolUseBlock, position: int) -> Awaiting:
+        expires = utc_now() + timedelta(seconds=self.plan.confirm_within_seconds)
+        return Awaiting(
+            call_id=call.call_id,
+            tool_use_id=use.id,
+            tool=call.tool,
+            arguments=use.input,
+            input=call.input,
+            position=position,
+            started_at=call.started_at,
+            expires_at=iso(expires),
         )
 
     async def _within_timeout[T](self, tool: Tool, work: Coroutine[Any, Any, T]) -> T:

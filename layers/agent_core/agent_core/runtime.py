@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from agent_core.agents.registry import AgentRegistry
     from agent_core.chat import ChatService
+    from agent_core.confirmations import Confirmations
     from agent_core.tools.services import ToolServices
 
 
@@ -156,6 +157,12 @@ class Runtime:
             tool_services=self.tool_services,
             guardrails=default_guardrails(),
         )
+
+    @cached_property
+    def confirmations(self) -> Confirmations:
+        from agent_core.confirmations import Confirmations
+
+        return Confirmations(self.chat)
 
     @cached_property
     def tool_services(self) -> ToolServices:

@@ -46,6 +46,7 @@ _VARIABLES = {
     "history_max_messages": "HISTORY_MAX_MESSAGES",
     "turn_timeout_seconds": "TURN_TIMEOUT_SECONDS",
     "tool_timeout_seconds": "TOOL_TIMEOUT_SECONDS",
+    "confirmation_seconds": "CONFIRMATION_SECONDS",
     "auth_cache_seconds": "AUTH_CACHE_SECONDS",
     "tenant_cache_seconds": "TENANT_CACHE_SECONDS",
     "secret_cache_seconds": "SECRET_CACHE_SECONDS",
@@ -88,6 +89,8 @@ class Settings(BaseModel):
 
     turn_timeout_seconds: float = Field(default=60.0, gt=0)
     tool_timeout_seconds: float = Field(default=30.0, gt=0)
+    # How long a write waiting for a person's confirmation may be approved.
+    confirmation_seconds: int = Field(default=900, ge=10, le=7 * 24 * 3600)
     auth_cache_seconds: float = Field(default=30.0, ge=0)
     tenant_cache_seconds: float = Field(default=60.0, ge=0)
     secret_cache_seconds: float = Field(default=300.0, ge=0)

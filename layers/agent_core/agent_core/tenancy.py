@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from agent_core.llm.types import Effort, Thinking, ThinkingMode
 
-WriteMode = Literal["shadow", "live"]
+# shadow: a write does not run (the model reads what would have happened); confirm: it runs once a
+# person with the right to write approves it; live: it runs.
+WriteMode = Literal["shadow", "confirm", "live"]
 
 # What a tenant's secret (<prefix>/tenants/<tenant_id>, a JSON object) may hold.
 TENANT_SECRET_FIELDS = ("odoo_login", "odoo_api_key", "projects_token", "anthropic_api_key")
@@ -49,7 +51,8 @@ class ThinkingOverride(BaseModel):
 class Tenant(BaseModel):
     """A customer of the SaaS that deploys this runtime.
 
-    Writes are in shadow mode unless the tenant, or one agent of it, is set to ``live``.
+    Writes are in shadow mode unless the tenant, or one agent of it, is set to ``confirm`` (each
+    write waits for a person's approval) or ``live``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -70,7 +73,7 @@ class Tenant(BaseModel):
         return agent_id in self.enabled_agents
 
     def write_mode(self, agent_id: str) -> WriteMode:
-        """``live`` only if this agent, or else the tenant, is set to live writes."""
+        """This agent's write mode if it has its own, else the tenant's."""
         return self.agent_writes.get(agent_id, self.writes)
 
     def thinking(self, agent_id: str, default: Thinking) -> Thinking:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import anyio
 
@@ -18,18 +20,28 @@ from agent_core.audit_trail import RETRY_DELAYS, AuditTrail
 from agent_core.errors import AgentRuntimeError, DeadlineExceeded, StorageUnavailable
 from agent_core.events import Done, Error, RunStarted, StreamEvent
 from agent_core.guardrails import Guardrails
-from agent_core.llm.types import Message
-from agent_core.loop import LoopPlan, WriteStarting, run_loop
+from agent_core.loop import LoopPlan, Resumption, WriteStarting, run_loop
 from agent_core.observability import logger
-from agent_core.store.records import AuditEntry, RunError, RunRecord
+from agent_core.store.confirmations import Confirmation, arguments_hash
+from agent_core.store.records import AuditEntry, RunError, RunRecord, ToolCallRecord
 from agent_core.store.runs import LEASE_SECONDS_AFTER_DEADLINE
 from agent_core.store.sessions import SessionStore
 from agent_core.tools.context import RunContext
-from agent_core.turn_state import TurnState
+from agent_core.turn_state import Awaiting, TurnState
 
 # How long past the deadline the end of a turn may still be stored: the session's lease, which
 # frees it for the next turn, ends this long after the deadline too.
 STORE_GRACE_SECONDS = LEASE_SECONDS_AFTER_DEADLINE
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A run going on after a confirmation: where its loop starts, and what of its turn is stored
+    already (the first ``stored`` of the state's messages, in parts before ``first_part``)."""
+
+    at: Resumption
+    first_part: int
+    stored: int
 
 
 @dataclass(frozen=True)
@@ -45,16 +57,29 @@ class Turn:
     :attr:`final` holds the run record as stored."""
 
     def __init__(
-        self, *, state: TurnState, plan: LoopPlan, ctx: RunContext, guardrails: Guardrails, stores: TurnStores
+        self,
+        *,
+        state: TurnState,
+        plan: LoopPlan,
+        ctx: RunContext,
+        guardrails: Guardrails,
+        stores: TurnStores,
+        resumed: Resumed | None = None,
     ) -> None:
         self._state = state
         self._plan = plan
         self._ctx = ctx
         self._guardrails = guardrails
         self._stores = stores
+        self._resumed = resumed
+        self._chores: list[asyncio.Task[None]] = []
         self._started = time.monotonic()
         self._audited = 0  # steps whose entries are queued
         self.final: RunRecord | None = None
+
+    def alongside(self, chore: Coroutine[Any, Any, None]) -> None:
+        """Do ``chore`` while the turn runs (it must not raise); the turn ends once it is done."""
+        self._chores.append(asyncio.create_task(chore))
 
     @property
     def run(self) -> RunRecord:
@@ -75,7 +100,8 @@ class Turn:
         error: Error | None = None
         stop_reason: str | None = None
         try:
-            async for event in run_loop(self._state, self._plan, self._ctx, self._guardrails):
+            resume = self._resumed.at if self._resumed else None
+            async for event in run_loop(self._state, self._plan, self._ctx, self._guardrails, resume):
                 if isinstance(event, WriteStarting):
                     # Durable before the write reaches the tenant's system: a crash after it still
                     # leaves an entry saying the write was about to run.
@@ -110,14 +136,24 @@ class Turn:
             yield storage_error
         yield done
 
-    async def _store(self, final: RunRecord, messages: list[Message]) -> None:
+    async def _store(self, final: RunRecord) -> None:
         """The end of the turn, retried while the session's lease lasts; waiting stops there (the
         write may still land, which is harmless: it is this turn's own run and messages)."""
+        state = self._state
+        resumed = self._resumed
+        messages = state.messages[resumed.stored :] if resumed else [state.user_message, *state.messages]
+        end = partial(
+            self._stores.sessions.end_turn,
+            final,
+            messages,
+            first_part=resumed.first_part if resumed else 0,
+            confirmation=self._confirmation(state.awaiting) if final.awaiting and state.awaiting else None,
+        )
         budget = self._state.deadline.remaining() + STORE_GRACE_SECONDS
         for delay in (*RETRY_DELAYS, None):
             try:
                 async with asyncio.timeout(max(budget, 0.1)):
-                    await asyncio.to_thread(self._stores.sessions.end_turn, final, messages)
+                    await asyncio.to_thread(end)
                 return
             except TimeoutError:
                 raise StorageUnavailable("the turn could not be stored in time") from None
@@ -126,6 +162,30 @@ class Turn:
                 if delay is None or budget < delay:
                     raise
                 await asyncio.sleep(delay)
+
+    def _confirmation(self, awaiting: Awaiting) -> Confirmation:
+        """What is stored of the write the run paused on, to resume it exactly there."""
+        run, plan = self._state.run, self._plan
+        return Confirmation(
+            call_id=awaiting.call_id,
+            run_id=run.run_id,
+            tenant_id=run.tenant_id,
+            session_id=run.session_id,
+            agent_id=run.agent_id,
+            caller_id=run.caller_id,
+            turn=run.turn,
+            tool=awaiting.tool,
+            tool_use_id=awaiting.tool_use_id,
+            arguments=awaiting.arguments,
+            arguments_sha256=arguments_hash(awaiting.arguments),
+            position=awaiting.position,
+            tools=tuple(plan.tools),
+            steps_left=max(plan.max_steps - self._state.model_calls, 1),
+            max_tokens=plan.max_tokens,
+            thinking=plan.thinking,
+            created_at=awaiting.started_at,
+            expires_at=awaiting.expires_at,
+        )
 
     def _audit_new_steps(self) -> None:
         """Queue an audit entry for each step the loop has finished since the last look."""
@@ -143,11 +203,17 @@ class Turn:
             duration_ms=int((time.monotonic() - self._started) * 1000),
         )
         self.final = final
+        if final.awaiting is not None and state.awaiting is not None:
+            self._stores.audit.write_later(
+                AuditEntry.of(awaiting_record(state.awaiting), run=final, outcome_known=False)
+            )
         failure: AgentRuntimeError | None = None
+        if self._chores:
+            await asyncio.gather(*self._chores, return_exceptions=True)
         if not await self._stores.audit.flush():
             failure = AgentRuntimeError("a tool call could not be recorded", code="storage_unavailable")
         try:
-            await self._store(final, [state.user_message, *state.messages])
+            await self._store(final)
         except AgentRuntimeError as exc:
             logger.error(
                 "could not store the turn: its run reads as failed after its deadline",
@@ -160,9 +226,21 @@ class Turn:
             return done, Error(code=failure.code, message="the turn could not be stored")
         done = Done(
             run_id=final.run_id,
-            status=final.status if final.status != "running" else "completed",
+            status="completed" if final.status == "running" else final.status,
             stop_reason=final.stop_reason or "end_turn",
             usage=final.usage,
             refusal=state.refusal,
         )
         return done, None
+
+
+def awaiting_record(awaiting: Awaiting) -> ToolCallRecord:
+    """The audit's view of a write waiting for a person: not run yet, its outcome unknown."""
+    return ToolCallRecord(
+        call_id=awaiting.call_id,
+        tool=awaiting.tool,
+        input=awaiting.input,
+        ok=False,
+        error=f"waiting for a person's confirmation until {awaiting.expires_at}",
+        started_at=awaiting.started_at,
+    )

@@ -1,8 +1,9 @@
-"""Shadow mode: a write runs only where the tenant (or this agent of it) has turned writes live."""
+"""Write modes: a write runs only where the tenant (or this agent of it) has turned writes live;
+under ``confirm`` it waits for a person's approval, under ``shadow`` it does not run at all."""
 
 from __future__ import annotations
 
-from agent_core.guardrails.decision import SHADOW, Decision, ProposedCall
+from agent_core.guardrails.decision import CONFIRM, SHADOW, Decision, ProposedCall
 
 
 class WriteMode:
@@ -10,4 +11,5 @@ class WriteMode:
         if call.tool.read_only:
             return None
         ctx = call.ctx
-        return SHADOW if ctx.tenant.write_mode(ctx.agent_id) == "shadow" else None
+        mode = ctx.tenant.write_mode(ctx.agent_id)
+        return SHADOW if mode == "shadow" else CONFIRM if mode == "confirm" else None

@@ -35,6 +35,8 @@ def model_history(turns: Iterable[Sequence[Message]], *, thinking: bool, tools: 
     """The conversation of ``turns`` (oldest first, the new user message last) as a model reads it.
 
     - a refused turn is left out whole (the API keeps refusing a context it refused);
+    - results a run stored when it paused for a confirmation give way to those it stored when it
+      resumed;
     - thinking is left out of every stored turn (see the module's docstring), and so are blocks
       of server tools, which this runtime never offers;
     - blank text is dropped; every ``tool_use`` gets its ``tool_result`` first in the next user
@@ -45,7 +47,7 @@ def model_history(turns: Iterable[Sequence[Message]], *, thinking: bool, tools: 
     - neighbours of the same role are merged, and the conversation starts with the user.
     """
     kept = [message for turn in turns if not _refused(turn) for message in turn]
-    messages = _answered([_without_reasoning(message) for message in kept])
+    messages = _answered([_without_reasoning(message) for message in without_superseded_results(kept)])
     if not tools:
         messages = [_as_text(message) for message in messages]
     elif thinking:
@@ -54,6 +56,29 @@ def model_history(turns: Iterable[Sequence[Message]], *, thinking: bool, tools: 
     while merged and merged[0].role != "user":
         merged.pop(0)
     return tuple(merged)
+
+
+def without_superseded_results(messages: Sequence[Message]) -> list[Message]:
+    """``messages`` without the results a run stored when it paused for a confirmation: a user
+    message of tool results that the next user message gives again (the run, resumed, answered
+    every call of that answer at once)."""
+    kept: list[Message] = []
+    for index, message in enumerate(messages):
+        following = messages[index + 1] if index + 1 < len(messages) else None
+        if (
+            following is not None
+            and message.role == following.role == "user"
+            and _restated(message, following)
+        ):
+            continue
+        kept.append(message)
+    return kept
+
+
+def _restated(message: Message, following: Message) -> bool:
+    ids = {block.tool_use_id for block in message.content if isinstance(block, ToolResultBlock)}
+    again = {block.tool_use_id for block in following.content if isinstance(block, ToolResultBlock)}
+    return bool(ids) and len(ids) == len(message.content) and ids <= again
 
 
 def _refused(turn: Sequence[Message]) -> bool:

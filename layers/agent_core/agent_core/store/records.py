@@ -8,7 +8,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from agent_core.llm.types import Usage
 
-RunStatus = Literal["running", "completed", "failed"]
+RunStatus = Literal["running", "awaiting_confirmation", "completed", "failed"]
 CallMode = Literal["live", "shadow"]
 # Why a guardrail stopped a call (see agent_core.guardrails.decision.Rejection).
 Rejected = Literal["scope", "switch", "rate_limit", "budget", "breaker", "timeout", "confirmation"]
@@ -31,6 +31,17 @@ class ToolCallRecord(BaseModel):
     started_at: str = ""
     output_summary: str = Field(default="", description="The start of what the tool returned.")
     rejected: Rejected | None = Field(default=None, description="The guardrail that stopped it, if one did.")
+
+
+class PendingCall(BaseModel):
+    """A write waiting for a person's confirmation, as the client sees it (its input redacted)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    call_id: str
+    tool: str
+    input: dict[str, Any]
+    expires_at: str
 
 
 class RunError(BaseModel):
@@ -60,6 +71,9 @@ class RunRecord(BaseModel):
     )
     reply: str = ""
     error: RunError | None = None
+    awaiting: PendingCall | None = Field(
+        default=None, description="The write the run waits on, while its status is awaiting_confirmation."
+    )
     turn: int
     started_at: str
     deadline_at: str
@@ -124,5 +138,7 @@ class SessionMeta(BaseModel):
     turn: int
     active_run: str | None = None
     lease_until: int | None = None
+    awaiting: str | None = None  # the call id of a write of the last turn waiting for confirmation
+    resumed_part: int | None = None  # where the messages of a resumed run go, while it runs
     created_at: str
     updated_at: str

@@ -35,7 +35,7 @@ class Unfinished:
     """A run whose end was never stored: its start, the user's message, and its lease."""
 
     run: RunRecord
-    user_message: Message
+    user_message: Message | None  # None for a run resumed after a confirmation: its turn is stored
     lease_until: int
 
     def holds_lease(self, now: datetime) -> bool:
@@ -47,17 +47,20 @@ class RunStore:
         self.table = table
         self.retention_days = retention_days
 
-    def start_item(self, run: RunRecord, user_message: Message, lease_until: int) -> dict[str, Any]:
-        """The item of a run that has just started: written inside the turn's first transaction."""
-        return {
+    def start_item(self, run: RunRecord, user_message: Message | None, lease_until: int) -> dict[str, Any]:
+        """The item of a run that has just started (written inside the turn's first transaction),
+        or resumed after a confirmation (``user_message`` None: its turn is stored already)."""
+        item = {
             "PK": keys.run_pk(run.tenant_id, run.run_id),
             "SK": keys.RUN_SK,
             "status": run.status,
             "lease_until": lease_until,
             "expires_at": epoch_after(_time(run.started_at), self.retention_days),
             "data": pack(run.model_dump_json()),
-            "pending": pack(user_message.model_dump_json()),
         }
+        if user_message is None:
+            return item | {"resumed": True}
+        return item | {"pending": pack(user_message.model_dump_json())}
 
     def final_item(self, run: RunRecord) -> dict[str, Any]:
         """The item of a run that has ended (indexed for listings): its summary and its detail."""
@@ -80,11 +83,11 @@ class RunStore:
     def unfinished(self, tenant_id: str, run_id: str) -> Unfinished | None:
         """A run that has not ended (still going, or its process died), or None if it ended."""
         item = self.table.get(keys.run_pk(tenant_id, run_id), keys.RUN_SK, consistent=True)
-        if not item or "pending" not in item:
+        if not item or not ("pending" in item or item.get("resumed")):
             return None
         return Unfinished(
             run=RunRecord.model_validate_json(unpack(item["data"])),
-            user_message=Message.model_validate_json(unpack(item["pending"])),
+            user_message=Message.model_validate_json(unpack(item["pending"])) if "pending" in item else None,
             lease_until=int(item.get("lease_until", 0)),
         )
 
@@ -114,11 +117,12 @@ class RunStore:
             limit=limit,
             cursor=cursor,
         )
+        now = datetime.now(UTC)
         details = self.table.batch_get(
             [(item["PK"], item["SK"]) for item in items], attributes=("PK", "detail")
         )
         return Page(
-            items=[_record(item | details.get(item["PK"], {})) for item in items],
+            items=[as_of(_record(item | details.get(item["PK"], {})), now) for item in items],
             next_cursor=next_cursor,
         )
 
@@ -139,7 +143,10 @@ def bounded(run: RunRecord) -> RunRecord:
 
 
 def as_of(run: RunRecord, now: datetime) -> RunRecord:
-    """``run`` as it stands at ``now``: one still "running" well past its deadline has failed."""
+    """``run`` as it stands at ``now``: one still "running" well past its deadline has failed, and
+    one whose confirmation expired has ended without its write."""
+    if run.status == "awaiting_confirmation" and run.awaiting and now > _time(run.awaiting.expires_at):
+        return run.model_copy(update={"status": "completed", "stop_reason": "confirmation_expired"})
     if run.status != "running" or now < _time(run.deadline_at) + timedelta(
         seconds=LEASE_SECONDS_AFTER_DEADLINE
     ):

@@ -19,15 +19,18 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from agent_core import keys
-from agent_core.clock import epoch_after
-from agent_core.errors import SessionBusy
+from agent_core.clock import epoch_after, iso
+from agent_core.errors import ConfirmationClosed, SessionBusy
 from agent_core.llm.types import Message, TextBlock, ToolResultBlock
+from agent_core.store.confirmations import Confirmation, ConfirmationStore
+from agent_core.store.confirmations import Decision as ConfirmDecision
 from agent_core.store.packing import pack, unpack
 from agent_core.store.records import RunRecord, SessionMeta
 from agent_core.store.runs import LEASE_SECONDS_AFTER_DEADLINE, LOST, RunStore, Unfinished
 from agent_core.store.table import Table, encode, is_condition_failure
 
 BUSY = "another turn of this session is in progress; retry when it has finished"
+CLOSED = "this confirmation was already given, has expired, or the conversation has moved on"
 MAX_MESSAGE_BYTES = 350_000
 MAX_TRANSACTION_BYTES = 3_500_000
 MAX_TRANSACTION_ACTIONS = 100
@@ -63,6 +66,7 @@ class SessionStore:
     def __init__(self, table: Table, runs: RunStore, *, retention_days: int, max_messages: int) -> None:
         self.table = table
         self.runs = runs
+        self.confirmations = ConfirmationStore(table, retention_days=retention_days)
         self.retention_days = retention_days
         self.max_messages = max_messages
 
@@ -94,9 +98,9 @@ class SessionStore:
         for row in rows:
             turns.setdefault(keys.message_position(row["SK"])[0], []).extend(_messages_of(row))
         unfinished = None
-        if meta is not None and meta.active_run and meta.turn not in turns:
+        if meta is not None and meta.active_run and not _ended(meta, rows):
             unfinished = self.runs.unfinished(tenant_id, meta.active_run)
-            if unfinished is not None:
+            if unfinished is not None and unfinished.user_message is not None:
                 turns[meta.turn] = [unfinished.user_message]
         return SessionHistory(
             meta=meta, turns=_recent(list(turns.values()), self.max_messages), unfinished=unfinished
@@ -120,7 +124,7 @@ class SessionStore:
                     "UpdateExpression": (
                         "SET #turn = :turn, active_run = :run, expires_at = :exp, updated_at = :now,"
                         " agent_id = :agent, session_id = :sid, created_at = if_not_exists(created_at, :now)"
-                        " REMOVE lease_until"
+                        " REMOVE lease_until, awaiting, resumed_part"
                     ),
                     "ConditionExpression": "attribute_not_exists(PK)"
                     if meta is None
@@ -165,19 +169,110 @@ class SessionStore:
                 raise SessionBusy(BUSY) from exc
             raise
 
-    def end_turn(self, run: RunRecord, messages: Sequence[Message]) -> None:
+    def end_turn(
+        self,
+        run: RunRecord,
+        messages: Sequence[Message],
+        *,
+        first_part: int = 0,
+        confirmation: Confirmation | None = None,
+    ) -> None:
         """Store the turn's messages (the user's first) and its final run record, together.
 
         A turn too big for one transaction stores its first messages in transactions of their
-        own; the last one holds the run's final record, which releases the session.
+        own; the last one holds the run's final record, which releases the session. A run that
+        pauses for ``confirmation`` stores it in that last transaction too, and marks the session
+        as waiting on it. A resumed run's messages go after the parts stored when it paused
+        (``first_part``).
         """
         now = _time(run.finished_at or run.started_at)
         pk = keys.session_pk(run.tenant_id, run.session_id)
-        parts = [{"Put": {"Item": encode(item)}} for item in self._message_items(pk, run.turn, messages, now)]
-        *earlier, last = _batches([*parts, {"Put": {"Item": encode(self.runs.final_item(run))}}])
+        items = self._message_items(pk, run.turn, messages, now, first=first_part)
+        tail = [{"Put": {"Item": encode(self.runs.final_item(run))}}]
+        if confirmation is not None:
+            confirmation = confirmation.model_copy(update={"resume_part": first_part + len(items)})
+            tail += self._awaiting(pk, confirmation, now)
+        *earlier, last = _batches([{"Put": {"Item": encode(item)}} for item in items]) if items else [[]]
+        if not _fits([*last, *tail]):
+            earlier.append(last)
+            last = []
         for batch in earlier:
-            self.table.transact(batch)
-        self.table.transact(last)
+            if batch:
+                self.table.transact(batch)
+        self.table.transact([*last, *tail])
+
+    def resume_turn(
+        self, confirmation: Confirmation, run: RunRecord, decision: ConfirmDecision, *, by: str, now: datetime
+    ) -> None:
+        """Decide ``confirmation`` and reopen its run (``run``, running again with a new deadline),
+        in one transaction: only once, before it expires, and only while its run is still the
+        session's last and still waiting (a newer turn has rejected it)."""
+        pk = keys.session_pk(run.tenant_id, run.session_id)
+        actions = [
+            ConfirmationStore.decide_action(
+                confirmation, decision, by=by, at=iso(now), within=int(now.timestamp())
+            ),
+            {
+                "Update": {
+                    "Key": encode({"PK": pk, "SK": keys.SESSION_META_SK}),
+                    "UpdateExpression": "SET resumed_part = :part, updated_at = :now REMOVE awaiting",
+                    "ConditionExpression": "#turn = :turn AND active_run = :run AND awaiting = :call",
+                    "ExpressionAttributeNames": {"#turn": "turn"},
+                    "ExpressionAttributeValues": encode(
+                        {
+                            ":part": confirmation.resume_part,
+                            ":now": iso(now),
+                            ":turn": run.turn,
+                            ":run": run.run_id,
+                            ":call": confirmation.call_id,
+                        }
+                    ),
+                }
+            },
+            {
+                "Put": {
+                    "Item": encode(self.runs.start_item(run, None, _lease(run))),
+                    **_still_awaiting(),
+                }
+            },
+        ]
+        try:
+            self.table.transact(actions)
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                raise ConfirmationClosed(CLOSED) from exc
+            raise
+
+    def settle(
+        self, confirmation: Confirmation, run: RunRecord, decision: ConfirmDecision, *, now: datetime
+    ) -> bool:
+        """Close a confirmation nobody can give any more (it expired, or a newer turn began) and
+        store its run as ended (``run``); False if it was decided or settled already."""
+        actions = [
+            ConfirmationStore.decide_action(confirmation, decision, by="system", at=iso(now)),
+            {"Put": {"Item": encode(self.runs.final_item(run)), **_still_awaiting()}},
+        ]
+        try:
+            self.table.transact(actions)
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def _awaiting(self, pk: str, confirmation: Confirmation, now: datetime) -> list[dict[str, Any]]:
+        """The writes that park a run on ``confirmation``: the pending call, and the session's mark."""
+        expires_at = epoch_after(now, self.retention_days)
+        return [
+            {"Put": {"Item": encode(self.confirmations.item(confirmation, expires_at=expires_at))}},
+            {
+                "Update": {
+                    "Key": encode({"PK": pk, "SK": keys.SESSION_META_SK}),
+                    "UpdateExpression": "SET awaiting = :call",
+                    "ExpressionAttributeValues": encode({":call": confirmation.call_id}),
+                }
+            },
+        ]
 
     def _close(self, interrupted: Unfinished, pk: str, now: datetime, epoch: int) -> list[dict[str, Any]]:
         """The writes that store an unfinished turn as it stands: its message, and its run as
@@ -190,26 +285,28 @@ class SessionStore:
                 "finished_at": interrupted.run.deadline_at,
             }
         )
-        items = self._message_items(pk, lost.turn, [interrupted.user_message], now)
+        # A resumed run's turn is stored up to where it paused; a new one only has its message.
+        stored = [interrupted.user_message] if interrupted.user_message is not None else []
+        items = self._message_items(pk, lost.turn, stored, now)
         run = {"Item": encode(self.runs.final_item(lost)), **_previous_run_ended(epoch)}
         return [*({"Put": {"Item": encode(item)}} for item in items), {"Put": run}]
 
     def _message_items(
-        self, pk: str, turn: int, messages: Sequence[Message], now: datetime
+        self, pk: str, turn: int, messages: Sequence[Message], now: datetime, *, first: int = 0
     ) -> list[dict[str, Any]]:
-        """A turn's messages as items of at most ~350 KB each (usually one)."""
+        """A turn's messages as items of at most ~350 KB each (usually one), numbered from ``first``."""
         items: list[dict[str, Any]] = []
         part: list[str] = []
         size = 0
         for message in messages:
             encoded = _fitted(message).model_dump_json()
             if part and size + len(encoded) > MAX_MESSAGE_BYTES:
-                items.append(self._message_item(pk, turn, len(items), part, now))
+                items.append(self._message_item(pk, turn, first + len(items), part, now))
                 part, size = [], 0
             part.append(encoded)
             size += len(encoded)
         if part:
-            items.append(self._message_item(pk, turn, len(items), part, now))
+            items.append(self._message_item(pk, turn, first + len(items), part, now))
         return items
 
     def _message_item(self, pk: str, turn: int, index: int, part: list[str], now: datetime) -> dict[str, Any]:
@@ -219,6 +316,30 @@ class SessionStore:
             "expires_at": epoch_after(now, self.retention_days),
             "messages": pack("[" + ",".join(part) + "]"),
         }
+
+
+def _ended(meta: SessionMeta, rows: list[dict[str, Any]]) -> bool:
+    """Whether the session's last run has stored its end: its turn's messages (after where it
+    paused, for a resumed run) are there."""
+    stored = {keys.message_position(row["SK"]) for row in rows}
+    if meta.resumed_part is not None:
+        return (meta.turn, meta.resumed_part) in stored
+    return (meta.turn, 0) in stored
+
+
+def _still_awaiting() -> dict[str, Any]:
+    """The condition on a paused run's item that lets it be resumed or settled, once."""
+    return {
+        "ConditionExpression": "#status = :awaiting",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": encode({":awaiting": "awaiting_confirmation"}),
+    }
+
+
+def _fits(actions: list[dict[str, Any]]) -> bool:
+    return (
+        len(actions) < MAX_TRANSACTION_ACTIONS and sum(len(str(a)) for a in actions) <= MAX_TRANSACTION_BYTES
+    )
 
 
 def _meta(item: dict[str, Any]) -> SessionMeta:

@@ -26,6 +26,14 @@ class RunContext:
     agent_id: str
     load_tenant_secret: Callable[[], dict[str, Any]]
     services: ToolServices
+    call_id: str = ""  # the call being served, while a tool runs
+
+    @property
+    def idempotency_key(self) -> str:
+        """The same for every attempt of one call, and for no other call: a write sends it to the
+        tenant's system where that accepts one (an ``Idempotency-Key`` header), so a retry of the
+        call never makes its change twice."""
+        return f"{self.run_id}.{self.call_id}" if self.call_id else ""
 
     async def secret(self) -> dict[str, Any]:
         """The tenant's own credentials, read off the event loop."""

@@ -31,4 +31,5 @@ async def chat_reply(turn: Turn) -> ChatReply:
         usage=done.usage,
         error=RunError(code=error.code, message=error.message) if error else None,
         refusal=done.refusal,
+        confirmation=turn.final.awaiting,
     )

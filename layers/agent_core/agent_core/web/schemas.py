@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from agent_core.keys import ID_PATTERN
 from agent_core.llm.types import Refusal, Usage
-from agent_core.store.records import RunError, ToolCallRecord
+from agent_core.store.records import PendingCall, RunError, ToolCallRecord
 from agent_core.turn_request import TurnRequest
 
 if TYPE_CHECKING:  # the agent catalogue imports every tool: not for functions that only list runs
@@ -56,12 +56,22 @@ class ChatRequest(BaseModel):
         )
 
 
+class ConfirmationRequest(BaseModel):
+    """A person's decision on a write that waits for one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool = Field(
+        description="true runs the write as proposed; false tells the model it was declined."
+    )
+
+
 class ChatReply(BaseModel):
     """A whole turn, for callers that do not read streams."""
 
     run_id: str
     session_id: str
-    status: Literal["completed", "failed"]
+    status: Literal["completed", "failed", "awaiting_confirmation"]
     stop_reason: str
     reply: str
     tool_calls: list[ToolCallRecord] = Field(
@@ -70,6 +80,9 @@ class ChatReply(BaseModel):
     usage: Usage
     error: RunError | None = None
     refusal: Refusal | None = Field(default=None, description="Why, when stop_reason is refusal.")
+    confirmation: PendingCall | None = Field(
+        default=None, description="The write waiting for a person, when status is awaiting_confirmation."
+    )
 
     @field_serializer("tool_calls")
     def _calls(self, calls: list[ToolCallRecord]) -> list[dict[str, Any]]:

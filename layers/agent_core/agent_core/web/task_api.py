@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent_core.keys import ID_PATTERN
 from agent_core.llm.types import Usage
-from agent_core.store.records import CallMode, RunError, RunRecord
+from agent_core.store.records import CallMode, PendingCall, RunError, RunRecord, RunStatus
 from agent_core.tenancy import Caller, Tenant, WriteMode
 from agent_core.turn_request import TurnRequest
 from agent_core.web.schemas import UserText
@@ -47,11 +47,14 @@ class TaskExecution(BaseModel):
     execution_id: str
     agent_id: str
     session_id: str
-    status: Literal["running", "completed", "failed"]
+    status: RunStatus
     result: str
     steps: list[TaskStep]
     usage: Usage
     error: RunError | None = None
+    confirmation: PendingCall | None = Field(
+        default=None, description="The write waiting for a person, when status is awaiting_confirmation."
+    )
     started_at: str
     finished_at: str | None = None
 
@@ -66,6 +69,7 @@ class TaskExecution(BaseModel):
             steps=[TaskStep.model_validate(step, from_attributes=True) for step in run.steps],
             usage=run.usage,
             error=run.error,
+            confirmation=run.awaiting,
             started_at=run.started_at,
             finished_at=run.finished_at,
         )

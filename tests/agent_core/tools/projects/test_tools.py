@@ -4,6 +4,7 @@ way they fail, and its writes through the chat API in shadow and in live mode.""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -118,6 +119,28 @@ async def test_projects_filter_by_status_and_list_their_tasks(
             "created_at": "2026-10-05T09:00:00Z",
         },
     ]
+
+
+@pytest.mark.anyio
+async def test_a_write_repeated_with_its_idempotency_key_makes_its_change_once(
+    api: ProjectsApiServer, services: ToolServices
+) -> None:
+    tenant = projects_tenant("acme", api.url)
+    ctx = run_context(tenant, {"projects_token": api.token_for("acme")}, services)
+    call = dataclasses.replace(ctx, call_id="toolu_1")
+    before = len(api.state.tasks("acme"))
+
+    first = json.loads(await create_task.invoke(call, dict(NEW_TASK)))
+    again = json.loads(await create_task.invoke(call, dict(NEW_TASK)))
+    other_call = json.loads(
+        await create_task.invoke(dataclasses.replace(ctx, call_id="toolu_2"), dict(NEW_TASK))
+    )
+
+    assert call.idempotency_key == "run_1.toolu_1"
+    assert again == first and other_call["id"] != first["id"]
+    assert len(api.state.tasks("acme")) == before + 2
+    with pytest.raises(ToolError, match="Idempotency-Key was sent with another request"):
+        await create_task.invoke(call, {**NEW_TASK, "title": "Something else"})
 
 
 @pytest.mark.anyio

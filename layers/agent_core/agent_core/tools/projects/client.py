@@ -65,9 +65,14 @@ class ProjectsApi:
         """GET ``<base>/api/<path>``; ``missing`` is what the model reads on a 404."""
         return await self._send("GET", path, params=params, missing=missing)
 
-    async def post(self, path: str, body: dict[str, Any], *, missing: str = "") -> Any:
-        """POST JSON to ``<base>/api/<path>``; ``missing`` is what the model reads on a 404."""
-        return await self._send("POST", path, body=body, missing=missing)
+    async def post(
+        self, path: str, body: dict[str, Any], *, idempotency_key: str = "", missing: str = ""
+    ) -> Any:
+        """POST JSON to ``<base>/api/<path>``; ``missing`` is what the model reads on a 404.
+
+        The API makes a change once per ``idempotency_key``: a repeat gets the first answer."""
+        extra = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return await self._send("POST", path, body=body, missing=missing, headers=extra)
 
     async def _send(
         self,
@@ -77,8 +82,9 @@ class ProjectsApi:
         params: dict[str, str] | None = None,
         body: dict[str, Any] | None = None,
         missing: str,
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json", **(headers or {})}
         try:
             response = await self._http.request(
                 method, f"{self._base}/api/{path}", params=params, json=body, headers=headers

@@ -42,7 +42,10 @@ async def create_task(
     if assignee_email is not None:
         body["assignee_id"] = await _user_id(api, assignee_email)
     payload = await api.post(
-        f"projects/{segment(project_id)}/tasks", body, missing=f"no project {project_id}; use list_projects"
+        f"projects/{segment(project_id)}/tasks",
+        body,
+        idempotency_key=ctx.idempotency_key,
+        missing=f"no project {project_id}; use list_projects",
     )
     return task_from(payload, written=True)
 
@@ -58,6 +61,7 @@ async def assign_user(ctx: RunContext, task_id: TaskId, user_email: Email) -> Ta
     payload = await api.post(
         f"tasks/{segment(task_id)}/assign",
         {"email": user_email},
+        idempotency_key=ctx.idempotency_key,
         missing=f"no task {task_id}; use list_tasks",
     )
     return task_from(payload, written=True)
