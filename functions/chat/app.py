@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Path
+from fastapi import Depends, FastAPI, Path, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from agent_core import Runtime, Turn
@@ -24,6 +24,7 @@ from agent_core.web import (
     TaskRequest,
     chat_reply,
     create_api,
+    noticing_disconnect,
     sse_frames,
 )
 
@@ -65,30 +66,34 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = create_api(runtime, title="agent-runtime chat")
 
     @app.post("/agents/{agent_id}/chat/stream", response_class=EventSourceResponse)
-    async def chat_stream(turn: StartedTurn) -> AsyncIterator[ServerSentEvent]:
+    async def chat_stream(turn: StartedTurn, request: Request) -> AsyncIterator[ServerSentEvent]:
         """One turn as Server-Sent Events: run_started, text_delta, tool_call, would_execute,
-        tool_result, error, done."""
-        async for frame in sse_frames(turn.events(), turn.run_id):
-            yield frame
+        tool_confirmation, tool_result, model_fallback, error, done."""
+        async with noticing_disconnect(request, turn):
+            async for frame in sse_frames(turn.events(), turn.run_id):
+                yield frame
 
     @app.post("/agents/{agent_id}/chat")
-    async def chat(turn: StartedTurn) -> ChatReply:
+    async def chat(turn: StartedTurn, request: Request) -> ChatReply:
         """One turn, answered as a single JSON document when it has finished."""
-        return await chat_reply(turn)
+        async with noticing_disconnect(request, turn):
+            return await chat_reply(turn)
 
     @app.post(
         "/agents/{agent_id}/sessions/{session_id}/confirmations/{call_id}", response_class=EventSourceResponse
     )
-    async def confirm(turn: ResumedTurn) -> AsyncIterator[ServerSentEvent]:
+    async def confirm(turn: ResumedTurn, request: Request) -> AsyncIterator[ServerSentEvent]:
         """Approve or reject a write that waits for a person (``{"approve": true|false}``): the run
         resumes at once and streams on like a chat turn, from the decided call's tool_result."""
-        async for frame in sse_frames(turn.events(), turn.run_id):
-            yield frame
+        async with noticing_disconnect(request, turn):
+            async for frame in sse_frames(turn.events(), turn.run_id):
+                yield frame
 
     @app.post("/api/v1/agent/execute")
-    async def execute(turn: StartedTask) -> TaskExecution:
+    async def execute(turn: StartedTask, request: Request) -> TaskExecution:
         """The task API: run one task with an agent (``general`` by default) and answer when done."""
-        await chat_reply(turn)
+        async with noticing_disconnect(request, turn):
+            await chat_reply(turn)
         assert turn.final is not None, "a finished turn has its final record"
         return TaskExecution.of(turn.final)
 

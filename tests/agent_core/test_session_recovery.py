@@ -175,10 +175,12 @@ async def test_a_refused_turn_is_left_out_of_what_the_model_reads_next(
 def test_a_client_that_disconnects_mid_turn_leaves_a_session_that_goes_on(
     settings: Settings, fake: FakeMessagesAPI, tenants: dict[str, DemoTenant]
 ) -> None:
-    runtime = claude_runtime(settings)
+    runtime = claude_runtime(settings.model_copy(update={"on_disconnect": "stop"}))
     release = threading.Event()
     fake.reply_tool_use("tenant_info", {}, tool_use_id="toolu_before_leaving")
-    fake.reply_text("You are", " Acme.", gate_after_first=release)
+    fake.reply_tool_use(
+        "tenant_info", {}, tool_use_id="toolu_never_run", text="Checking again.", gate_after_text=release
+    )
     with serve_stack(runtime) as base:
         with httpx.stream(
             "POST",
@@ -193,11 +195,12 @@ def test_a_client_that_disconnects_mid_turn_leaves_a_session_that_goes_on(
                 if frame.event == "text_delta":
                     break  # the user closes the page while the answer streams
         run_id, session_id = started.data["run_id"], started.data["session_id"]
+        time.sleep(0.5)  # the server hears of it at once (an ASGI http.disconnect)
+        release.set()  # the answer ends with a call, which the run stops before
         deadline = time.monotonic() + 10
         while (run := runtime.runs.get("acme", run_id)) is not None and run.status == "running":
             assert time.monotonic() < deadline, "the run was never closed"
             time.sleep(0.05)
-        release.set()
         tool_then_answer(fake)
         after = httpx.post(
             base + "/agents/general/chat",

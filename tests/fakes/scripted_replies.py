@@ -69,8 +69,10 @@ class ScriptedReplies:
         input_tokens: int = 40,
         cache_creation: int = 0,
         cache_read: int = 0,
+        gate_after_text: threading.Event | None = None,
     ) -> Reply:
-        """Optionally some text, then one tool call (``stop_reason: tool_use``)."""
+        """Optionally some text, then one tool call (``stop_reason: tool_use``); ``gate_after_text``
+        holds the stream after the text."""
         parts: list[Text | ToolCall] = [Text((text,))] if text else []
         parts.append(ToolCall(name, arguments, tool_use_id))
         return self.add(
@@ -81,6 +83,7 @@ class ScriptedReplies:
                 output_tokens=20,
                 cache_creation=cache_creation,
                 cache_read=cache_read,
+                gate_after_first_text=gate_after_text,
             )
         )
 

@@ -31,6 +31,7 @@ IMPORTS = {
             "TaskRequest",
             "chat_reply",
             "create_api",
+            "noticing_disconnect",
             "sse_frames",
         },
     },

@@ -160,6 +160,7 @@ class ChatService:
             ctx=self.context(caller, tenant, run),
             guardrails=self.guardrails,
             stores=self.stores(caller, deadline),
+            on_disconnect=self.settings.on_disconnect,
         )
         if history.meta is not None and history.meta.awaiting and history.meta.active_run:
             # This new turn passes by the write the last one waited on: it can no longer be given.

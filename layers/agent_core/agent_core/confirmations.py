@@ -154,6 +154,7 @@ class Confirmations:
             ctx=chat.context(caller, tenant, run),
             guardrails=chat.guardrails,
             stores=chat.stores(caller, deadline),
+            on_disconnect=chat.settings.on_disconnect,
             resumed=Resumed(
                 at=Resumption(
                     call_id=pending.call_id,

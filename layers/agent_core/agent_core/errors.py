@@ -64,6 +64,13 @@ class ConfirmationClosed(AgentRuntimeError):
     status = 409
 
 
+class ClientGone(AgentRuntimeError):
+    """The client went away and the run was set to stop at its next step."""
+
+    code = "client_disconnected"
+    status = 499
+
+
 class Forbidden(AgentRuntimeError):
     """The caller's key lacks the scope this needs."""
 

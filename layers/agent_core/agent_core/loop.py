@@ -23,7 +23,7 @@ from typing import Any
 from agent_core import keys
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
-from agent_core.errors import DeadlineExceeded, ModelError, Stopped, ToolError
+from agent_core.errors import ClientGone, DeadlineExceeded, ModelError, Stopped, ToolError
 from agent_core.events import ModelFallback, TextDelta, ToolCall, ToolConfirmation, ToolResult, WouldExecute
 from agent_core.guardrails import RUN, Confirm, Decision, Guardrails, ProposedCall, Refuse, Shadow
 from agent_core.ids import new_call_id
@@ -142,6 +142,7 @@ class _Loop:
                 if state.awaiting is not None:
                     return
             for _ in range(self.plan.max_steps):
+                self._unless_stopped()
                 if stop := await self.guardrails.before_model(self.ctx):
                     raise Stopped(stop.reason)
                 state.model_calls += 1
@@ -203,6 +204,7 @@ class _Loop:
     async def _calls(self, calls: Sequence[ToolUseBlock], start: int) -> AsyncIterator[LoopEvent]:
         """The calls of one answer from ``start``, in order, until one waits for a confirmation."""
         for position in range(start, len(calls)):
+            self._unless_stopped()
             async for outcome in self._call(calls[position], position):
                 yield outcome
             if self.state.awaiting is not None:
@@ -212,6 +214,10 @@ class _Loop:
                 self._add(Message(role="user", content=(*self.results, waiting)))
                 self.state.stop_reason = "awaiting_confirmation"
                 return
+
+    def _unless_stopped(self) -> None:
+        if self.state.stop_requested:
+            raise ClientGone("the client disconnected; the run stopped before its next step")
 
     def _request(self) -> ModelRequest:
         return step_request(self.plan, self.state.messages)

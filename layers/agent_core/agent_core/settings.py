@@ -14,6 +14,7 @@ ModelProviderName = Literal["auto", "anthropic", "bedrock", "local"]
 # What ``auto`` resolves to. Bedrock is never guessed: AWS credentials are always present on
 # Lambda, so only an explicit ``bedrock`` sends turns there.
 ResolvedProvider = Literal["anthropic", "bedrock", "local"]
+OnDisconnect = Literal["finish", "stop"]
 
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5"
 
@@ -47,6 +48,7 @@ _VARIABLES = {
     "turn_timeout_seconds": "TURN_TIMEOUT_SECONDS",
     "tool_timeout_seconds": "TOOL_TIMEOUT_SECONDS",
     "confirmation_seconds": "CONFIRMATION_SECONDS",
+    "on_disconnect": "ON_DISCONNECT",
     "auth_cache_seconds": "AUTH_CACHE_SECONDS",
     "tenant_cache_seconds": "TENANT_CACHE_SECONDS",
     "secret_cache_seconds": "SECRET_CACHE_SECONDS",
@@ -90,7 +92,10 @@ class Settings(BaseModel):
     turn_timeout_seconds: float = Field(default=60.0, gt=0)
     tool_timeout_seconds: float = Field(default=30.0, gt=0)
     # How long a write waiting for a person's confirmation may be approved.
-    confirmation_seconds: int = Field(default=900, ge=10, le=7 * 24 * 3600)
+    confirmation_seconds: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+    # When the client goes away mid-turn, the run finishes (and is stored whole), or stops before
+    # its next model or tool call.
+    on_disconnect: OnDisconnect = "finish"
     auth_cache_seconds: float = Field(default=30.0, ge=0)
     tenant_cache_seconds: float = Field(default=60.0, ge=0)
     secret_cache_seconds: float = Field(default=300.0, ge=0)

@@ -17,11 +17,12 @@ from typing import Any
 import anyio
 
 from agent_core.audit_trail import RETRY_DELAYS, AuditTrail
-from agent_core.errors import AgentRuntimeError, DeadlineExceeded, StorageUnavailable
+from agent_core.errors import AgentRuntimeError, ClientGone, DeadlineExceeded, StorageUnavailable
 from agent_core.events import Done, Error, RunStarted, StreamEvent
 from agent_core.guardrails import Guardrails
 from agent_core.loop import LoopPlan, Resumption, WriteStarting, run_loop
 from agent_core.observability import logger
+from agent_core.settings import OnDisconnect
 from agent_core.store.confirmations import Confirmation, arguments_hash
 from agent_core.store.records import AuditEntry, RunError, RunRecord, ToolCallRecord
 from agent_core.store.runs import LEASE_SECONDS_AFTER_DEADLINE
@@ -65,6 +66,7 @@ class Turn:
         guardrails: Guardrails,
         stores: TurnStores,
         resumed: Resumed | None = None,
+        on_disconnect: OnDisconnect = "finish",
     ) -> None:
         self._state = state
         self._plan = plan
@@ -72,6 +74,7 @@ class Turn:
         self._guardrails = guardrails
         self._stores = stores
         self._resumed = resumed
+        self._on_disconnect = on_disconnect
         self._chores: list[asyncio.Task[None]] = []
         self._started = time.monotonic()
         self._audited = 0  # steps whose entries are queued
@@ -95,6 +98,41 @@ class Turn:
         return self._state.run.session_id
 
     async def events(self) -> AsyncIterator[StreamEvent]:
+        """The turn's events as they happen, ``done`` last.
+
+        The turn runs in a task of its own: a client that goes away does not stop it. It finishes
+        (or, with ``on_disconnect="stop"``, stops before its next model or tool call) and is stored
+        before this generator lets the request end, so a function's invocation lasts until then.
+        """
+        queue: asyncio.Queue[StreamEvent | None] = asyncio.Queue()
+        runner = asyncio.create_task(self._run(queue))
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            self.client_left()
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([runner])
+            raise
+        await runner
+
+    def client_left(self) -> None:
+        """The client went away: the run goes on to its end, or with ``on_disconnect="stop"``
+        stops before its next model or tool call; either way it is stored."""
+        if self.final is not None or self._state.stop_requested:
+            return
+        logger.info("client disconnected", extra={"run_id": self.run_id, "then": self._on_disconnect})
+        if self._on_disconnect == "stop":
+            self._state.stop_requested = True
+
+    async def _run(self, queue: asyncio.Queue[StreamEvent | None]) -> None:
+        try:
+            async for event in self._events():
+                queue.put_nowait(event)
+        finally:
+            queue.put_nowait(None)
+
+    async def _events(self) -> AsyncIterator[StreamEvent]:
         run = self._state.run
         yield RunStarted(run_id=run.run_id, session_id=run.session_id, agent_id=run.agent_id, model=run.model)
         error: Error | None = None
@@ -117,9 +155,15 @@ class Turn:
                 "turn failed", extra={"run_id": run.run_id, "tenant_id": run.tenant_id, "code": exc.code}
             )
             error = Error(code=exc.code, message=exc.message)
-            stop_reason = "deadline" if isinstance(exc, DeadlineExceeded) else "error"
+            stop_reason = (
+                "deadline"
+                if isinstance(exc, DeadlineExceeded)
+                else "cancelled"
+                if isinstance(exc, ClientGone)
+                else "error"
+            )
         except (asyncio.CancelledError, GeneratorExit):
-            # The client went away: the turn so far is still stored, then the stream stops.
+            # The run itself was cancelled (its process is shutting down): store the turn so far.
             with anyio.CancelScope(shield=True):
                 await self._finish(
                     Error(code="client_disconnected", message="the client disconnected"), "cancelled"

@@ -50,6 +50,7 @@ class TurnState:
     model: str | None = None  # the fallback that answered, when the turn's model failed at once
     model_calls: int = 0
     awaiting: Awaiting | None = None  # the write the run paused on, if it did
+    stop_requested: bool = False  # the client went away and the run should stop at its next step
 
     @property
     def reply(self) -> str:

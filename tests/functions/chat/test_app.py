@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from agent_core import ModelError, Runtime
+from agent_core import ModelError, RunRecord, Runtime
 from agent_core.llm.anthropic import AnthropicProvider
 from agent_core.llm.scripted import call, say
 from agent_core.llm.types import TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock
@@ -277,28 +277,63 @@ def test_a_table_failure_mid_turn_still_ends_the_stream(
     assert seen[4].data["status"] == "failed"
 
 
-def test_a_client_that_disconnects_still_leaves_the_turn_stored(
+def ended(runtime: Runtime, run_id: str) -> RunRecord:
+    deadline = time.monotonic() + 10
+    while (run := runtime.runs.get("acme", run_id)) is None or run.status == "running":
+        assert time.monotonic() < deadline, "the run was never closed"
+        time.sleep(0.05)
+    return run
+
+
+def test_a_client_that_disconnects_does_not_stop_the_run_which_is_stored_whole(
     claude: Runtime, fake: FakeMessagesAPI, tenants: dict[str, DemoTenant]
 ) -> None:
     release = threading.Event()
-    fake.reply_text("a", "b", gate_after_first=release)
+    fake.reply_tool_use(
+        "tenant_info", {}, tool_use_id="toolu_after_leaving", text="Let me see.", gate_after_text=release
+    )
+    fake.reply_text("You are", " Acme.")
     with serve_stack(claude) as base:
         with httpx.stream(
             "POST", base + STREAM, json={"message": "keep me"}, headers=tenants["acme"].headers, timeout=30
         ) as response:
             started = next(frames(response.iter_lines()))
-        release.set()
-        run_id = started.data["run_id"]
-        deadline = time.monotonic() + 10
-        while (run := claude.runs.get("acme", run_id)) is not None and run.status == "running":
-            assert time.monotonic() < deadline, "the run was never closed"
-            time.sleep(0.05)
+        release.set()  # the model answers once the client has gone
+        run = ended(claude, started.data["run_id"])
 
-    assert run is not None and (run.status, run.stop_reason) == ("failed", "cancelled")
+    assert (run.status, run.stop_reason, run.reply) == ("completed", "end_turn", "Let me see.You are Acme.")
+    assert [(step.tool, step.ok) for step in run.steps] == [("tenant_info", True)]
     session = claude.sessions.load("acme", started.data["session_id"], datetime.now(UTC))
+    assert [m.role for m in session.messages] == ["user", "assistant", "user", "assistant"]
+    assert session.messages[0].text == "keep me" and session.messages[-1].text == "You are Acme."
+
+
+def test_a_run_set_to_stop_when_its_client_leaves_stops_before_its_next_step(
+    make_runtime: RuntimeFactory, fake: FakeMessagesAPI, tenants: dict[str, DemoTenant]
+) -> None:
+    runtime = make_runtime(
+        AnthropicProvider(model=DEFAULT_ANTHROPIC_MODEL, platform_key=lambda: "sk-platform"),
+        on_disconnect="stop",
+    )
+    release = threading.Event()
+    fake.reply_tool_use(
+        "tenant_info", {}, tool_use_id="toolu_never_run", text="Let me see.", gate_after_text=release
+    )
+    with serve_stack(runtime) as base:
+        with httpx.stream(
+            "POST", base + STREAM, json={"message": "keep me"}, headers=tenants["acme"].headers, timeout=30
+        ) as response:
+            started = next(frames(response.iter_lines()))
+        time.sleep(0.5)  # the server hears of it at once (an ASGI http.disconnect)
+        release.set()
+        run = ended(runtime, started.data["run_id"])
+
+    assert (run.status, run.stop_reason, run.steps, run.reply) == ("failed", "cancelled", (), "Let me see.")
+    assert run.error is not None and run.error.code == "client_disconnected"
+    assert len(fake.requests) == 1  # the model was not asked again
+    session = runtime.sessions.load("acme", started.data["session_id"], datetime.now(UTC))
     assert session.messages[0].text == "keep me"
-    # The session is free again: its last run has ended (that is what the next turn checks).
-    assert session.meta is not None and session.meta.active_run == run_id
+    assert session.meta is not None and session.meta.active_run == run.run_id  # and it has ended
 
 
 def test_two_turns_of_one_session_cannot_interleave(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent_core.web.app import create_api
 from agent_core.web.auth import CurrentCaller, CurrentRuntime, current_caller, runtime_of
+from agent_core.web.disconnects import noticing_disconnect
 from agent_core.web.schemas import AgentInfo, AgentList, ChatReply, ChatRequest, ConfirmationRequest, UserText
 from agent_core.web.sse import sse_frames
 from agent_core.web.task_api import MAX_OFFSET, TaskExecution, TaskExecutions, TaskRequest, TenantInfo
@@ -30,6 +31,7 @@ __all__ = [
     "chat_reply",
     "create_api",
     "current_caller",
+    "noticing_disconnect",
     "runtime_of",
     "sse_frames",
 ]
