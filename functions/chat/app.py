@@ -15,9 +15,9 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from agent_core import Runtime, Turn
 from agent_core.web import (
+    ChatCaller,
     ChatReply,
     ChatRequest,
-    CurrentCaller,
     CurrentRuntime,
     TaskExecution,
     TaskRequest,
@@ -30,12 +30,12 @@ AgentId = Annotated[str, Path(max_length=64, description="The agent to talk to, 
 
 
 async def start_turn(
-    agent_id: AgentId, body: ChatRequest, caller: CurrentCaller, runtime: CurrentRuntime
+    agent_id: AgentId, body: ChatRequest, caller: ChatCaller, runtime: CurrentRuntime
 ) -> Turn:
     return await runtime.chat.start(caller, agent_id, body.turn())
 
 
-async def start_task(body: TaskRequest, caller: CurrentCaller, runtime: CurrentRuntime) -> Turn:
+async def start_task(body: TaskRequest, caller: ChatCaller, runtime: CurrentRuntime) -> Turn:
     return await runtime.chat.start(caller, body.agent_id, body.turn())
 
 

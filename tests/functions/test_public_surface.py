@@ -22,9 +22,9 @@ IMPORTS = {
     "chat": {
         "agent_core": {"Runtime", "Turn"},
         "agent_core.web": {
+            "ChatCaller",
             "ChatReply",
             "ChatRequest",
-            "CurrentCaller",
             "CurrentRuntime",
             "TaskExecution",
             "TaskRequest",
@@ -48,6 +48,7 @@ IMPORTS = {
             "MAX_OFFSET",
             "AgentInfo",
             "AgentList",
+            "AuditReader",
             "CurrentCaller",
             "CurrentRuntime",
             "TaskExecution",

@@ -43,6 +43,14 @@ class Unauthorized(AgentRuntimeError):
     status = 401
 
 
+class Forbidden(AgentRuntimeError):
+    """The caller's key lacks a scope this needs. Only for the caller's own tenant, where a 403
+    reveals nothing: another tenant's things stay a 404."""
+
+    code = "forbidden"
+    status = 403
+
+
 class NotFound(AgentRuntimeError):
     """The thing asked for does not exist for this tenant (never a 403: it may belong to another)."""
 
