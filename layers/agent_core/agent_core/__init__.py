@@ -24,6 +24,7 @@ from agent_core.errors import (
     SessionBusy,
     StorageUnavailable,
     ToolError,
+    ToolTimedOut,
     Unauthorized,
 )
 from agent_core.events import (
@@ -122,6 +123,7 @@ __all__ = [
     "ToolRegistry",
     "ToolResult",
     "ToolServices",
+    "ToolTimedOut",
     "Turn",
     "TurnRequest",
     "Unauthorized",

@@ -51,6 +51,12 @@ class Forbidden(AgentRuntimeError):
     status = 403
 
 
+class ToolTimedOut(ToolError):
+    """A tool call overran its timeout and was cancelled; the model reads that it timed out."""
+
+    code = "tool_timeout"
+
+
 class NotFound(AgentRuntimeError):
     """The thing asked for does not exist for this tenant (never a 403: it may belong to another)."""
 
