@@ -11,6 +11,8 @@ from local.projects_api import token_for
 from local.state import read_strings
 
 ALL_AGENTS = ("general", "finance", "warehouse", "marketing", "sales", "projects")
+# A developer's key may try everything a tenant's user can: chat, writes once turned live, the audit.
+DEMO_SCOPES = ("chat", "chat:write", "audit:read")
 DEMO_TENANTS = (
     Tenant(tenant_id="acme", name="Acme Corporation", plan="enterprise", enabled_agents=ALL_AGENTS),
     Tenant(tenant_id="globex", name="Globex Corporation", plan="growth", enabled_agents=ALL_AGENTS),
@@ -39,7 +41,9 @@ def seed(runtime: Runtime, keys_file: Path, *, erp_url: str, projects_url: str) 
             )
         key = keys.get(tenant_id)
         if key is None or not _works(runtime, key, tenant_id):
-            key, _ = issue_api_key(runtime.api_keys, tenant_id, caller_id=f"{tenant_id}-developer")
+            key, _ = issue_api_key(
+                runtime.api_keys, tenant_id, caller_id=f"{tenant_id}-developer", scopes=DEMO_SCOPES
+            )
         issued[tenant_id] = key
     if issued != keys:
         keys_file.parent.mkdir(parents=True, exist_ok=True)

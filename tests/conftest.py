@@ -76,6 +76,10 @@ def make_runtime(table: str, settings: Settings) -> RuntimeFactory:
     return build
 
 
+# The demo tenants' keys may do what a tenant's user may (tests of a narrower key issue their own).
+USER_SCOPES = ("chat", "chat:write", "audit:read")
+
+
 @dataclass(frozen=True)
 class DemoTenant:
     tenant: Tenant
@@ -96,7 +100,9 @@ def tenants(make_runtime: RuntimeFactory) -> dict[str, DemoTenant]:
         Tenant(tenant_id="globex", name="Globex Corporation", plan="growth"),
     ):
         runtime.tenants.put(tenant)
-        key, _ = issue_api_key(runtime.api_keys, tenant.tenant_id, caller_id=f"{tenant.tenant_id}-user")
+        key, _ = issue_api_key(
+            runtime.api_keys, tenant.tenant_id, caller_id=f"{tenant.tenant_id}-user", scopes=USER_SCOPES
+        )
         made[tenant.tenant_id] = DemoTenant(tenant, key)
     return made
 

@@ -15,10 +15,10 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from agent_core import Runtime, Turn
 from agent_core.web import (
+    ChatCaller,
     ChatReply,
     ChatRequest,
     ConfirmationRequest,
-    CurrentCaller,
     CurrentRuntime,
     TaskExecution,
     TaskRequest,
@@ -34,12 +34,12 @@ CallId = Annotated[str, Path(max_length=64, description="The call_id of the tool
 
 
 async def start_turn(
-    agent_id: AgentId, body: ChatRequest, caller: CurrentCaller, runtime: CurrentRuntime
+    agent_id: AgentId, body: ChatRequest, caller: ChatCaller, runtime: CurrentRuntime
 ) -> Turn:
     return await runtime.chat.start(caller, agent_id, body.turn())
 
 
-async def start_task(body: TaskRequest, caller: CurrentCaller, runtime: CurrentRuntime) -> Turn:
+async def start_task(body: TaskRequest, caller: ChatCaller, runtime: CurrentRuntime) -> Turn:
     return await runtime.chat.start(caller, body.agent_id, body.turn())
 
 
@@ -48,7 +48,7 @@ async def resume_turn(
     session_id: SessionId,
     call_id: CallId,
     body: ConfirmationRequest,
-    caller: CurrentCaller,
+    caller: ChatCaller,
     runtime: CurrentRuntime,
 ) -> Turn:
     return await runtime.confirmations.decide(caller, agent_id, session_id, call_id, approve=body.approve)

@@ -14,6 +14,7 @@ from agent_core.web import (
     MAX_OFFSET,
     AgentInfo,
     AgentList,
+    AuditReader,
     CurrentCaller,
     CurrentRuntime,
     TaskExecution,
@@ -53,14 +54,15 @@ def create_app(runtime: Runtime) -> FastAPI:
     @app.get("/agents/{agent_id}/executions")
     async def agent_executions(
         agent_id: Annotated[str, Path(max_length=64)],
-        caller: CurrentCaller,
+        caller: AuditReader,
         runtime: CurrentRuntime,
         limit: Limit = 20,
         cursor: Cursor = None,
     ) -> Page[AuditEntry]:
         """The audit entries of one agent's tool calls in the caller's tenant, newest first.
 
-        An agent the tenant has not enabled is a 404, exactly like an unknown one.
+        Needs a key with the ``audit:read`` scope (a 403 otherwise). An agent the tenant has not
+        enabled is a 404, exactly like an unknown one.
         """
         tenant = await tenant_of(runtime, caller)
         if runtime.agents.get(agent_id) is None or not tenant.may_use(agent_id):

@@ -79,7 +79,7 @@ def runtime_with(model: Any, **settings: Any) -> tuple[Runtime, str]:
     runtime.tenants.put(
         Tenant(tenant_id="acme", name="Acme", enabled_agents=("general", "orders"), writes="live")
     )
-    key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="acme-user")
+    key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="acme-user", scopes=["chat:write"])
     return runtime, key
 
 

@@ -242,7 +242,10 @@ async def test_a_slow_tool_times_out_and_the_model_is_told() -> None:
 
     await drain(loop)
 
-    assert audited[0].error == "lookup_order did not answer within 0.2 s"
+    told = model.requests[1].messages[-1].content[0]
+    assert isinstance(told, ToolResultBlock) and told.is_error
+    assert told.content.startswith("tool_timeout: lookup_order did not answer within 0.2 s and was stopped.")
+    assert (audited[0].error, audited[0].rejected) == (told.content, "timeout")
     assert loop.stop_reason == "end_turn"
 
 
@@ -488,7 +491,8 @@ async def test_a_shadow_rehearsal_is_held_to_the_tool_timeout() -> None:
 
     events = await drain(loop)
 
-    assert audited[0].error == "reserve_stock did not answer within 0.2 s"
+    assert (audited[0].error or "").startswith("tool_timeout: reserve_stock did not answer within 0.2 s")
+    assert audited[0].rejected == "timeout"
     assert audited[0].mode == "shadow" and not any(isinstance(e, WouldExecute) for e in events)
 
 

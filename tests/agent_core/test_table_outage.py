@@ -120,7 +120,7 @@ def runtime_with(model: ScriptedModel) -> tuple[Runtime, str]:
     )
     runtime = Runtime(settings, models=SingleModelProvider(model), agents=AgentRegistry([general, SHOP]))
     runtime.tenants.put(Tenant(tenant_id="acme", name="Acme", enabled_agents=("shop",), writes="live"))
-    key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="acme-user")
+    key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="acme-user", scopes=["chat:write"])
     return runtime, key
 
 

@@ -297,6 +297,80 @@ def test_keys_are_refused_for_unknown_tenants_and_unknown_key_ids(ctl: Agentctl,
     assert "caller id must be" in one_error_line(ctl("key", "create", "initech", "--caller", "a b"), 2)
 
 
+def test_a_key_gets_the_scopes_asked_for_and_chat_alone_by_default(ctl: Agentctl, runtime: Runtime) -> None:
+    ctl("tenant", "create", "initech", "--name", "Initech")
+    authenticator = Authenticator(runtime.api_keys, cache_seconds=0)
+
+    plain = ctl("key", "create", "initech", "--caller", "peter")
+    writer = ctl(
+        "key", "create", "initech", "--caller", "samir", "--scopes", "chat:write,audit:read", "--json"
+    )
+
+    assert "scopes chat:" in plain.out
+    assert authenticator.authenticate(KEY.findall(plain.out)[0]).scopes == ("chat",)
+    assert writer.data["scopes"] == ["chat", "chat:write", "audit:read"]
+    assert authenticator.authenticate(writer.data["api_key"]).scopes == ("chat", "chat:write", "audit:read")
+    listed = ctl("key", "list", "initech")
+    assert listed.out.splitlines()[0].split() == ["KEY", "ID", "CALLER", "SCOPES", "CREATED", "REVOKED"]
+    rows = {line.split()[1]: line.split()[2] for line in listed.out.splitlines()[1:]}
+    assert rows == {"peter": "chat", "samir": "chat,chat:write,audit:read"}
+
+
+def test_key_update_gives_a_key_exactly_the_scopes_listed(ctl: Agentctl, runtime: Runtime) -> None:
+    ctl("tenant", "create", "initech", "--name", "Initech")
+    created = ctl(
+        "key", "create", "initech", "--caller", "peter", "--scopes", "chat,audit:read", "--json"
+    ).data
+    authenticator = Authenticator(runtime.api_keys, cache_seconds=0)
+
+    updated = ctl("key", "update", "initech", created["key_id"], "--scopes", "chat:write")
+
+    assert updated.code == 0, updated.err
+    assert f"Key {created['key_id']} of tenant initech now has scopes chat,chat:write." in updated.out
+    assert authenticator.authenticate(created["api_key"]).scopes == ("chat", "chat:write")
+    assert [k.scopes for k in runtime.api_keys.list("initech")] == [("chat", "chat:write")]
+
+
+def test_a_key_stored_before_scopes_lists_as_what_it_may_still_do(ctl: Agentctl, runtime: Runtime) -> None:
+    ctl("tenant", "create", "initech", "--name", "Initech")
+    created = ctl("key", "create", "initech", "--caller", "peter", "--json").data
+    (item,) = runtime.table.query(
+        IndexName="GSI1",
+        KeyConditionExpression="GSI1PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "TENANT#initech#KEYS"}},
+    )[0]
+    old = json.loads(item["data"]) | {"scopes": ["chat", "read"]}  # as every key was stored before
+    stored = runtime.table.get(item["PK"], item["SK"])
+    assert stored is not None
+    runtime.table.put(stored | {"data": json.dumps(old)})
+
+    assert ctl("key", "list", "initech", "--json").data[0]["scopes"] == ["chat", "chat:write", "audit:read"]
+    ctl("key", "update", "initech", created["key_id"], "--scopes", "chat")
+    assert ctl("key", "list", "initech", "--json").data[0]["scopes"] == ["chat"]
+
+
+def test_scopes_are_refused_when_unknown_and_revoked_keys_keep_theirs(
+    ctl: Agentctl, runtime: Runtime
+) -> None:
+    ctl("tenant", "create", "initech", "--name", "Initech")
+    unknown = ctl("key", "create", "initech", "--caller", "peter", "--scopes", "chat,write")
+    assert (
+        "--scopes: unknown scope write; the scopes are: chat, chat:write, audit:read, admin"
+        in one_error_line(unknown, 2)
+    )
+    assert runtime.api_keys.list("initech") == []
+    key_id = ctl("key", "create", "initech", "--caller", "peter", "--json").data["key_id"]
+    ctl("key", "revoke", "initech", key_id)
+
+    revoked = ctl("key", "update", "initech", key_id, "--scopes", "chat:write")
+    missing = ctl("key", "update", "initech", "key_0000000000000000", "--scopes", "chat")
+
+    assert f"key {key_id} is revoked: issue a new key instead" in one_error_line(revoked, 1)
+    assert runtime.api_keys.list("initech")[0].scopes == ("chat",)
+    assert "tenant initech has no key key_0000000000000000" in one_error_line(missing, 1)
+    assert ctl("key", "update", "initech", key_id).code == 2  # --scopes is required
+
+
 # --- credentials ---------------------------------------------------------------------------
 
 SECRET_VALUES = ("old-login", "tok-1", "peter@initech.example", "s3cr3t-odoo", "zzz", "new-token")

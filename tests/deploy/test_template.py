@@ -21,7 +21,10 @@ import cfnlint.api
 import pytest
 from samtranslator.translator.transform import transform
 
-from agent_core import Settings
+from agent_core import Agent, Settings, default_agents
+from agent_core.aws import WORST_CASE_SECONDS
+from agent_core.timeouts import turn_seconds
+from agent_core.turn import STORE_GRACE_SECONDS
 from local.functions import load_function
 from local.template import ROOT, TEMPLATE, load_template
 from tests.support.cloudformation import Deployment
@@ -37,6 +40,10 @@ SECRET_UNDER_PREFIX = re.compile(
 )
 # Storing the turn and ending the stream after the turn's own deadline.
 STREAM_END_MARGIN_SECONDS = 15
+# An agent that asks for a turn of 15 minutes.
+GREEDY = Agent(
+    id="greedy", title="Greedy", description="Wants time.", prompt="Take your time.", turn_timeout_seconds=900
+)
 
 
 class NoManagedPolicies:
@@ -232,6 +239,21 @@ def test_a_deployed_turn_has_60_s_and_each_tool_call_30_s(cfn: Template) -> None
     )
 
     assert (settings.turn_timeout_seconds, settings.tool_timeout_seconds) == (60, 30)
+
+
+def test_a_turn_past_its_deadline_is_stored_before_the_chat_function_times_out(cfn: Template) -> None:
+    chat = function(cfn, "ChatFunction")
+    env = chat["Environment"]["Variables"]
+    settings = Settings.from_env(
+        {name: str(value) for name, value in env.items() if isinstance(value, str | int)}
+    )
+    # The longest turn any agent can have: the platform's, which an agent may shorten, never stretch.
+    longest_turn = max(turn_seconds(settings, agent) for agent in (None, *default_agents(), GREEDY))
+
+    # After the deadline the turn stores itself for up to STORE_GRACE_SECONDS, and the last AWS call
+    # it starts may take WORST_CASE_SECONDS to give up: all of it before Lambda stops the function.
+    assert longest_turn == settings.turn_timeout_seconds
+    assert longest_turn + STORE_GRACE_SECONDS + WORST_CASE_SECONDS < chat["Timeout"]
 
 
 def test_the_adapters_readiness_path_is_served_by_the_chat_app(cfn: Template) -> None:
@@ -434,7 +456,10 @@ def test_samconfigs_bedrock_environment_deploys_a_bedrock_model_the_chat_role_ma
 
 _IMPORT_FUNCTIONS = """
 import json, sys
-from agent_core import Settings
+from agent_core import Agent, Settings, default_agents
+from agent_core.aws import WORST_CASE_SECONDS
+from agent_core.timeouts import turn_seconds
+from agent_core.turn import STORE_GRACE_SECONDS
 from local.functions import load_function
 for name in sys.argv[1:]:
     load_function(name)

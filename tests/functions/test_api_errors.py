@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from agent_core import Tenant
-from tests.conftest import DemoTenant, RuntimeFactory
+from tests.conftest import USER_SCOPES, DemoTenant, RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.cursors import craft
 from tests.support.stack import serve_stack
@@ -54,7 +54,7 @@ def test_an_agent_the_tenant_has_not_enabled_is_404_like_an_unknown_one(
 ) -> None:
     from agent_core import issue_api_key
 
-    key, _ = issue_api_key(make_runtime().api_keys, "initech", caller_id="peter")
+    key, _ = issue_api_key(make_runtime().api_keys, "initech", caller_id="peter", scopes=USER_SCOPES)
     body = {"message": "hi"} if method == "POST" else None
     response = httpx.request(method, base + path, json=body, headers={"X-API-Key": key})
     assert error_of(response) == (404, "agent_not_found", "there is no agent 'general'")

@@ -168,11 +168,11 @@ def test_chat_event_without_a_key_is_401(runtime: Runtime) -> None:
     assert json.loads(body)["error"]["code"] == "unauthorized"
 
 
-def test_confirmation_event_needs_a_key_that_may_write(runtime: Runtime) -> None:
+def test_confirmation_event_for_a_write_nobody_proposed_is_404(runtime: Runtime) -> None:
     status, _, body = chat(runtime, load_event("confirmation"))
 
-    assert status == 403
-    assert json.loads(body)["error"]["code"] == "forbidden"
+    assert status == 404
+    assert json.loads(body)["error"]["code"] == "confirmation_not_found"
 
 
 # --- executions (Mangum) ---------------------------------------------------------------------

@@ -22,10 +22,10 @@ IMPORTS = {
     "chat": {
         "agent_core": {"Runtime", "Turn"},
         "agent_core.web": {
+            "ChatCaller",
             "ChatReply",
             "ChatRequest",
             "ConfirmationRequest",
-            "CurrentCaller",
             "CurrentRuntime",
             "TaskExecution",
             "TaskRequest",
@@ -50,6 +50,7 @@ IMPORTS = {
             "MAX_OFFSET",
             "AgentInfo",
             "AgentList",
+            "AuditReader",
             "CurrentCaller",
             "CurrentRuntime",
             "TaskExecution",

@@ -161,6 +161,7 @@ def test_tenant_info_reports_bindings_without_secrets(
         "name": "Acme Corporation",
         "plan": "enterprise",
         "caller_id": "acme-user",
+        "scopes": ["chat", "chat:write", "audit:read"],
         "enabled_agents": ["general"],
         "writes": "shadow",
         "agent_writes": {"writer": "live"},

@@ -58,7 +58,9 @@ def use(stack: LocalStack) -> Done:
     ctl = functools.partial(agentctl, AGENTCTL_STACK_FILE=str(stack.stack_file))
     created = ctl("--local", "tenant", "create", "initech", "--name", "Initech", "--agents", "general")
     assert created.returncode == 0, created.stderr
-    issued = ctl("--local", "key", "create", "initech", "--caller", "peter", "--json")
+    issued = ctl(
+        "--local", "key", "create", "initech", "--caller", "peter", "--scopes", "chat,audit:read", "--json"
+    )
     assert issued.returncode == 0, issued.stderr
     initech_key = json.loads(issued.stdout)["api_key"]
 

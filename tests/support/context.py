@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from agent_core import Caller, RunContext, Runtime, Settings, Tenant, ToolServices
+from agent_core import Caller, RunContext, Runtime, Scope, Settings, Tenant, ToolServices
 from agent_core.tools.web import WebRules
 
 
@@ -22,13 +22,18 @@ def run_context(
     secret: dict[str, Any] | None = None,
     services: ToolServices | None = None,
     caller_id: str | None = None,
+    scopes: tuple[Scope, ...] = ("chat", "chat:write"),
 ) -> RunContext:
-    """A turn of ``tenant`` (default: acme) with ``secret`` as its credentials."""
+    """A turn of ``tenant`` (default: acme) with ``secret`` as its credentials, for a caller whose
+    key has ``scopes`` (by default it may run writes, so that the tenant's write mode decides)."""
     tenant = tenant or Tenant(tenant_id="acme", name="Acme Corporation")
     credentials = dict(secret or {})
     return RunContext(
         caller=Caller(
-            tenant_id=tenant.tenant_id, caller_id=caller_id or f"{tenant.tenant_id}-user", key_id="key_1"
+            tenant_id=tenant.tenant_id,
+            caller_id=caller_id or f"{tenant.tenant_id}-user",
+            key_id="key_1",
+            scopes=scopes,
         ),
         tenant=tenant,
         run_id="run_1",

@@ -44,6 +44,7 @@ def register_example_key(runtime: Runtime, tenant_id: str = "acme") -> str:
             key_id=key_id_for(key_hash),
             tenant_id=tenant_id,
             caller_id=f"{tenant_id}-events",
+            scopes=("chat", "chat:write", "audit:read"),  # every event's route answers it
             created_at=iso(utc_now()),
         ),
     )

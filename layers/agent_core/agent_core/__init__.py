@@ -16,6 +16,7 @@ from agent_core.auth import Authenticator, hash_api_key, issue_api_key, new_api_
 from agent_core.errors import (
     AgentRuntimeError,
     DeadlineExceeded,
+    Forbidden,
     InvalidId,
     InvalidRequest,
     ModelError,
@@ -23,6 +24,7 @@ from agent_core.errors import (
     SessionBusy,
     StorageUnavailable,
     ToolError,
+    ToolTimedOut,
     Unauthorized,
 )
 from agent_core.events import (
@@ -38,6 +40,7 @@ from agent_core.events import (
 from agent_core.llm.model import Model, ModelProvider, SingleModelProvider
 from agent_core.llm.types import Message, ModelRequest, Usage
 from agent_core.runtime import Runtime
+from agent_core.scopes import DEFAULT_SCOPES, SCOPES, Scope
 from agent_core.settings import Settings, get_settings
 from agent_core.store import AuditEntry, Page, RunRecord, ToolCallRecord
 from agent_core.tenancy import Caller, OdooBinding, Tenant, WriteMode
@@ -78,6 +81,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "DEFAULT_SCOPES",
+    "SCOPES",
     "Agent",
     "AgentRegistry",
     "AgentRuntimeError",
@@ -88,6 +93,7 @@ __all__ = [
     "DeadlineExceeded",
     "Done",
     "Error",
+    "Forbidden",
     "InvalidId",
     "InvalidRequest",
     "Message",
@@ -102,6 +108,7 @@ __all__ = [
     "RunRecord",
     "RunStarted",
     "Runtime",
+    "Scope",
     "SessionBusy",
     "Settings",
     "SingleModelProvider",
@@ -116,6 +123,7 @@ __all__ = [
     "ToolRegistry",
     "ToolResult",
     "ToolServices",
+    "ToolTimedOut",
     "Turn",
     "TurnRequest",
     "Unauthorized",

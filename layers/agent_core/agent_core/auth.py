@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 
 from cachetools import TTLCache
 
 from agent_core.clock import iso, utc_now
 from agent_core.errors import Unauthorized
+from agent_core.scopes import DEFAULT_SCOPES, parse_scopes
 from agent_core.store.api_keys import ApiKeyStore
 from agent_core.store.records import ApiKeyRecord
 from agent_core.tenancy import Caller
@@ -39,16 +41,18 @@ def issue_api_key(
     store: ApiKeyStore,
     tenant_id: str,
     caller_id: str,
-    scopes: tuple[str, ...] = ("chat", "read"),
+    scopes: Iterable[str] = DEFAULT_SCOPES,
 ) -> tuple[str, ApiKeyRecord]:
-    """Create a key for ``caller_id`` of ``tenant_id``; the key itself is returned once, never stored."""
+    """Create a key for ``caller_id`` of ``tenant_id`` with ``scopes`` (see :mod:`agent_core.scopes`;
+    ``ValueError`` for an unknown one); the key itself is returned once, never stored."""
+    granted = parse_scopes(scopes)
     key = new_api_key()
     key_hash = hash_api_key(key)
     record = ApiKeyRecord(
         key_id=key_id_for(key_hash),
         tenant_id=tenant_id,
         caller_id=caller_id,
-        scopes=scopes,
+        scopes=granted,
         created_at=iso(utc_now()),
     )
     store.put(key_hash, record)

@@ -12,6 +12,14 @@ from botocore.config import Config
 # connect and 5 s to read (DynamoDB, Secrets Manager and STS answer in milliseconds), with
 # standard-mode backoff (under 3 s in all) between them: about 24 s at worst.
 CONNECT_SECONDS, READ_SECONDS, ATTEMPTS = 2, 5, 3
+# The longest one call can take before it gives up: each attempt's connect and read timeouts, and
+# before retry i standard mode's backoff, at most min(2**i, 20) s, which a server's
+# x-amz-retry-after header may stretch by up to 5 s more (botocore/retries/standard.py,
+# ExponentialBackoff.delay_amount): 3 × 7 s + (1 + 5) s + (2 + 5) s = 34 s.
+RETRY_AFTER_EXTRA_SECONDS = 5
+WORST_CASE_SECONDS = ATTEMPTS * (CONNECT_SECONDS + READ_SECONDS) + sum(
+    min(2**i, 20) + RETRY_AFTER_EXTRA_SECONDS for i in range(ATTEMPTS - 1)
+)
 CONFIG = Config(
     connect_timeout=CONNECT_SECONDS,
     read_timeout=READ_SECONDS,

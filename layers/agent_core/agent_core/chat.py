@@ -37,6 +37,7 @@ from agent_core.store.records import RunRecord
 from agent_core.store.sessions import BUSY, SessionHistory, SessionStore
 from agent_core.store.tenants import TenantStore
 from agent_core.tenancy import Caller, Tenant
+from agent_core.timeouts import tool_seconds, turn_seconds
 from agent_core.tools.context import RunContext
 from agent_core.tools.services import ToolServices
 from agent_core.turn import Turn, TurnStores
@@ -82,7 +83,7 @@ class ChatService:
         passed), and so does everything the turn then does.
         """
         now = utc_now()
-        deadline = Deadline.after(now, self.settings.turn_timeout_seconds)
+        deadline = Deadline.after(now, turn_seconds(self.settings, self.agents.get(agent_id)))
         try:
             async with asyncio.timeout(deadline.remaining()):
                 return await self._start(caller, agent_id, request, now, deadline)
@@ -141,7 +142,7 @@ class ChatService:
             max_steps=request.max_steps or agent.default_max_steps,
             max_tokens=self.settings.max_output_tokens or agent.max_tokens,
             thinking=thinking,
-            tool_timeout_seconds=self.settings.tool_timeout_seconds,
+            tool_timeout_seconds=tool_seconds(self.settings, agent),
             confirm_within_seconds=self.settings.confirmation_seconds,
         )
         # The first model request goes out while the turn's start is written (one round trip less

@@ -21,7 +21,6 @@ from agent_core.errors import (
     AgentRuntimeError,
     ConfirmationClosed,
     DeadlineExceeded,
-    Forbidden,
     NotFound,
 )
 from agent_core.llm.claude_models import thinks_up_front
@@ -35,13 +34,6 @@ from agent_core.tenancy import Caller
 from agent_core.turn import Resumed, Turn
 from agent_core.turn_state import TurnState
 
-WRITE_SCOPES = frozenset({"chat:write", "admin"})
-
-
-def may_write(caller: Caller) -> bool:
-    """Whether the caller's key lets it run writes and approve them."""
-    return not WRITE_SCOPES.isdisjoint(caller.scopes)
-
 
 class Confirmations:
     def __init__(self, chat: ChatService) -> None:
@@ -51,8 +43,7 @@ class Confirmations:
         self, caller: Caller, agent_id: str, session_id: str, call_id: str, *, approve: bool
     ) -> Turn:
         """Approve or reject the write ``call_id`` and return the resumed run to stream."""
-        if not may_write(caller):
-            raise Forbidden("deciding a write needs a key with the chat:write scope")
+        caller.require("chat:write", "deciding a write")
         now = utc_now()
         deadline = Deadline.after(now, self.chat.settings.turn_timeout_seconds)
         try:

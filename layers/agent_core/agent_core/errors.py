@@ -43,6 +43,20 @@ class Unauthorized(AgentRuntimeError):
     status = 401
 
 
+class Forbidden(AgentRuntimeError):
+    """The caller's key lacks a scope this needs. Only for the caller's own tenant, where a 403
+    reveals nothing: another tenant's things stay a 404."""
+
+    code = "forbidden"
+    status = 403
+
+
+class ToolTimedOut(ToolError):
+    """A tool call overran its timeout and was cancelled; the model reads that it timed out."""
+
+    code = "tool_timeout"
+
+
 class NotFound(AgentRuntimeError):
     """The thing asked for does not exist for this tenant (never a 403: it may belong to another)."""
 
@@ -69,13 +83,6 @@ class ClientGone(AgentRuntimeError):
 
     code = "client_disconnected"
     status = 499
-
-
-class Forbidden(AgentRuntimeError):
-    """The caller's key lacks the scope this needs."""
-
-    code = "forbidden"
-    status = 403
 
 
 class StorageUnavailable(AgentRuntimeError):

@@ -23,7 +23,7 @@ from typing import Any
 from agent_core import keys
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
-from agent_core.errors import ClientGone, DeadlineExceeded, ModelError, Stopped, ToolError
+from agent_core.errors import ClientGone, DeadlineExceeded, ModelError, Stopped, ToolError, ToolTimedOut
 from agent_core.events import ModelFallback, TextDelta, ToolCall, ToolConfirmation, ToolResult, WouldExecute
 from agent_core.guardrails import RUN, Confirm, Decision, Guardrails, ProposedCall, Refuse, Shadow
 from agent_core.ids import new_call_id
@@ -43,6 +43,7 @@ from agent_core.llm.types import (
 )
 from agent_core.redaction import redact
 from agent_core.store.records import CallMode, Rejected, ToolCallRecord
+from agent_core.timeouts import timed_out
 from agent_core.tools.base import Tool
 from agent_core.tools.context import RunContext
 from agent_core.turn_state import Awaiting, TurnState
@@ -275,6 +276,12 @@ class _Loop:
                 content = await self._within_timeout(tool, tool.invoke(ctx, use.input))
         except ToolError as exc:
             content = call.error = exc.message
+            if isinstance(exc, ToolTimedOut):
+                call.rejected = "timeout"
+        except DeadlineExceeded as exc:  # the turn's deadline passed while the call waited or ran
+            call.rejected = "timeout"
+            self.state.steps.append(call.record(error=exc.message, content=""))
+            raise
         except BaseException:
             self.state.steps.append(call.record(error="the tool failed unexpectedly", content=""))
             raise
@@ -325,7 +332,7 @@ class _Loop:
         except TimeoutError:
             if timeout >= remaining:
                 raise DeadlineExceeded("the turn ran out of time while a tool was running") from None
-            raise ToolError(f"{tool.name} did not answer within {timeout:.3g} s") from None
+            raise ToolTimedOut(timed_out(tool, timeout)) from None
 
     def _answer_dangling_calls(self) -> None:
         """Give every call of the last answer a result, so what the turn stores stays valid."""

@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from agent_core.errors import Forbidden
 from agent_core.llm.types import Effort, Thinking, ThinkingMode
+from agent_core.scopes import DEFAULT_SCOPES, Scope
 
 # shadow: a write does not run (the model reads what would have happened); confirm: it runs once a
 # person with the right to write approves it; live: it runs.
@@ -24,7 +26,16 @@ class Caller(BaseModel):
     tenant_id: str
     caller_id: str
     key_id: str
-    scopes: tuple[str, ...] = ("chat", "read")
+    scopes: tuple[Scope, ...] = DEFAULT_SCOPES
+
+    def may(self, scope: Scope) -> bool:
+        """Whether this caller's key has ``scope``."""
+        return scope in self.scopes
+
+    def require(self, scope: Scope, needed_for: str) -> None:
+        """Raise :class:`Forbidden` (a 403) unless this caller's key has ``scope``."""
+        if not self.may(scope):
+            raise Forbidden(f"this API key lacks the {scope} scope, which {needed_for} needs")
 
 
 class OdooBinding(BaseModel):

@@ -104,7 +104,9 @@ def stack_for(steps: list[Any], **settings: Any) -> Iterator[Stack]:
         runtime.tenants.put(
             Tenant(tenant_id=tenant_id, name=tenant_id, enabled_agents=("shop",), writes="confirm")
         )
-    writer, _ = issue_api_key(runtime.api_keys, "acme", caller_id="ada", scopes=("chat", "chat:write"))
+    writer, _ = issue_api_key(
+        runtime.api_keys, "acme", caller_id="ada", scopes=("chat", "chat:write", "audit:read")
+    )
     reader, _ = issue_api_key(runtime.api_keys, "acme", caller_id="bob", scopes=("chat",))
     other, _ = issue_api_key(runtime.api_keys, "globex", caller_id="eve", scopes=("chat", "chat:write"))
     with serve_stack(runtime) as url:

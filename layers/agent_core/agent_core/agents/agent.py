@@ -27,6 +27,16 @@ class Agent:
     thinking: Thinking = field(default_factory=Thinking)
     # Thinking and the answer share max_tokens: room for a few thousand tokens of each.
     max_tokens: int = 16_000
+    # None: the platform's (TURN_TIMEOUT_SECONDS, TOOL_TIMEOUT_SECONDS). A turn never gets more than
+    # the platform's; a tool call never outlives its turn (see agent_core.timeouts).
+    turn_timeout_seconds: float | None = None
+    tool_timeout_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("turn_timeout_seconds", "tool_timeout_seconds"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"agent {self.id}: {name} must be more than 0 seconds, not {value}")
 
     def select_tools(self, names: Sequence[str] | None) -> list[Tool]:
         """The tools one request offers: all when ``names`` is None, none for ``[]``.

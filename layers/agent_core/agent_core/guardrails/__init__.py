@@ -15,12 +15,18 @@ from agent_core.guardrails.decision import (
     Run,
     Shadow,
 )
+from agent_core.guardrails.scopes import WriteScope
 from agent_core.guardrails.write_mode import WriteMode
 
 
 def default_guardrails() -> Guardrails:
     """The runtime's rules, in the order they are asked."""
-    return Guardrails([WriteMode()])
+    return Guardrails(
+        [
+            WriteScope(),  # before WriteMode: a caller who may not write is refused in shadow mode too
+            WriteMode(),
+        ]
+    )
 
 
 __all__ = [
@@ -38,5 +44,6 @@ __all__ = [
     "Run",
     "Shadow",
     "WriteMode",
+    "WriteScope",
     "default_guardrails",
 ]

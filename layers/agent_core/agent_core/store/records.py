@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from agent_core.llm.types import Usage
+from agent_core.scopes import DEFAULT_SCOPES, Scope, stored_scopes
 
 RunStatus = Literal["running", "awaiting_confirmation", "completed", "failed"]
 CallMode = Literal["live", "shadow"]
@@ -121,9 +122,15 @@ class ApiKeyRecord(BaseModel):
     key_id: str
     tenant_id: str
     caller_id: str
-    scopes: tuple[str, ...] = ("chat", "read")
+    scopes: tuple[Scope, ...] = DEFAULT_SCOPES
     created_at: str
     revoked_at: str | None = None
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _granted(cls, names: Any) -> Any:
+        """A key stored before scopes were checked reads as what it could do then (see scopes.py)."""
+        return stored_scopes(names) if isinstance(names, list | tuple) else names
 
     @property
     def active(self) -> bool:

@@ -118,6 +118,8 @@ def tool(
         }
         tool_name = name or fn.__name__
         input_model = create_model(f"{tool_name}_input", __config__=ConfigDict(extra="forbid"), **fields)
+        if timeout_seconds is not None and not timeout_seconds > 0:
+            raise TypeError(f"tool {tool_name}: timeout_seconds must be more than 0, not {timeout_seconds}")
         if check is not None and read_only:
             raise TypeError(f"tool {tool_name} reads only: it runs in shadow mode too, and needs no check")
         return Tool(

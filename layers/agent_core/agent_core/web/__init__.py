@@ -5,7 +5,15 @@ when first used, so the buffered functions never import it."""
 from typing import TYPE_CHECKING, Any
 
 from agent_core.web.app import create_api
-from agent_core.web.auth import CurrentCaller, CurrentRuntime, current_caller, runtime_of
+from agent_core.web.auth import (
+    AuditReader,
+    ChatCaller,
+    CurrentCaller,
+    CurrentRuntime,
+    caller_with,
+    current_caller,
+    runtime_of,
+)
 from agent_core.web.disconnects import noticing_disconnect
 from agent_core.web.schemas import AgentInfo, AgentList, ChatReply, ChatRequest, ConfirmationRequest, UserText
 from agent_core.web.sse import sse_frames
@@ -18,6 +26,8 @@ __all__ = [
     "MAX_OFFSET",
     "AgentInfo",
     "AgentList",
+    "AuditReader",
+    "ChatCaller",
     "ChatReply",
     "ChatRequest",
     "ConfirmationRequest",
@@ -28,6 +38,7 @@ __all__ = [
     "TaskRequest",
     "TenantInfo",
     "UserText",
+    "caller_with",
     "chat_reply",
     "create_api",
     "current_caller",

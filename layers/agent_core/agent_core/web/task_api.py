@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent_core.keys import ID_PATTERN
 from agent_core.llm.types import Usage
+from agent_core.scopes import Scope
 from agent_core.store.records import CallMode, PendingCall, RunError, RunRecord, RunStatus
 from agent_core.tenancy import Caller, Tenant, WriteMode
 from agent_core.turn_request import TurnRequest
@@ -89,6 +90,7 @@ class TenantInfo(BaseModel):
     name: str
     plan: str
     caller_id: str
+    scopes: list[Scope] = Field(description="What the caller's API key may do.")
     enabled_agents: list[str]
     writes: WriteMode
     agent_writes: dict[str, WriteMode]
@@ -102,6 +104,7 @@ class TenantInfo(BaseModel):
             name=tenant.name,
             plan=tenant.plan,
             caller_id=caller.caller_id,
+            scopes=list(caller.scopes),
             enabled_agents=list(tenant.enabled_agents),
             writes=tenant.writes,
             agent_writes=dict(tenant.agent_writes),
