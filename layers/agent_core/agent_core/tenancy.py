@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from agent_core.llm.types import Effort, Thinking, ThinkingMode
 
 WriteMode = Literal["shadow", "live"]
+# What the anomaly breaker does when the tenant's tool calls run far above its usual: alert the
+# operators, or alert them and switch the tenant's agents off until an operator turns them on.
+BreakerAction = Literal["alert", "switch_off"]
 
 # What a tenant's secret (<prefix>/tenants/<tenant_id>, a JSON object) may hold.
 TENANT_SECRET_FIELDS = ("odoo_login", "odoo_api_key", "projects_token", "anthropic_api_key")
@@ -64,6 +67,7 @@ class Tenant(BaseModel):
     writes: WriteMode = "shadow"
     agent_writes: dict[str, WriteMode] = Field(default_factory=dict)
     agent_thinking: dict[str, ThinkingOverride] = Field(default_factory=dict)
+    breaker: BreakerAction = "alert"
     created_at: str | None = None
 
     def may_use(self, agent_id: str) -> bool:

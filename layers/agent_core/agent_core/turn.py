@@ -144,6 +144,7 @@ class Turn:
         )
         self.final = final
         failure: AgentRuntimeError | None = None
+        await self._guardrails.settle()  # their counters, sent in the background
         if not await self._stores.audit.flush():
             failure = AgentRuntimeError("a tool call could not be recorded", code="storage_unavailable")
         try:
