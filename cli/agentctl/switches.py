@@ -132,8 +132,9 @@ def show_history(options: argparse.Namespace, ctx: Context) -> None:
 
 
 def operator(ctx: Context) -> str:
-    """Who is flipping: the AWS identity behind the credentials (STS needs no permission for it),
-    or on the local stack, where any credentials do, the OS user."""
+    """Who is flipping: the AWS identity behind the credentials, or on the local stack, where any
+    credentials do, the OS user. GetCallerIdentity needs no permission and cannot be denied
+    (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)."""
     if not ctx.target.local:
         try:
             arn: str = ctx.target.aws.client("sts").get_caller_identity()["Arn"]
