@@ -3,6 +3,7 @@ far above the tenant's usual, once, and never by a small tenant's busy hour."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -193,3 +194,26 @@ async def test_counts_that_could_not_be_sent_go_with_the_next_flush(runtime: Run
     await tool_calls(rule, ACME, 1)
 
     assert bucket(runtime, "acme") == 4
+
+
+async def test_a_slow_table_holds_up_the_end_of_a_turn_a_little_at_most(
+    runtime: Runtime, clocks: Clocks
+) -> None:
+    calls = AwsCalls.attached()
+    rule = breaker(runtime, clocks)
+    held = threading.Event()
+
+    waited_out: list[bool] = []  # a held call the code under test waited for ends by timing out
+
+    def hold(name: str, params: dict[str, Any]) -> None:
+        waited_out.append(not held.wait(timeout=5))
+
+    calls.delay = hold
+
+    try:
+        await tool_calls(rule, ACME, 1)  # settles: returns while the count is still held
+    finally:
+        held.set()
+    await rule.settle()
+
+    assert waited_out == [False] and bucket(runtime, "acme") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -140,3 +141,31 @@ async def test_when_the_table_cannot_be_read_the_last_switches_read_stay_in_forc
     assert await rule.before_model(run_context(ACME)) == Refuse(DISABLED, "switch")
     with pytest.raises(StorageUnavailable):  # never read: nothing to go on
         await rule.before_model(run_context(Tenant(tenant_id="globex", name="Globex")))
+
+
+async def test_a_slow_table_does_not_hold_up_a_run_that_has_switches_to_go_on(
+    runtime: Runtime, rule: KillSwitch, clock: Clock
+) -> None:
+    flip(runtime, tenant_id="acme")
+    calls = AwsCalls.attached()
+    rule.store = Runtime(runtime.settings).switches
+    assert await rule.before_model(run_context(ACME)) is not None
+    held = threading.Event()
+
+    waited_out: list[bool] = []  # a held call the code under test waited for ends by timing out
+    read_ended = threading.Event()
+
+    def hold(name: str, params: dict[str, Any]) -> None:
+        waited_out.append(not held.wait(timeout=5))
+        read_ended.set()
+
+    calls.delay = hold
+    clock.now += 60
+
+    try:
+        decided = await rule.before_model(run_context(ACME))  # while the read is still held
+    finally:
+        held.set()
+
+    assert decided == Refuse(DISABLED, "switch")
+    assert read_ended.wait(timeout=5) and waited_out == [False]  # it was still held when the run went on

@@ -26,6 +26,8 @@ from agent_core.store.switches import SwitchStore, SwitchTarget
 from agent_core.store.tool_counts import ToolCallCounts, hour_of, hour_start
 from agent_core.tenancy import Tenant
 
+SETTLE_SECONDS = 2.0  # the most a turn's end waits for counts (an alert may take a few calls)
+
 
 class AnomalyBreaker:
     def __init__(
@@ -71,9 +73,11 @@ class AnomalyBreaker:
         return None
 
     async def settle(self) -> None:
-        """Wait for the counts being sent (a turn ends only then: Lambda freezes what is left)."""
+        """Wait a little for the counts being sent: Lambda freezes what is left when the turn ends,
+        but a slow table must not hold up the end of a turn for a count."""
         loop = asyncio.get_running_loop()
-        await asyncio.gather(*(task for task in self._tasks if task.get_loop() is loop))
+        if pending := [task for task in self._tasks if task.get_loop() is loop]:
+            await asyncio.wait(pending, timeout=SETTLE_SECONDS)
 
     async def _flush(self, tenant_id: str) -> None:
         for key in [key for key in self._pending if key[0] == tenant_id]:

@@ -23,6 +23,7 @@ from agent_core.tools.context import RunContext
 # operator's reason stays with the operators: it may name an incident or another tenant.
 DISABLED = "agents temporarily unavailable"
 BREAKER = "anomaly-breaker"  # who the anomaly breaker is, in a switch's ``by``
+STALE_READ_WAIT_SECONDS = 1.0  # how long a run waits for a fresh read when it has an older one
 
 
 class KillSwitch:
@@ -66,15 +67,21 @@ class KillSwitch:
         """The tenant's switches: cached, or read now (one BatchGetItem)."""
         if (known := self.known(tenant_id)) is not None:
             return known
+        last = self._read.get(tenant_id)
         try:
-            switches = await asyncio.to_thread(self.store.for_tenant, tenant_id)
-        except StorageUnavailable as exc:
-            last = self._read.get(tenant_id)
+            # With something to go on, a slow table (botocore retrying) does not hold up the run.
+            async with asyncio.timeout(STALE_READ_WAIT_SECONDS if last else None):
+                switches = await asyncio.to_thread(self.store.for_tenant, tenant_id)
+        except (StorageUnavailable, TimeoutError) as exc:
             if last is None:
                 raise
             logger.warning(
                 "kill switches not read: acting on the last ones read",
-                extra={"tenant_id": tenant_id, "error": exc.message, "age_s": round(self._clock() - last[0])},
+                extra={
+                    "tenant_id": tenant_id,
+                    "error": exc.message if isinstance(exc, StorageUnavailable) else "timed out",
+                    "age_s": round(self._clock() - last[0]),
+                },
             )
             return last[1]
         self._read[tenant_id] = (self._clock(), switches)
