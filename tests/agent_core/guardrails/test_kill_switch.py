@@ -124,19 +124,25 @@ async def test_a_flip_is_obeyed_once_the_cache_time_has_passed_and_read_once_per
     assert calls.count("dynamodb.BatchGetItem") == 2
 
 
-async def test_when_the_table_cannot_be_read_the_last_switches_read_stay_in_force(
-    runtime: Runtime, rule: KillSwitch, clock: Clock
-) -> None:
+async def acme_switched_off_and_read(runtime: Runtime, rule: KillSwitch, clock: Clock) -> AwsCalls:
+    """acme switched off, read by ``rule`` a minute ago (due for a read); the calls from now on."""
     flip(runtime, tenant_id="acme")
     calls = AwsCalls.attached()
     rule.store = Runtime(runtime.settings).switches
     assert await rule.before_model(run_context(ACME)) is not None
+    clock.now += 60
+    return calls
+
+
+async def test_when_the_table_cannot_be_read_the_last_switches_read_stay_in_force(
+    runtime: Runtime, rule: KillSwitch, clock: Clock
+) -> None:
+    calls = await acme_switched_off_and_read(runtime, rule, clock)
 
     def unreachable(name: str, params: dict[str, Any]) -> None:
         raise EndpointConnectionError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
 
     calls.delay = unreachable
-    clock.now += 60
 
     assert await rule.before_model(run_context(ACME)) == Refuse(DISABLED, "switch")
     with pytest.raises(StorageUnavailable):  # never read: nothing to go on
@@ -146,12 +152,8 @@ async def test_when_the_table_cannot_be_read_the_last_switches_read_stay_in_forc
 async def test_a_slow_table_does_not_hold_up_a_run_that_has_switches_to_go_on(
     runtime: Runtime, rule: KillSwitch, clock: Clock
 ) -> None:
-    flip(runtime, tenant_id="acme")
-    calls = AwsCalls.attached()
-    rule.store = Runtime(runtime.settings).switches
-    assert await rule.before_model(run_context(ACME)) is not None
+    calls = await acme_switched_off_and_read(runtime, rule, clock)
     held = threading.Event()
-
     waited_out: list[bool] = []  # a held call the code under test waited for ends by timing out
     read_ended = threading.Event()
 
@@ -160,7 +162,6 @@ async def test_a_slow_table_does_not_hold_up_a_run_that_has_switches_to_go_on(
         read_ended.set()
 
     calls.delay = hold
-    clock.now += 60
 
     try:
         decided = await rule.before_model(run_context(ACME))  # while the read is still held
