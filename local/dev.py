@@ -60,6 +60,7 @@ def _serve(state: LocalState) -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     # Operators change tenants with agentctl while this runs: let changes show at once.
     os.environ.setdefault("TENANT_CACHE_SECONDS", "0")
+    os.environ.setdefault("SWITCH_CACHE_SECONDS", "0")
     os.environ.setdefault("SECRET_CACHE_SECONDS", "5")
 
     from local.aws import ensure_table, start_moto

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -44,6 +45,15 @@ def _aws_behind_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("TABLE_NAME", TABLE)
     with mock_aws():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _clients_collected_between_tests() -> Iterator[None]:
+    """Collect what a test left behind while no event loop runs. The Anthropic SDK closes an
+    unclosed async client when it is collected, on whatever loop is running then: collected
+    during a later test, a client bound to an earlier test's closed loop fails that test."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture

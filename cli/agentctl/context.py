@@ -11,6 +11,7 @@ from agent_core.runtime import Runtime
 from agent_core.secrets import Secrets
 from agent_core.settings import Settings
 from agent_core.store.api_keys import ApiKeyStore
+from agent_core.store.switches import SwitchStore
 from agent_core.store.tenants import TenantStore
 from agent_core.tenancy import Tenant
 from agentctl.console import Console
@@ -72,6 +73,10 @@ class Context:
     @property
     def secrets(self) -> Secrets:
         return self.runtime.secrets
+
+    @property
+    def switches(self) -> SwitchStore:
+        return self.runtime.switches
 
     def tenant(self, tenant_id: str) -> Tenant:
         """The tenant, or a one-line error naming the table it is missing from."""

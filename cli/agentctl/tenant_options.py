@@ -9,12 +9,13 @@ from pydantic import ValidationError
 
 from agent_core.keys import checked_id
 from agent_core.llm.types import Effort, ThinkingMode
-from agent_core.tenancy import Tenant, WriteMode
+from agent_core.tenancy import BreakerAction, Tenant, WriteMode
 from agentctl.errors import UsageError
 
 WRITE_MODES = get_args(WriteMode)
 THINKING_MODES = get_args(ThinkingMode)
 EFFORTS = get_args(Effort)
+BREAKER_ACTIONS = get_args(BreakerAction)
 INHERIT = "inherit"
 # Where a field of the tenant record comes from on the command line, for validation messages.
 _OPTION_OF = {
@@ -26,6 +27,7 @@ _OPTION_OF = {
     "odoo.db": "--odoo-db",
     "projects_url": "--projects-url",
     "writes": "--writes",
+    "breaker": "--breaker",
 }
 
 
@@ -65,6 +67,12 @@ def add_tenant_options(parser: argparse.ArgumentParser, *, update: bool) -> None
         metavar="AGENT=EFFORT,…",
         help=f"per-agent effort, one of {', '.join(EFFORTS)} (default: the agent's){merged}",
     )
+    parser.add_argument(
+        "--breaker",
+        choices=BREAKER_ACTIONS,
+        help="when the tenant's tool calls run far above its usual: alert the operators, or alert and "
+        "switch the tenant off" + ("" if update else " (default: alert)"),
+    )
     if update:
         parser.add_argument("--no-odoo", action="store_true", help="unbind the tenant's Odoo")
         parser.add_argument("--no-projects", action="store_true", help="unbind the tenant's project API")
@@ -75,7 +83,12 @@ def tenant_changes(options: argparse.Namespace, current: Tenant | None) -> dict[
     """The record fields the options set; ``current`` is the tenant being updated, if any."""
     changes: dict[str, Any] = {
         name: value
-        for name, value in (("name", options.name), ("plan", options.plan), ("writes", options.writes))
+        for name, value in (
+            ("name", options.name),
+            ("plan", options.plan),
+            ("writes", options.writes),
+            ("breaker", options.breaker),
+        )
         if value is not None
     }
     for name in ("name", "plan", "model"):

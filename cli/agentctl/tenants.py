@@ -108,6 +108,7 @@ def describe(tenant: Tenant) -> str:
             ("projects", str(tenant.projects_url) if tenant.projects_url else "(not bound)"),
             ("writes", _writes(tenant)),
             ("thinking", _thinking(tenant)),
+            ("breaker", tenant.breaker),
             ("created", tenant.created_at or "-"),
         ]
     )

@@ -5,7 +5,8 @@
 - a whole turn with one tool call: at most 4 calls;
 - an audit entry never holds up the next model request, and a live write's entry is written
   before the write runs;
-- cold: each secret (the tenant's, the platform's model key) is read at most once.
+- cold: each secret (the tenant's, the platform's model key) is read at most once;
+- the kill switches and the anomaly breaker's count, even when due, come after the model is asked.
 """
 
 from __future__ import annotations
@@ -125,6 +126,22 @@ async def test_warm_a_continued_session_reads_its_history_once_before_the_model(
     assert reply.status == "completed"
     assert model.calls_before[0] == 1 and calls.sent[0] == "dynamodb.Query"
     assert calls.count() <= 4, calls.sent
+
+
+async def test_the_kill_switch_and_the_breaker_ask_nothing_before_the_model_even_when_due(
+    calls: AwsCalls,
+) -> None:
+    model = CountingModel([*tool_turn(), *tool_turn()], calls)
+    runtime, key = runtime_with(model, switch_cache_seconds=0, breaker_flush_seconds=0)
+    await turn(runtime, key, "warm the caches")
+    calls.reset()
+    model.calls_before.clear()
+
+    reply = await turn(runtime, key, "who am I?")
+
+    assert reply.status == "completed"
+    assert model.calls_before[0] == 0, calls.sent  # the switches are read while the model works
+    assert calls.sent[0] == "dynamodb.BatchGetItem" and calls.count("dynamodb.UpdateItem") == 1
 
 
 async def test_an_audit_entry_does_not_hold_up_the_next_model_request(calls: AwsCalls) -> None:

@@ -11,72 +11,27 @@ import functools
 import io
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import boto3
 import httpx
 import pytest
 
 from agent_core import Agent, Authenticator, Runtime, Unauthorized, default_agents
-from agentctl import main
 from agentctl.secrets import KNOWN_FIELDS
 from local.dev import DEFAULT_TABLE
 from local.template import ROOT, table_resource
+from tests.agentctl.conftest import Agentctl, Result, one_error_line
 from tests.conftest import RuntimeFactory
 from tests.support.dev_stack import agentctl, local_stack
 
 KEY = re.compile(r"ak_[A-Za-z0-9_-]{43,}")
 
 
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def data(self) -> Any:
-        return json.loads(self.out)
-
-
-Agentctl = Callable[..., Result]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    """``agentctl ARGS`` in this process; nothing of a run's output leaks into the next."""
-
-    def invoke(*argv: str, **kwargs: Any) -> Result:
-        capsys.readouterr()
-        code = main(list(argv), **kwargs)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return invoke
-
-
-@pytest.fixture
-def ctl(run: Agentctl, table: str) -> Agentctl:
-    """``agentctl ARGS --table <the test table>``."""
-    return lambda *argv, **kwargs: run(*argv, "--table", table, **kwargs)
-
-
 @pytest.fixture
 def runtime(make_runtime: RuntimeFactory) -> Runtime:
     """What the functions see: the same table, through the runtime's own stores (caches off)."""
     return make_runtime(tenant_cache_seconds=0, secret_cache_seconds=0)
-
-
-def one_error_line(result: Result, code: int) -> str:
-    """An expected failure: the exit code, nothing on stdout, one line on stderr, no traceback."""
-    assert result.code == code, result
-    assert result.out == ""
-    assert result.err.count("\n") == 1 and "Traceback" not in result.err, result.err
-    assert result.err.startswith("agentctl: error: ")
-    return result.err
 
 
 # --- tenants -------------------------------------------------------------------------------

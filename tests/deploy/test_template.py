@@ -23,6 +23,8 @@ from samtranslator.translator.transform import transform
 
 from agent_core import Agent, Settings, default_agents
 from agent_core.aws import WORST_CASE_SECONDS
+from agent_core.guardrails.breaker_alert import METRIC, NAMESPACE
+from agent_core.observability import logger
 from agent_core.timeouts import turn_seconds
 from agent_core.turn import STORE_GRACE_SECONDS
 from local.functions import load_function
@@ -349,6 +351,39 @@ def test_roles_carry_only_the_logging_and_tracing_managed_policies(cfn: Template
     }
 
 
+# --- guardrails: the kill switch and the anomaly breaker --------------------------------------
+
+
+def test_chat_reads_a_tenants_switches_in_one_call_and_alerts_on_the_default_bus_only(cfn: Template) -> None:
+    assert "dynamodb:BatchGetItem" in actions(cfn, "ChatFunction")
+    [put] = [s for s in statements(cfn, "ChatFunction") if "events:PutEvents" in as_list(s["Action"])]
+
+    assert as_list(put["Action"]) == ["events:PutEvents"]
+    assert sub_string(put["Resource"]) == (
+        "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+    )
+    for other in ("ExecutionsFunction", "HealthFunction"):
+        assert not [a for a in actions(cfn, other) if a.startswith("events:")]
+
+
+def test_the_breaker_alarm_watches_the_metric_the_breaker_writes(cfn: Template) -> None:
+    [alarm] = [
+        a["Properties"]
+        for a in resources_of_type(cfn, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == METRIC
+    ]
+    service = load_template()["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+
+    assert alarm["Namespace"] == NAMESPACE
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": logger.service}] and logger.service == service
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "Sum",
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert alarm["TreatMissingData"] == "notBreaching"  # no trip is not a missing signal
+
+
 # --- Bedrock: the chat role may stream exactly the configured model ----------------------------
 
 INVOKE_STREAM = "bedrock:InvokeModelWithResponseStream"
@@ -458,6 +493,8 @@ _IMPORT_FUNCTIONS = """
 import json, sys
 from agent_core import Agent, Settings, default_agents
 from agent_core.aws import WORST_CASE_SECONDS
+from agent_core.guardrails.breaker_alert import METRIC, NAMESPACE
+from agent_core.observability import logger
 from agent_core.timeouts import turn_seconds
 from agent_core.turn import STORE_GRACE_SECONDS
 from local.functions import load_function

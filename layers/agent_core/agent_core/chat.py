@@ -19,8 +19,8 @@ from agent_core.agents.registry import AgentRegistry
 from agent_core.audit_trail import AuditTrail
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
-from agent_core.errors import DeadlineExceeded, InvalidRequest, ModelError, NotFound, SessionBusy
-from agent_core.guardrails import Guardrails
+from agent_core.errors import DeadlineExceeded, InvalidRequest, ModelError, NotFound, SessionBusy, Stopped
+from agent_core.guardrails import Guardrails, TurnOpening
 from agent_core.ids import new_run_id, new_session_id
 from agent_core.llm.claude_models import thinks_up_front
 from agent_core.llm.history import model_history
@@ -102,6 +102,9 @@ class ChatService:
             raise InvalidRequest(
                 f"unknown tools {', '.join(unknown)}; agent {agent_id} has: {offered}", code="unknown_tool"
             )
+        opening = TurnOpening(caller=caller, tenant=tenant, agent_id=agent_id)
+        if refusal := await self.guardrails.before_turn(opening, read=False):
+            raise Stopped(refusal.reason)  # known without asking anything: no model request
         session_id = request.session_id or new_session_id()
         history = (
             await asyncio.to_thread(self.sessions.load, caller.tenant_id, session_id, now)
@@ -151,6 +154,8 @@ class ChatService:
         plan = replace(plan, model=first)
         await asyncio.sleep(0)  # let the model request start before the write is sent
         try:
+            if refusal := await self.guardrails.before_turn(opening, read=True):
+                raise Stopped(refusal.reason)  # read while the model works; nothing stored yet
             await asyncio.to_thread(self.sessions.begin_turn, run, user_message, previous=history)
         except BaseException:
             await first.cancel()

@@ -22,7 +22,9 @@ from agent_core.errors import (
     ConfirmationClosed,
     DeadlineExceeded,
     NotFound,
+    Stopped,
 )
+from agent_core.guardrails import TurnOpening
 from agent_core.llm.claude_models import thinks_up_front
 from agent_core.llm.history import model_history, without_superseded_results
 from agent_core.llm.types import Message, ToolResultBlock
@@ -84,6 +86,9 @@ class Confirmations:
         agent = chat.agents.get(agent_id)
         if tenant is None or agent is None or not tenant.may_use(agent_id):
             raise NotFound(f"there is no agent {agent_id!r}", code="agent_not_found")
+        opening = TurnOpening(caller=caller, tenant=tenant, agent_id=agent_id)
+        if refusal := await chat.guardrails.before_turn(opening, read=True):
+            raise Stopped(refusal.reason)  # switched off: the write stays undecided until it expires
         history = await asyncio.to_thread(chat.sessions.load, tenant_id, session_id, now)
         meta = history.meta
         if meta is None or (meta.turn, meta.active_run, meta.awaiting) != (

@@ -14,6 +14,7 @@ from agent_core.errors import InvalidId
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 KEY_HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
 DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+HOUR_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}")
 
 TENANT_SK = "TENANT"
 SESSION_META_SK = "META"
@@ -22,6 +23,9 @@ RUN_SK = "RUN"
 CONFIRMATION_PREFIX = "CONFIRM#"
 API_KEY_SK = "KEY"
 TENANTS_GSI_PK = "TENANTS"
+PLATFORM_PK = "PLATFORM"  # the platform's own items (the global switch): no tenant's data
+SWITCHES_SK = "SWITCHES"
+SWITCH_LOG_PREFIX = "SWITCHLOG#"
 
 
 def is_valid_id(value: object) -> bool:
@@ -104,3 +108,25 @@ def api_key_pk(key_hash: str) -> str:
 
 def tenant_keys_gsi_pk(tenant_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#KEYS"
+
+
+def switches_pk(tenant_id: str | None) -> str:
+    """Where the switches of a tenant live (its own partition), or with ``None`` the platform's."""
+    return PLATFORM_PK if tenant_id is None else tenant_pk(tenant_id)
+
+
+def switch_log_sk(at: str, flip_id: str) -> str:
+    """One flip in the switch log, sorted by time."""
+    return f"{SWITCH_LOG_PREFIX}{at}#{checked_id(flip_id, 'flip_id')}"
+
+
+def tool_calls_pk(tenant_id: str) -> str:
+    """The tenant's tool calls counted per hour (the anomaly breaker's buckets)."""
+    return f"{tenant_pk(tenant_id)}#TOOLCALLS"
+
+
+def hour_sk(hour: str) -> str:
+    """One hour's bucket, ``yyyy-mm-ddThh`` (UTC): sorts, and a range of them is one Query."""
+    if HOUR_PATTERN.fullmatch(hour) is None:
+        raise InvalidId("an hour must look like yyyy-mm-ddThh")
+    return hour

@@ -17,6 +17,7 @@ from agent_core.store.api_keys import ApiKeyStore
 from agent_core.store.audit import AuditStore
 from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
+from agent_core.store.switches import SwitchStore
 from agent_core.store.table import Table
 from agent_core.store.tenants import TenantStore
 
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from agent_core.agents.registry import AgentRegistry
     from agent_core.chat import ChatService
     from agent_core.confirmations import Confirmations
+    from agent_core.guardrails.anomaly_breaker import AnomalyBreaker
+    from agent_core.guardrails.breaker_alert import EventBus
+    from agent_core.guardrails.kill_switch import KillSwitch
     from agent_core.tools.services import ToolServices
 
 
@@ -155,7 +159,39 @@ class Runtime:
             models=self.models,
             fallback_models=self.fallback_models,
             tool_services=self.tool_services,
-            guardrails=default_guardrails(),
+            guardrails=default_guardrails(self),
+        )
+
+    @cached_property
+    def switches(self) -> SwitchStore:
+        return SwitchStore(self.table, log_retention_days=self.settings.audit_retention_days)
+
+    @cached_property
+    def kill_switch(self) -> KillSwitch:
+        from agent_core.guardrails.kill_switch import KillSwitch
+
+        return KillSwitch(self.switches, cache_seconds=self.settings.switch_cache_seconds)
+
+    @cached_property
+    def events(self) -> EventBus:
+        client: EventBus = self.aws.client("events")
+        return client
+
+    @cached_property
+    def anomaly_breaker(self) -> AnomalyBreaker:
+        from agent_core.guardrails.anomaly_breaker import AnomalyBreaker
+        from agent_core.guardrails.breaker_alert import BreakerAlert
+        from agent_core.store.tool_counts import ToolCallCounts
+
+        settings = self.settings
+        return AnomalyBreaker(
+            ToolCallCounts(self.table),
+            self.switches,
+            self.kill_switch,
+            BreakerAlert(lambda: self.events, stage=settings.stage),
+            factor=settings.breaker_factor,
+            floor=settings.breaker_floor_calls_per_hour,
+            flush_seconds=settings.breaker_flush_seconds,
         )
 
     @cached_property

@@ -56,6 +56,10 @@ _VARIABLES = {
     "http_timeout_seconds": "HTTP_TIMEOUT_SECONDS",
     "web_search_url": "WEB_SEARCH_URL",
     "web_allow_private_network": "WEB_ALLOW_PRIVATE_NETWORK",
+    "switch_cache_seconds": "SWITCH_CACHE_SECONDS",
+    "breaker_factor": "BREAKER_FACTOR",
+    "breaker_floor_calls_per_hour": "BREAKER_FLOOR_CALLS_PER_HOUR",
+    "breaker_flush_seconds": "BREAKER_FLUSH_SECONDS",
 }
 _REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")  # the first one set wins
 _API_KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -105,6 +109,15 @@ class Settings(BaseModel):
     web_search_url: str = "https://html.duckduckgo.com/html/"
     # Lets visit_webpage reach loopback and private addresses. For tests only; never in AWS.
     web_allow_private_network: bool = False
+
+    # How old the kill switches a process acts on may be: a flip reaches every instance within it.
+    switch_cache_seconds: float = Field(default=5.0, ge=0)
+    # The anomaly breaker trips when a tenant's tool calls this hour exceed this many times its
+    # trailing 24-hour hourly average, and the floor (so that a small tenant's busy hour does not).
+    breaker_factor: float = Field(default=10.0, gt=1)
+    breaker_floor_calls_per_hour: int = Field(default=500, ge=1)
+    # How often a process adds the tool calls it has counted to the table (one write per tenant).
+    breaker_flush_seconds: float = Field(default=10.0, ge=0)
 
     @model_validator(mode="after")
     def _bedrock_needs_a_bedrock_model(self) -> Settings:

@@ -13,6 +13,9 @@ from agent_core.scopes import DEFAULT_SCOPES, Scope
 # shadow: a write does not run (the model reads what would have happened); confirm: it runs once a
 # person with the right to write approves it; live: it runs.
 WriteMode = Literal["shadow", "confirm", "live"]
+# What the anomaly breaker does when the tenant's tool calls run far above its usual: alert the
+# operators, or alert them and switch the tenant's agents off until an operator turns them on.
+BreakerAction = Literal["alert", "switch_off"]
 
 # What a tenant's secret (<prefix>/tenants/<tenant_id>, a JSON object) may hold.
 TENANT_SECRET_FIELDS = ("odoo_login", "odoo_api_key", "projects_token", "anthropic_api_key")
@@ -78,6 +81,7 @@ class Tenant(BaseModel):
     writes: WriteMode = "shadow"
     agent_writes: dict[str, WriteMode] = Field(default_factory=dict)
     agent_thinking: dict[str, ThinkingOverride] = Field(default_factory=dict)
+    breaker: BreakerAction = "alert"
     created_at: str | None = None
 
     def may_use(self, agent_id: str) -> bool:

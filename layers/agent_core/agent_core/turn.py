@@ -254,6 +254,7 @@ class Turn:
         failure: AgentRuntimeError | None = None
         if self._chores:
             await asyncio.gather(*self._chores, return_exceptions=True)
+        await self._guardrails.settle()  # their counters, sent in the background
         if not await self._stores.audit.flush():
             failure = AgentRuntimeError("a tool call could not be recorded", code="storage_unavailable")
         try:

@@ -2,7 +2,11 @@
 a reason) and before each model call. Every rule about whether a call may have its effect lives
 here, never in the loop; each is a small module of its own, asked in order."""
 
-from agent_core.guardrails.core import BeforeModel, Guardrails, Rule
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agent_core.guardrails.core import BeforeModel, BeforeTurn, Guardrails, Rule, Settles
 from agent_core.guardrails.decision import (
     CONFIRM,
     RUN,
@@ -14,19 +18,21 @@ from agent_core.guardrails.decision import (
     Rejection,
     Run,
     Shadow,
+    TurnOpening,
 )
 from agent_core.guardrails.scopes import WriteScope
 from agent_core.guardrails.write_mode import WriteMode
 
+if TYPE_CHECKING:
+    from agent_core.runtime import Runtime
 
-def default_guardrails() -> Guardrails:
-    """The runtime's rules, in the order they are asked."""
-    return Guardrails(
-        [
-            WriteScope(),  # before WriteMode: a caller who may not write is refused in shadow mode too
-            WriteMode(),
-        ]
-    )
+
+def default_guardrails(runtime: Runtime | None = None) -> Guardrails:
+    """The runtime's rules, in the order they are asked. Without a runtime (a test of the loop),
+    only the rules that read nothing stored."""
+    stored: list[Rule] = [] if runtime is None else [runtime.kill_switch, runtime.anomaly_breaker]
+    # WriteScope before WriteMode: a caller who may not write is refused in shadow mode too.
+    return Guardrails([*stored, WriteScope(), WriteMode()])
 
 
 __all__ = [
@@ -34,6 +40,7 @@ __all__ = [
     "RUN",
     "SHADOW",
     "BeforeModel",
+    "BeforeTurn",
     "Confirm",
     "Decision",
     "Guardrails",
@@ -42,7 +49,9 @@ __all__ = [
     "Rejection",
     "Rule",
     "Run",
+    "Settles",
     "Shadow",
+    "TurnOpening",
     "WriteMode",
     "WriteScope",
     "default_guardrails",

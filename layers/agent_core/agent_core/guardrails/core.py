@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from agent_core.guardrails.decision import RUN, Decision, ProposedCall, Refuse
+from agent_core.guardrails.decision import RUN, Decision, ProposedCall, Refuse, TurnOpening
 from agent_core.tools.context import RunContext
 
 
@@ -20,6 +20,25 @@ class BeforeModel(Protocol):
     """A guardrail also asked before each model call (a switch turned off stops a run there)."""
 
     async def before_model(self, ctx: RunContext) -> Refuse | None: ...
+
+
+@runtime_checkable
+class BeforeTurn(Protocol):
+    """A guardrail also asked before a turn starts; a refusal there is the request's error.
+
+    It is asked twice: with ``read=False`` before the model's first request goes out (decide from
+    what is known, no I/O), then with ``read=True`` while that request is under way and before the
+    user's message is stored (read what is missing, without delaying the model).
+    """
+
+    async def before_turn(self, opening: TurnOpening, *, read: bool) -> Refuse | None: ...
+
+
+@runtime_checkable
+class Settles(Protocol):
+    """A guardrail with writes of its own in the background, awaited before a turn ends."""
+
+    async def settle(self) -> None: ...
 
 
 class Guardrails:
@@ -43,3 +62,18 @@ class Guardrails:
                 if refusal is not None:
                     return refusal
         return None
+
+    async def before_turn(self, opening: TurnOpening, *, read: bool) -> Refuse | None:
+        """The first objection to starting this turn, if any (see :class:`BeforeTurn`)."""
+        for rule in self.rules:
+            if isinstance(rule, BeforeTurn):
+                refusal = await rule.before_turn(opening, read=read)
+                if refusal is not None:
+                    return refusal
+        return None
+
+    async def settle(self) -> None:
+        """Wait for the rules' background writes (counters): a frozen Lambda would hold them."""
+        for rule in self.rules:
+            if isinstance(rule, Settles):
+                await rule.settle()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent_core.store.records import Rejected
+from agent_core.tenancy import Caller, Tenant
 from agent_core.tools.base import Tool
 from agent_core.tools.context import RunContext
 
@@ -19,6 +20,15 @@ class ProposedCall:
     tool: Tool
     arguments: dict[str, Any]
     ctx: RunContext
+
+
+@dataclass(frozen=True)
+class TurnOpening:
+    """A turn about to start: who asks which agent of which tenant (nothing stored yet)."""
+
+    caller: Caller
+    tenant: Tenant
+    agent_id: str
 
 
 @dataclass(frozen=True)
