@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 
 from agent_core import InvalidId, keys
+
+NOON = datetime(2026, 11, 30, 12, 34, 56, 789_000, tzinfo=UTC)
 
 TENANT_DATA_KEYS = [
     keys.tenant_pk("acme"),
@@ -14,6 +18,9 @@ TENANT_DATA_KEYS = [
     keys.audit_pk("acme", "2026-11-21"),
     keys.agent_audit_gsi_pk("acme", "general"),
     keys.tenant_keys_gsi_pk("acme"),
+    keys.tool_calls_pk("acme", "get_stock_levels", NOON),
+    keys.turns_pk("acme", NOON),
+    keys.spend_pk("acme", NOON),
 ]
 
 
@@ -89,3 +96,16 @@ def test_message_positions_are_bounded() -> None:
         keys.message_sk(1_000_000, 0)
     with pytest.raises(InvalidId):
         keys.message_sk(1, 1000)
+
+
+def test_counter_keys_name_their_utc_window() -> None:
+    paris = NOON.astimezone(timezone(timedelta(hours=1)))
+    assert keys.tool_calls_pk("acme", "get_stock_levels", paris) == (
+        "TENANT#acme#CALLS#get_stock_levels#2026-11-30T12:34:56"
+    )
+    assert keys.turns_pk("acme", paris) == "TENANT#acme#TURNS#2026-11-30T12:34"
+    assert keys.spend_pk("acme", paris) == "TENANT#acme#SPEND#2026-11-30"
+    with pytest.raises(InvalidId):
+        keys.tool_calls_pk("acme", "x#TURNS", NOON)  # a tool name cannot reach another counter
+    with pytest.raises(InvalidId):
+        keys.spend_pk("acme", NOON.replace(tzinfo=None))

@@ -8,6 +8,7 @@ against a strict shape, so no id can smuggle a ``#`` and step into another tenan
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from agent_core.errors import InvalidId
 
@@ -21,6 +22,7 @@ MESSAGE_PREFIX = "MSG#"
 RUN_SK = "RUN"
 API_KEY_SK = "KEY"
 TENANTS_GSI_PK = "TENANTS"
+COUNTER_SK = "COUNTER"
 
 
 def is_valid_id(value: object) -> bool:
@@ -98,3 +100,28 @@ def api_key_pk(key_hash: str) -> str:
 
 def tenant_keys_gsi_pk(tenant_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#KEYS"
+
+
+# Usage counters (agent_core.limits): one item per tenant and window, each its own partition, so a
+# busy counter does not share its partition's throughput with another. The window is a UTC time.
+
+
+def tool_calls_pk(tenant_id: str, tool: str, second: datetime) -> str:
+    """Calls of ``tool`` by the tenant in one second."""
+    return f"{tenant_pk(tenant_id)}#CALLS#{checked_id(tool, 'tool')}#{_utc(second, '%Y-%m-%dT%H:%M:%S')}"
+
+
+def turns_pk(tenant_id: str, minute: datetime) -> str:
+    """Turns the tenant started in one minute."""
+    return f"{tenant_pk(tenant_id)}#TURNS#{_utc(minute, '%Y-%m-%dT%H:%M')}"
+
+
+def spend_pk(tenant_id: str, day: datetime) -> str:
+    """What the tenant's model requests cost in one day, and their tokens."""
+    return f"{tenant_pk(tenant_id)}#SPEND#{_utc(day, '%Y-%m-%d')}"
+
+
+def _utc(moment: datetime, form: str) -> str:
+    if moment.tzinfo is None:
+        raise InvalidId("a counter's window must be an aware datetime")
+    return moment.astimezone(UTC).strftime(form)
