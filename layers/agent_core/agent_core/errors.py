@@ -83,3 +83,20 @@ class Stopped(AgentRuntimeError):
 
     code = "agents_disabled"
     status = 503
+
+
+class RateLimited(AgentRuntimeError):
+    """The tenant is over one of its limits: retry after ``retry_after`` seconds (HTTP 429)."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class BudgetExhausted(RateLimited):
+    """The tenant has spent its daily or monthly budget: no new turn until the period ends."""
+
+    code = "budget_exhausted"
