@@ -20,6 +20,7 @@ from agent_core.deadline import Deadline
 from agent_core.errors import DeadlineExceeded, InvalidRequest, ModelError, NotFound, SessionBusy
 from agent_core.guardrails import Guardrails
 from agent_core.ids import new_run_id, new_session_id
+from agent_core.limits import UsageLimits
 from agent_core.llm.claude_models import thinks_up_front
 from agent_core.llm.history import model_history
 from agent_core.llm.model import Model, ModelProvider, UnavailableModel
@@ -53,6 +54,7 @@ class ChatService:
         models: ModelProvider,
         tool_services: ToolServices,
         guardrails: Guardrails,
+        limits: UsageLimits,
     ) -> None:
         self.settings = settings
         self.agents = agents
@@ -63,6 +65,7 @@ class ChatService:
         self.models = models
         self.tool_services = tool_services
         self.guardrails = guardrails
+        self.limits = limits
 
     async def start(self, caller: Caller, agent_id: str, request: TurnRequest) -> Turn:
         """Check the request, make the user's message durable, and return the turn to stream.
@@ -90,6 +93,7 @@ class ChatService:
             raise InvalidRequest(
                 f"unknown tools {', '.join(unknown)}; agent {agent_id} has: {offered}", code="unknown_tool"
             )
+        await self.limits.admit(tenant, tools=agent.tools.names)  # 429 over a limit; warm, no I/O
         session_id = request.session_id or new_session_id()
         history = (
             await asyncio.to_thread(self.sessions.load, caller.tenant_id, session_id, now)
@@ -103,7 +107,7 @@ class ChatService:
             )
         if history.unfinished is not None and history.unfinished.holds_lease(now):
             raise SessionBusy(BUSY)  # known before asking the model anything
-        model = await asyncio.to_thread(self._model_for, tenant)
+        model = self.limits.metered(await asyncio.to_thread(self._model_for, tenant), tenant.tenant_id)
         run = RunRecord(
             run_id=new_run_id(),
             tenant_id=caller.tenant_id,

@@ -15,6 +15,7 @@ from agent_core.secrets import Secrets
 from agent_core.settings import Settings, get_settings
 from agent_core.store.api_keys import ApiKeyStore
 from agent_core.store.audit import AuditStore
+from agent_core.store.counters import CounterStore
 from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
 from agent_core.store.table import Table
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
     from agent_core.agents.registry import AgentRegistry
     from agent_core.chat import ChatService
+    from agent_core.limits import UsageLimits
     from agent_core.tools.services import ToolServices
 
 
@@ -143,8 +145,20 @@ class Runtime:
             secrets=self.secrets,
             models=self.models,
             tool_services=self.tool_services,
-            guardrails=default_guardrails(),
+            guardrails=default_guardrails(limits=self.limits),
+            limits=self.limits,
         )
+
+    @cached_property
+    def counters(self) -> CounterStore:
+        return CounterStore(self.table)
+
+    @cached_property
+    def limits(self) -> UsageLimits:
+        """Every tenant's rate limits and budgets, as this process sees the shared counters."""
+        from agent_core.limits import UsageLimits
+
+        return UsageLimits(self.counters, refresh_seconds=self.settings.limits_refresh_seconds)
 
     @cached_property
     def tool_services(self) -> ToolServices:

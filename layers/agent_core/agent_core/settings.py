@@ -50,6 +50,7 @@ _VARIABLES = {
     "http_timeout_seconds": "HTTP_TIMEOUT_SECONDS",
     "web_search_url": "WEB_SEARCH_URL",
     "web_allow_private_network": "WEB_ALLOW_PRIVATE_NETWORK",
+    "limits_refresh_seconds": "LIMITS_REFRESH_SECONDS",
 }
 _REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")  # the first one set wins
 _API_KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -89,6 +90,8 @@ class Settings(BaseModel):
     web_search_url: str = "https://html.duckduckgo.com/html/"
     # Lets visit_webpage reach loopback and private addresses. For tests only; never in AWS.
     web_allow_private_network: bool = False
+    # How stale this process's view of the shared usage counters may get while in use.
+    limits_refresh_seconds: float = Field(default=1.0, gt=0, le=60)
 
     @model_validator(mode="after")
     def _bedrock_needs_a_bedrock_model(self) -> Settings:

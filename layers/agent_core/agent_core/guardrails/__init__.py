@@ -15,12 +15,14 @@ from agent_core.guardrails.decision import (
     Run,
     Shadow,
 )
+from agent_core.guardrails.rate_limit import ToolRateLimit
 from agent_core.guardrails.write_mode import WriteMode
+from agent_core.limits import UsageLimits
 
 
-def default_guardrails() -> Guardrails:
-    """The runtime's rules, in the order they are asked."""
-    return Guardrails([WriteMode()])
+def default_guardrails(*, limits: UsageLimits | None = None) -> Guardrails:
+    """The runtime's rules, in the order they are asked (``limits``: the process's, if any)."""
+    return Guardrails([WriteMode(), *([ToolRateLimit(limits)] if limits else [])])
 
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "Rule",
     "Run",
     "Shadow",
+    "ToolRateLimit",
     "WriteMode",
     "default_guardrails",
 ]
