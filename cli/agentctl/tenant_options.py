@@ -11,6 +11,8 @@ from agent_core.keys import checked_id
 from agent_core.llm.types import Effort, ThinkingMode
 from agent_core.tenancy import Tenant
 from agentctl.errors import UsageError
+from agentctl.limit_options import OPTION_OF as LIMIT_OPTION_OF
+from agentctl.limit_options import add_limit_options, limit_changes
 
 WRITE_MODES = ("shadow", "live")
 THINKING_MODES = get_args(ThinkingMode)
@@ -26,6 +28,7 @@ _OPTION_OF = {
     "odoo.db": "--odoo-db",
     "projects_url": "--projects-url",
     "writes": "--writes",
+    **LIMIT_OPTION_OF,
 }
 
 
@@ -65,6 +68,7 @@ def add_tenant_options(parser: argparse.ArgumentParser, *, update: bool) -> None
         metavar="AGENT=EFFORT,…",
         help=f"per-agent effort, one of {', '.join(EFFORTS)} (default: the agent's){merged}",
     )
+    add_limit_options(parser, update=update)
     if update:
         parser.add_argument("--no-odoo", action="store_true", help="unbind the tenant's Odoo")
         parser.add_argument("--no-projects", action="store_true", help="unbind the tenant's project API")
@@ -109,6 +113,8 @@ def tenant_changes(options: argparse.Namespace, current: Tenant | None) -> dict[
         changes["agent_writes"] = merged
     if options.agent_thinking is not None or options.agent_effort is not None:
         changes["agent_thinking"] = _thinking(options, current)
+    if (limits := limit_changes(options, current)) is not None:
+        changes["limits"] = limits
     return changes
 
 
