@@ -24,6 +24,7 @@ from agent_core.observability import logger
 from agent_core.store.counters import CounterStore, Counts
 
 MAX_STALE_SECONDS = 60.0
+MAX_PAUSE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class CounterCache:
 
     async def _keep_up(self) -> None:
         """Write what was counted and read what is wanted, until there is nothing left to do."""
+        pause = self._refresh_seconds
         while True:
             with self._lock:
                 wanted = sorted(self._wanted)
@@ -143,8 +145,11 @@ class CounterCache:
                 if not wanted and not self._pending:
                     self._upkeep = None
                     return
-            if not await asyncio.to_thread(self._sync, wanted, write=True):
-                await asyncio.sleep(self._refresh_seconds)  # the table is failing: try again later
+            if await asyncio.to_thread(self._sync, wanted, write=True):
+                pause = self._refresh_seconds
+            else:  # the table is failing: try again later, less often the longer it lasts
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, MAX_PAUSE_SECONDS)
 
     def _sync(self, tenants: Sequence[str], *, write: bool) -> bool:
         """Write the pending counts (if asked), then read the tenants' counters; False on a failure."""
@@ -154,15 +159,11 @@ class CounterCache:
                     self._write_pending()
                 for tenant_id in tenants:
                     self._read(tenant_id)
-            except AgentRuntimeError as exc:
+            except Exception as exc:
                 if not write:
                     raise  # a first read that fails fails its request, as a tenant read would
-                logger.warning("usage counters not synced; retrying", extra={"error": exc.message})
-                return False
-            except Exception:
-                if not write:
-                    raise
-                logger.exception("usage counters not synced; retrying")
+                expected = isinstance(exc, AgentRuntimeError)  # the table failed; anything else is a bug
+                logger.warning("usage counters not synced; retrying", exc_info=not expected)
                 return False
             return True
 

@@ -64,15 +64,21 @@ class UsageLimits:
         self._watch(tenant_id, tools)
         await self._cache.ensure(tenant_id)  # a read only the first time (or after a long pause)
         now = self._now()
-        self._refuse_over_budget(tenant, now)
         pk = keys.turns_pk(tenant_id, now.at)
         started, limit = self._cache.value(tenant_id, pk).get("n", 0), tenant.limits.turns_per_minute
-        if started >= limit:
-            wait = now.seconds_until(now.next_minute)
-            raise RateLimited(
-                f"this tenant may start {limit} turns a minute and has started {started}; retry in {wait} s",
-                retry_after=wait,
-            )
+        try:
+            self._refuse_over_budget(tenant, now)
+            if started >= limit:
+                wait = now.seconds_until(now.next_minute)
+                raise RateLimited(
+                    f"this tenant may start {limit} turns a minute and has started {started}; "
+                    f"retry in {wait} s",
+                    retry_after=wait,
+                )
+        except RateLimited:
+            self._cache.sync_soon()  # no model request follows: the counters may be read now
+            raise
+        # Counted now; written once the turn's model request is out (see ``metered``).
         self._cache.count(tenant_id, pk, {"n": 1}, expires_at=_expiry(now, "turns"))
 
     def tool_call(self, tenant: Tenant, tool: str) -> int | None:
