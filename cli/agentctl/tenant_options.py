@@ -11,6 +11,8 @@ from agent_core.keys import checked_id
 from agent_core.llm.types import Effort, ThinkingMode
 from agent_core.tenancy import BreakerAction, Tenant, WriteMode
 from agentctl.errors import UsageError
+from agentctl.limit_options import OPTION_OF as LIMIT_OPTION_OF
+from agentctl.limit_options import add_limit_options, limit_changes
 
 WRITE_MODES = get_args(WriteMode)
 THINKING_MODES = get_args(ThinkingMode)
@@ -28,6 +30,7 @@ _OPTION_OF = {
     "projects_url": "--projects-url",
     "writes": "--writes",
     "breaker": "--breaker",
+    **LIMIT_OPTION_OF,
 }
 
 
@@ -73,6 +76,7 @@ def add_tenant_options(parser: argparse.ArgumentParser, *, update: bool) -> None
         help="when the tenant's tool calls run far above its usual: alert the operators, or alert and "
         "switch the tenant off" + ("" if update else " (default: alert)"),
     )
+    add_limit_options(parser, update=update)
     if update:
         parser.add_argument("--no-odoo", action="store_true", help="unbind the tenant's Odoo")
         parser.add_argument("--no-projects", action="store_true", help="unbind the tenant's project API")
@@ -122,6 +126,8 @@ def tenant_changes(options: argparse.Namespace, current: Tenant | None) -> dict[
         changes["agent_writes"] = merged
     if options.agent_thinking is not None or options.agent_effort is not None:
         changes["agent_thinking"] = _thinking(options, current)
+    if (limits := limit_changes(options, current)) is not None:
+        changes["limits"] = limits
     return changes
 
 

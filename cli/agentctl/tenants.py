@@ -1,4 +1,4 @@
-"""``agentctl tenant create|show|update|list``: the tenant records."""
+"""``agentctl tenant create|show|update|list|usage``: the tenant records."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from agent_core.tenancy import Tenant
 from agentctl.console import fields, table
 from agentctl.context import Context
 from agentctl.errors import CommandError, UsageError
+from agentctl.limit_options import describe_limits
 from agentctl.tenant_options import add_tenant_options, build_tenant, tenant_changes
+from agentctl.tenant_usage import register_usage
 
 
 def register(
@@ -52,6 +54,7 @@ def register(
         "list", parents=common, help="list every tenant", description="List every tenant."
     )
     listing.set_defaults(handler=list_tenants)
+    register_usage(actions, common)
 
 
 def create_tenant(options: argparse.Namespace, ctx: Context) -> None:
@@ -109,6 +112,7 @@ def describe(tenant: Tenant) -> str:
             ("writes", _writes(tenant)),
             ("thinking", _thinking(tenant)),
             ("breaker", tenant.breaker),
+            *describe_limits(tenant.limits),
             ("created", tenant.created_at or "-"),
         ]
     )

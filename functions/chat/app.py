@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Path, Request
+from fastapi import Depends, FastAPI, Path, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from agent_core import Runtime, Turn
+from agent_core import Replay, Runtime, Turn
 from agent_core.web import (
     ChatCaller,
     ChatReply,
     ChatRequest,
     ConfirmationRequest,
     CurrentRuntime,
+    IdempotencyHeader,
     TaskExecution,
     TaskRequest,
     chat_reply,
     create_api,
+    idempotency_of,
+    mark_replayed,
     noticing_disconnect,
     sse_frames,
 )
@@ -34,13 +38,34 @@ CallId = Annotated[str, Path(max_length=64, description="The call_id of the tool
 
 
 async def start_turn(
-    agent_id: AgentId, body: ChatRequest, caller: ChatCaller, runtime: CurrentRuntime
-) -> Turn:
-    return await runtime.chat.start(caller, agent_id, body.turn())
+    agent_id: AgentId,
+    body: ChatRequest,
+    caller: ChatCaller,
+    runtime: CurrentRuntime,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyHeader = None,
+) -> Turn | Replay:
+    turn_request = replace(body.turn(), idempotency=idempotency_of(idempotency_key, request, body))
+    started = await runtime.chat.start(caller, agent_id, turn_request)
+    if isinstance(started, Replay):
+        mark_replayed(response)
+    return started
 
 
-async def start_task(body: TaskRequest, caller: ChatCaller, runtime: CurrentRuntime) -> Turn:
-    return await runtime.chat.start(caller, body.agent_id, body.turn())
+async def start_task(
+    body: TaskRequest,
+    caller: ChatCaller,
+    runtime: CurrentRuntime,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyHeader = None,
+) -> Turn | Replay:
+    turn_request = replace(body.turn(), idempotency=idempotency_of(idempotency_key, request, body))
+    started = await runtime.chat.start(caller, body.agent_id, turn_request)
+    if isinstance(started, Replay):
+        mark_replayed(response)
+    return started
 
 
 async def resume_turn(
@@ -54,9 +79,9 @@ async def resume_turn(
     return await runtime.confirmations.decide(caller, agent_id, session_id, call_id, approve=body.approve)
 
 
-StartedTurn = Annotated[Turn, Depends(start_turn)]
+StartedTurn = Annotated[Turn | Replay, Depends(start_turn)]
 ResumedTurn = Annotated[Turn, Depends(resume_turn)]
-StartedTask = Annotated[Turn, Depends(start_task)]
+StartedTask = Annotated[Turn | Replay, Depends(start_task)]
 
 
 AFTER_RESTORE_PATH = "/_lwa/after-restore"  # AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH in template.yaml

@@ -6,7 +6,10 @@
 - an audit entry never holds up the next model request, and a live write's entry is written
   before the write runs;
 - cold: each secret (the tenant's, the platform's model key) is read at most once;
-- the kill switches and the anomaly breaker's count, even when due, come after the model is asked.
+- the kill switches and the anomaly breaker's count, even when due, come after the model is asked;
+- with every limit on (turns per minute, tool calls per second, daily and monthly budgets): the
+  usage counters add no call before the model request; their upkeep starts once the request is
+  out, runs beside the turn, and the turn never waits for it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -35,6 +39,8 @@ from agent_core.agents.general import general
 from agent_core.llm.scripted import call, say
 from agent_core.llm.types import ModelEvent
 from agent_core.settings import DEFAULT_ANTHROPIC_MODEL
+from agent_core.store.idempotency import IdempotencyKey
+from agent_core.tenancy import TenantLimits
 from agent_core.tools.registry import ToolRegistry
 from agent_core.web import ChatReply, chat_reply
 from local.aws import ensure_table
@@ -77,8 +83,15 @@ def runtime_with(model: Any, **settings: Any) -> tuple[Runtime, str]:
         models=model if hasattr(model, "model_for") else SingleModelProvider(model),
         agents=AgentRegistry([general, ORDERS]),
     )
+    every_limit = TenantLimits(daily_budget_usd=Decimal("50"), monthly_budget_usd=Decimal("500"))
     runtime.tenants.put(
-        Tenant(tenant_id="acme", name="Acme", enabled_agents=("general", "orders"), writes="live")
+        Tenant(
+            tenant_id="acme",
+            name="Acme",
+            enabled_agents=("general", "orders"),
+            writes="live",
+            limits=every_limit,
+        )
     )
     key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="acme-user", scopes=["chat:write"])
     return runtime, key
@@ -100,6 +113,7 @@ async def test_warm_a_new_session_asks_the_model_before_any_aws_call(calls: AwsC
     model = CountingModel([*tool_turn(), *tool_turn()], calls)
     runtime, key = runtime_with(model)
     await turn(runtime, key, "warm the caches")
+    await runtime.limits.flush()  # what the first turn counted is written: it is not this turn's
     calls.reset()
     model.calls_before.clear()
 
@@ -107,17 +121,20 @@ async def test_warm_a_new_session_asks_the_model_before_any_aws_call(calls: AwsC
 
     assert reply.status == "completed" and model.refusals == []
     assert model.calls_before[0] == 0, calls.sent  # the begin write runs beside the model request
-    assert calls.count() <= 4 and calls.sent == [
+    assert len(calls.turn) <= 4 and calls.turn == [
         "dynamodb.TransactWriteItems",  # begin: the session, the run's start and lease, the message
         "dynamodb.PutItem",  # the audit entry of the tool call
         "dynamodb.TransactWriteItems",  # end: the turn's messages and the run's final record
     ]
+    # Beside it, the turn's usage counted: the turn, the tool call, the two requests' spend.
+    assert set(calls.counters) <= {"dynamodb.UpdateItem", "dynamodb.BatchGetItem"}
 
 
 async def test_warm_a_continued_session_reads_its_history_once_before_the_model(calls: AwsCalls) -> None:
     model = CountingModel([*tool_turn(), *tool_turn()], calls)
     runtime, key = runtime_with(model)
     first = await turn(runtime, key, "who am I?")
+    await runtime.limits.flush()
     calls.reset()
     model.calls_before.clear()
 
@@ -125,7 +142,7 @@ async def test_warm_a_continued_session_reads_its_history_once_before_the_model(
 
     assert reply.status == "completed"
     assert model.calls_before[0] == 1 and calls.sent[0] == "dynamodb.Query"
-    assert calls.count() <= 4, calls.sent
+    assert len(calls.turn) <= 4, calls.sent
 
 
 async def test_the_kill_switch_and_the_breaker_ask_nothing_before_the_model_even_when_due(
@@ -141,7 +158,7 @@ async def test_the_kill_switch_and_the_breaker_ask_nothing_before_the_model_even
 
     assert reply.status == "completed"
     assert model.calls_before[0] == 0, calls.sent  # the switches are read while the model works
-    assert calls.sent[0] == "dynamodb.BatchGetItem" and calls.count("dynamodb.UpdateItem") == 1
+    assert calls.turn[0] == "dynamodb.BatchGetItem" and calls.turn.count("dynamodb.UpdateItem") == 1
 
 
 async def test_an_audit_entry_does_not_hold_up_the_next_model_request(calls: AwsCalls) -> None:
@@ -266,3 +283,57 @@ async def test_after_a_snapstart_restore_the_platform_key_is_read_before_traffic
 
     assert restored.json() == {"status": "warm"} and warmed == {PLATFORM_KEY: 1}
     assert reply.status == "completed" and calls.secrets[PLATFORM_KEY] == 1  # the turn found it read
+
+
+async def test_a_warm_turn_never_waits_for_the_usage_counters(calls: AwsCalls) -> None:
+    model = CountingModel([*tool_turn(), *tool_turn()], calls)
+    runtime, key = runtime_with(model)
+    await turn(runtime, key, "warm the caches")
+    await runtime.limits.flush()
+    calls.reset()
+    turn_over = threading.Event()
+    held: list[bool] = []
+
+    def hold_the_counters(name: str, params: dict[str, Any]) -> None:
+        if name == "dynamodb.UpdateItem" and "#TURNS#" in str(params["Key"]):
+            # Held until the turn has ended: a turn that waited for it would time out here.
+            held.append(turn_over.wait(timeout=5))
+
+    calls.delay = hold_the_counters
+    reply = await turn(runtime, key, "who am I?")
+    turn_over.set()
+    await runtime.limits.flush()
+
+    assert reply.status == "completed"
+    assert held == [True]  # the turn's own count was written, after the turn had ended
+    assert calls.turn == ["dynamodb.TransactWriteItems", "dynamodb.PutItem", "dynamodb.TransactWriteItems"]
+
+
+async def test_an_idempotency_key_costs_one_read_before_the_model_and_a_retry_no_model_request(
+    calls: AwsCalls,
+) -> None:
+    model = CountingModel([*tool_turn(), *tool_turn()], calls)
+    runtime, key = runtime_with(model)
+    await turn(runtime, key, "warm the caches")
+    await runtime.limits.flush()
+    calls.reset()
+    model.calls_before.clear()
+    caller = runtime.authenticator.authenticate(key)
+    keyed = TurnRequest(message="who am I?", idempotency=IdempotencyKey.of("k-1", {"message": "who am I?"}))
+
+    first = await chat_reply(await runtime.chat.start(caller, "general", keyed))
+
+    assert first.status == "completed"
+    assert model.calls_before[0] == 1 and calls.turn[0] == "dynamodb.GetItem"  # the key, looked up
+    assert calls.turn[1:] == [
+        "dynamodb.TransactWriteItems",
+        "dynamodb.PutItem",
+        "dynamodb.TransactWriteItems",
+    ]
+    calls.reset()
+
+    retry = await chat_reply(await runtime.chat.start(caller, "general", keyed))
+
+    assert retry == first
+    assert len(model.calls_before) == 2  # the retry asked the model nothing
+    assert calls.turn == ["dynamodb.GetItem", "dynamodb.GetItem"] and calls.counters == []  # key, run

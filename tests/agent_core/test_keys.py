@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 
 from agent_core import InvalidId, keys
+
+NOON = datetime(2026, 11, 30, 12, 34, 56, 789_000, tzinfo=UTC)
 
 TENANT_DATA_KEYS = [
     keys.tenant_pk("acme"),
@@ -14,6 +18,10 @@ TENANT_DATA_KEYS = [
     keys.audit_pk("acme", "2026-11-21"),
     keys.agent_audit_gsi_pk("acme", "general"),
     keys.tenant_keys_gsi_pk("acme"),
+    keys.tool_rate_pk("acme", "get_stock_levels", NOON),
+    keys.turns_pk("acme", NOON),
+    keys.spend_pk("acme", NOON),
+    keys.idempotency_pk("acme", "acme-user", "order-42#TENANT#globex"),
 ]
 
 
@@ -89,3 +97,25 @@ def test_message_positions_are_bounded() -> None:
         keys.message_sk(1_000_000, 0)
     with pytest.raises(InvalidId):
         keys.message_sk(1, 1000)
+
+
+def test_counter_keys_name_their_utc_window() -> None:
+    paris = NOON.astimezone(timezone(timedelta(hours=1)))
+    assert keys.tool_rate_pk("acme", "get_stock_levels", paris) == (
+        "TENANT#acme#CALLS#get_stock_levels#2026-11-30T12:34:56"
+    )
+    assert keys.turns_pk("acme", paris) == "TENANT#acme#TURNS#2026-11-30T12:34"
+    assert keys.spend_pk("acme", paris) == "TENANT#acme#SPEND#2026-11-30"
+    with pytest.raises(InvalidId):
+        keys.tool_rate_pk("acme", "x#TURNS", NOON)  # a tool name cannot reach another counter
+    with pytest.raises(InvalidId):
+        keys.spend_pk("acme", NOON.replace(tzinfo=None))
+
+
+def test_an_idempotency_key_enters_hashed_and_bound_to_its_caller() -> None:
+    ada = keys.idempotency_pk("acme", "ada", "order#1")
+    assert ada == keys.idempotency_pk("acme", "ada", "order#1")
+    assert ada != keys.idempotency_pk("acme", "bob", "order#1")
+    assert "order" not in ada and ada.count("#") == 3  # the client's text never shapes the key
+    with pytest.raises(InvalidId):
+        keys.idempotency_pk("acme", "ada#x", "order#1")

@@ -11,13 +11,15 @@ import functools
 import io
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import boto3
 import httpx
 import pytest
 
-from agent_core import Agent, Authenticator, Runtime, Unauthorized, default_agents
+from agent_core import Agent, Authenticator, Runtime, Unauthorized, Usage, default_agents
+from agent_core.tenancy import TenantLimits
 from agentctl.secrets import KNOWN_FIELDS
 from local.dev import DEFAULT_TABLE
 from local.template import ROOT, table_resource
@@ -197,6 +199,96 @@ def test_list_shows_every_tenant_in_order(ctl: Agentctl) -> None:
     assert lines[0].split() == ["TENANT", "NAME", "PLAN", "AGENTS", "WRITES"]
     assert [line.split()[0] for line in lines[1:]] == ["acme", "initech"]
     assert [t["tenant_id"] for t in ctl("tenant", "list", "--json").data] == ["acme", "initech"]
+
+
+# --- limits and budgets --------------------------------------------------------------------
+
+
+def test_limits_and_budgets_are_set_merged_and_removed(ctl: Agentctl, runtime: Runtime) -> None:
+    created = ctl(
+        "tenant", "create", "initech", "--name", "Initech", "--turns-per-minute", "20",
+        "--tool-rate", "web_search=2", "--daily-budget", "25", "--monthly-budget", "$400.50",
+    )  # fmt: skip
+    assert created.code == 0, created.err
+    assert "20 a minute" in created.out and "30 a second of each tool, web_search=2" in created.out
+    assert "$25 a day, $400.50 a month" in created.out
+
+    assert (
+        ctl(
+            "tenant", "update", "initech", "--tool-rate", "visit_webpage=5", "--tool-calls-per-second", "9"
+        ).code
+        == 0
+    )
+    tenant = runtime.tenants.get("initech")
+    assert tenant is not None
+    limits = tenant.limits
+    assert (limits.turns_per_minute, limits.tool_calls_per_second) == (20, 9)
+    assert (limits.tool_rate("web_search"), limits.tool_rate("visit_webpage"), limits.tool_rate("x")) == (
+        2,
+        5,
+        9,
+    )
+    assert (limits.daily_budget_usd, limits.monthly_budget_usd) == (Decimal("25"), Decimal("400.50"))
+
+    updated = ctl(
+        "tenant", "update", "initech", "--tool-rate", "web_search=inherit", "--no-daily-budget", "--json"
+    )
+    assert updated.code == 0, updated.err
+    assert updated.data["limits"]["tool_calls_per_second_by_tool"] == {"visit_webpage": 5}
+    assert updated.data["limits"]["daily_budget_usd"] is None
+    assert updated.data["limits"]["monthly_budget_usd"] == "400.50"
+    assert "$400.50 a month" in ctl("tenant", "show", "initech").out
+
+
+def test_bad_limits_are_usage_errors_naming_the_option(ctl: Agentctl, runtime: Runtime) -> None:
+    ctl("tenant", "create", "initech", "--name", "Initech")
+    for argv, message in (
+        (("--turns-per-minute", "0"), "--turns-per-minute: Input should be greater than or equal to 1"),
+        (("--daily-budget", "lots"), "--daily-budget wants an amount in USD, like 25 or 12.50, not 'lots'"),
+        (("--monthly-budget", "-3"), "--monthly-budget: Input should be greater than 0"),
+        (
+            ("--daily-budget", "1.005"),
+            "--daily-budget: Decimal input should have no more than 2 decimal places",
+        ),
+        (("--tool-rate", "web_search=fast"), "--tool-rate wants TOOL=N with N a whole number above 0"),
+        (("--no-daily-budget", "--daily-budget", "5"), "--no-daily-budget cannot go with --daily-budget"),
+    ):
+        assert message in one_error_line(ctl("tenant", "update", "initech", *argv), 2), argv
+    tenant = runtime.tenants.get("initech")
+    assert tenant is not None and tenant.limits == TenantLimits()  # nothing was written
+
+
+@pytest.mark.anyio
+async def test_usage_shows_today_and_the_month_against_the_budgets(ctl: Agentctl, runtime: Runtime) -> None:
+    ctl("tenant", "create", "initech", "--name", "Initech", "--daily-budget", "5")
+    limits = runtime.limits
+    limits.spent(
+        "initech",
+        "claude-sonnet-5-5",
+        Usage(input_tokens=1_000, output_tokens=2_000, cache_read_input_tokens=30_000),
+    )
+    await limits.flush()
+
+    shown = ctl("tenant", "usage", "initech")
+    as_json = ctl("tenant", "usage", "initech", "--json").data
+
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    assert lines[0].split() == [
+        "PERIOD",
+        "SPENT",
+        "BUDGET",
+        "INPUT",
+        "CACHE",
+        "WRITE",
+        "CACHE",
+        "READ",
+        "OUTPUT",
+    ]
+    # 1,000 x $2 + 30,000 x $0.10 + 2,000 x $10 per MTok = $0.025
+    assert lines[1].split()[2:] == ["$0.0250", "$5", "1,000", "0", "30,000", "2,000"]
+    assert as_json["today"]["usd"] == as_json["month"]["usd"] == "0.025"
+    assert as_json["month"]["budget_usd"] is None and as_json["today"]["output_tokens"] == 2_000
 
 
 # --- API keys ------------------------------------------------------------------------------

@@ -328,6 +328,11 @@ def test_chat_may_neither_scan_nor_delete(cfn: Template) -> None:
     }
 
 
+def test_chat_may_read_and_raise_the_usage_counters(cfn: Template) -> None:
+    # The rate limits and budgets: one BatchGetItem per tenant, an ADD (UpdateItem) per counter.
+    assert {"dynamodb:BatchGetItem", "dynamodb:UpdateItem"} <= actions(cfn, "ChatFunction")
+
+
 @pytest.mark.parametrize("name", ["ChatFunction", "ExecutionsFunction", "HealthFunction"])
 def test_no_wildcard_actions_and_secrets_only_under_the_prefix(cfn: Template, name: str) -> None:
     for statement in statements(cfn, name):

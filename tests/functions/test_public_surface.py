@@ -20,17 +20,20 @@ SURFACES = ("agent_core", "agent_core.web")
 # update this and say why.
 IMPORTS = {
     "chat": {
-        "agent_core": {"Runtime", "Turn"},
+        "agent_core": {"Replay", "Runtime", "Turn"},  # Replay: a retry's answer (Idempotency-Key)
         "agent_core.web": {
             "ChatCaller",
             "ChatReply",
             "ChatRequest",
             "ConfirmationRequest",
             "CurrentRuntime",
+            "IdempotencyHeader",
             "TaskExecution",
             "TaskRequest",
             "chat_reply",
             "create_api",
+            "idempotency_of",
+            "mark_replayed",
             "noticing_disconnect",
             "sse_frames",
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -10,13 +11,21 @@ from typing import Any
 
 import boto3
 
+# The usage counters' partitions (agent_core.keys.tool_rate_pk, turns_pk, spend_pk).
+_COUNTER = re.compile(r"^TENANT#[^#]+#(CALLS|TURNS|SPEND)#")
+
 
 @dataclass
 class AwsCalls:
     """The calls made through the default boto3 session since :meth:`reset`, as ``service.Operation``
-    names in the order they were sent, with the secret or item each one named."""
+    names in the order they were sent, with the secret or item each one named.
+
+    ``counters`` are the calls of the usage counters' upkeep (they touch nothing else), which runs
+    in the background beside the turns; ``turn`` are the others, in order."""
 
     sent: list[str] = field(default_factory=list)
+    counters: list[str] = field(default_factory=list)
+    turn: list[str] = field(default_factory=list)
     secrets: Counter[str] = field(default_factory=Counter)
     delay: Callable[[str, dict[str, Any]], None] | None = None  # runs inside a call, before it is sent
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -32,6 +41,8 @@ class AwsCalls:
     def reset(self) -> None:
         with self._lock:
             self.sent.clear()
+            self.counters.clear()
+            self.turn.clear()
             self.secrets.clear()
 
     def count(self, operation: str | None = None) -> int:
@@ -43,7 +54,16 @@ class AwsCalls:
         name = f"{service}.{operation}"
         with self._lock:
             self.sent.append(name)
+            (self.counters if _touches_counters_only(params) else self.turn).append(name)
             if operation == "GetSecretValue":
                 self.secrets[str(params.get("SecretId"))] += 1
         if self.delay is not None:
             self.delay(name, params)
+
+
+def _touches_counters_only(params: dict[str, Any]) -> bool:
+    if "Key" in params:
+        keys = [params["Key"]]
+    else:
+        keys = [key for request in params.get("RequestItems", {}).values() for key in request.get("Keys", [])]
+    return bool(keys) and all(_COUNTER.match(str(key.get("PK", {}).get("S", ""))) for key in keys)

@@ -49,6 +49,7 @@ from agent_core.turn_request import TurnRequest
 if TYPE_CHECKING:
     from agent_core.agents import Agent, AgentRegistry, default_agents
     from agent_core.chat import ChatService
+    from agent_core.replay import Replay
     from agent_core.tools import RunContext, Tool, ToolRegistry, ToolServices, tool
     from agent_core.turn import Turn
 
@@ -64,6 +65,7 @@ _LAZY = {
     "ToolServices": "agent_core.tools",
     "tool": "agent_core.tools",
     "Turn": "agent_core.turn",
+    "Replay": "agent_core.replay",
 }
 
 
@@ -104,6 +106,7 @@ __all__ = [
     "NotFound",
     "OdooBinding",
     "Page",
+    "Replay",
     "RunContext",
     "RunRecord",
     "RunStarted",

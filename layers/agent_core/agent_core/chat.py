@@ -19,9 +19,18 @@ from agent_core.agents.registry import AgentRegistry
 from agent_core.audit_trail import AuditTrail
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
-from agent_core.errors import DeadlineExceeded, InvalidRequest, ModelError, NotFound, SessionBusy, Stopped
+from agent_core.errors import (
+    DeadlineExceeded,
+    IdempotencyKeyInUse,
+    InvalidRequest,
+    ModelError,
+    NotFound,
+    SessionBusy,
+    Stopped,
+)
 from agent_core.guardrails import Guardrails, TurnOpening
 from agent_core.ids import new_run_id, new_session_id
+from agent_core.limits import UsageLimits
 from agent_core.llm.claude_models import thinks_up_front
 from agent_core.llm.history import model_history
 from agent_core.llm.model import Model, ModelProvider, UnavailableModel
@@ -29,12 +38,14 @@ from agent_core.llm.prefetch import Prefetched
 from agent_core.llm.resilient import Resilient
 from agent_core.llm.types import Message
 from agent_core.loop import LoopPlan, step_request
+from agent_core.replay import Replay
 from agent_core.secrets import Secrets
 from agent_core.settings import Settings
 from agent_core.settling import settle_superseded
 from agent_core.store.audit import AuditStore
+from agent_core.store.idempotency import IdempotencyKey
 from agent_core.store.records import RunRecord
-from agent_core.store.sessions import BUSY, SessionHistory, SessionStore
+from agent_core.store.sessions import BUSY, KEY_IN_USE, SessionHistory, SessionStore
 from agent_core.store.tenants import TenantStore
 from agent_core.tenancy import Caller, Tenant
 from agent_core.timeouts import tool_seconds, turn_seconds
@@ -64,6 +75,7 @@ class ChatService:
         tool_services: ToolServices,
         fallback_models: ModelProvider | None = None,
         guardrails: Guardrails,
+        limits: UsageLimits,
     ) -> None:
         self.settings = settings
         self.agents = agents
@@ -75,9 +87,11 @@ class ChatService:
         self.fallback_models = fallback_models
         self.tool_services = tool_services
         self.guardrails = guardrails
+        self.limits = limits
 
-    async def start(self, caller: Caller, agent_id: str, request: TurnRequest) -> Turn:
-        """Check the request, make the user's message durable, and return the turn to stream.
+    async def start(self, caller: Caller, agent_id: str, request: TurnRequest) -> Turn | Replay:
+        """Check the request, make the user's message durable, and return the turn to stream (or,
+        for a retry of a request with the same ``Idempotency-Key``, the turn it started, told again).
 
         The turn's deadline starts now: every wait here counts against it (a 504 once it has
         passed), and so does everything the turn then does.
@@ -92,7 +106,7 @@ class ChatService:
 
     async def _start(
         self, caller: Caller, agent_id: str, request: TurnRequest, now: datetime, deadline: Deadline
-    ) -> Turn:
+    ) -> Turn | Replay:
         tenant = await asyncio.to_thread(self.tenants.get, caller.tenant_id)
         agent = self.agents.get(agent_id)
         if tenant is None or agent is None or not tenant.may_use(agent_id):
@@ -105,6 +119,9 @@ class ChatService:
         opening = TurnOpening(caller=caller, tenant=tenant, agent_id=agent_id)
         if refusal := await self.guardrails.before_turn(opening, read=False):
             raise Stopped(refusal.reason)  # known without asking anything: no model request
+        if request.idempotency is not None and (replay := await self._retried(caller, request.idempotency)):
+            return replay  # a retry: answered from what its first request stored, neither run nor counted
+        await self.limits.admit(tenant, tools=agent.tools.names)  # 429 over a limit; warm, no I/O
         session_id = request.session_id or new_session_id()
         history = (
             await asyncio.to_thread(self.sessions.load, caller.tenant_id, session_id, now)
@@ -156,7 +173,14 @@ class ChatService:
         try:
             if refusal := await self.guardrails.before_turn(opening, read=True):
                 raise Stopped(refusal.reason)  # read while the model works; nothing stored yet
-            await asyncio.to_thread(self.sessions.begin_turn, run, user_message, previous=history)
+            await asyncio.to_thread(
+                self.sessions.begin_turn, run, user_message, previous=history, idempotency=request.idempotency
+            )
+        except IdempotencyKeyInUse:
+            await first.cancel()  # the same request, sent twice at once: the other one started
+            if request.idempotency and (replay := await self._retried(caller, request.idempotency)):
+                return replay
+            raise
         except BaseException:
             await first.cancel()
             raise
@@ -177,6 +201,24 @@ class ChatService:
             )
         return turn
 
+    async def _retried(self, caller: Caller, key: IdempotencyKey) -> Replay | None:
+        """The turn this caller's key started, if any; 422 for another request under the same
+        key, 409 while that turn still runs."""
+        claim = await asyncio.to_thread(
+            self.sessions.idempotency.find, caller.tenant_id, caller.caller_id, key
+        )
+        if claim is None:
+            return None
+        if claim.fingerprint != key.fingerprint:
+            raise InvalidRequest(
+                "this Idempotency-Key was sent with a different request; use a new key for a new request",
+                code="idempotency_key_reused",
+            )
+        record = await asyncio.to_thread(self.sessions.runs.get, caller.tenant_id, claim.run_id)
+        if record is None or record.status == "running":
+            raise IdempotencyKeyInUse(KEY_IN_USE)
+        return Replay(record)
+
     def context(self, caller: Caller, tenant: Tenant, run: RunRecord) -> RunContext:
         """What the tools of ``run`` know of it."""
         return RunContext(
@@ -193,8 +235,8 @@ class ChatService:
         return TurnStores(sessions=self.sessions, audit=AuditTrail(self.audit, caller.tenant_id, deadline))
 
     def model_for(self, tenant: Tenant) -> Model:
-        """The tenant's model, retried and with its fallback (it may read the tenant's secret and the
-        platform key: blocking)."""
+        """The tenant's model, retried, with its fallback, and each request counted in the tenant's
+        spend (it may read the tenant's secret and the platform key: blocking)."""
         secret = partial(self.secrets.tenant_secret, tenant.tenant_id)
         try:
             primary: Model = self.models.model_for(tenant, secret)
@@ -204,4 +246,5 @@ class ChatService:
         if self.fallback_models is not None:
             with contextlib.suppress(ModelError):
                 fallback = self.fallback_models.model_for(tenant.model_copy(update={"model": None}), secret)
-        return Resilient(primary, fallback, retries=self.settings.model_retries)
+        resilient = Resilient(primary, fallback, retries=self.settings.model_retries)
+        return self.limits.metered(resilient, tenant.tenant_id)

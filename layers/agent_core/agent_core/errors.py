@@ -71,6 +71,13 @@ class SessionBusy(AgentRuntimeError):
     status = 409
 
 
+class IdempotencyKeyInUse(AgentRuntimeError):
+    """The turn an ``Idempotency-Key`` started is still running: its result is not known yet."""
+
+    code = "idempotency_key_in_use"
+    status = 409
+
+
 class ConfirmationClosed(AgentRuntimeError):
     """A confirmation that can no longer be given: used, expired, or overtaken by a newer turn."""
 
@@ -111,3 +118,20 @@ class Stopped(AgentRuntimeError):
 
     code = "agents_disabled"
     status = 503
+
+
+class RateLimited(AgentRuntimeError):
+    """The tenant is over one of its limits: retry after ``retry_after`` seconds (HTTP 429)."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class BudgetExhausted(RateLimited):
+    """The tenant has spent its daily or monthly budget: no new turn until the period ends."""
+
+    code = "budget_exhausted"

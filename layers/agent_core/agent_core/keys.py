@@ -7,7 +7,9 @@ against a strict shape, so no id can smuggle a ``#`` and step into another tenan
 
 from __future__ import annotations
 
+import hashlib
 import re
+from datetime import UTC, datetime
 
 from agent_core.errors import InvalidId
 
@@ -26,6 +28,8 @@ TENANTS_GSI_PK = "TENANTS"
 PLATFORM_PK = "PLATFORM"  # the platform's own items (the global switch): no tenant's data
 SWITCHES_SK = "SWITCHES"
 SWITCH_LOG_PREFIX = "SWITCHLOG#"
+COUNTER_SK = "COUNTER"
+IDEMPOTENCY_SK = "IDEMPOTENCY"
 
 
 def is_valid_id(value: object) -> bool:
@@ -110,6 +114,13 @@ def tenant_keys_gsi_pk(tenant_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#KEYS"
 
 
+def idempotency_pk(tenant_id: str, caller_id: str, key: str) -> str:
+    """A caller's ``Idempotency-Key``: the key is the client's own text, so it enters only hashed,
+    with the caller (one caller's key never answers another's request)."""
+    digest = hashlib.sha256(f"{checked_id(caller_id, 'caller_id')}\n{key}".encode()).hexdigest()
+    return f"{tenant_pk(tenant_id)}#IDEMPOTENCY#{digest}"
+
+
 def switches_pk(tenant_id: str | None) -> str:
     """Where the switches of a tenant live (its own partition), or with ``None`` the platform's."""
     return PLATFORM_PK if tenant_id is None else tenant_pk(tenant_id)
@@ -130,3 +141,28 @@ def hour_sk(hour: str) -> str:
     if HOUR_PATTERN.fullmatch(hour) is None:
         raise InvalidId("an hour must look like yyyy-mm-ddThh")
     return hour
+
+
+# Usage counters (agent_core.limits): one item per tenant and window, each its own partition, so a
+# busy counter does not share its partition's throughput with another. The window is a UTC time.
+
+
+def tool_rate_pk(tenant_id: str, tool: str, second: datetime) -> str:
+    """Calls of ``tool`` by the tenant in one second."""
+    return f"{tenant_pk(tenant_id)}#CALLS#{checked_id(tool, 'tool')}#{_utc(second, '%Y-%m-%dT%H:%M:%S')}"
+
+
+def turns_pk(tenant_id: str, minute: datetime) -> str:
+    """Turns the tenant started in one minute."""
+    return f"{tenant_pk(tenant_id)}#TURNS#{_utc(minute, '%Y-%m-%dT%H:%M')}"
+
+
+def spend_pk(tenant_id: str, day: datetime) -> str:
+    """What the tenant's model requests cost in one day, and their tokens."""
+    return f"{tenant_pk(tenant_id)}#SPEND#{_utc(day, '%Y-%m-%d')}"
+
+
+def _utc(moment: datetime, form: str) -> str:
+    if moment.tzinfo is None:
+        raise InvalidId("a counter's window must be an aware datetime")
+    return moment.astimezone(UTC).strftime(form)

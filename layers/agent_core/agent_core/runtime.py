@@ -15,6 +15,7 @@ from agent_core.secrets import Secrets
 from agent_core.settings import Settings, get_settings
 from agent_core.store.api_keys import ApiKeyStore
 from agent_core.store.audit import AuditStore
+from agent_core.store.counters import CounterStore
 from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
 from agent_core.store.switches import SwitchStore
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from agent_core.guardrails.anomaly_breaker import AnomalyBreaker
     from agent_core.guardrails.breaker_alert import EventBus
     from agent_core.guardrails.kill_switch import KillSwitch
+    from agent_core.limits import UsageLimits
     from agent_core.tools.services import ToolServices
 
 
@@ -160,6 +162,7 @@ class Runtime:
             fallback_models=self.fallback_models,
             tool_services=self.tool_services,
             guardrails=default_guardrails(self),
+            limits=self.limits,
         )
 
     @cached_property
@@ -199,6 +202,17 @@ class Runtime:
         from agent_core.confirmations import Confirmations
 
         return Confirmations(self.chat)
+
+    @cached_property
+    def counters(self) -> CounterStore:
+        return CounterStore(self.table)
+
+    @cached_property
+    def limits(self) -> UsageLimits:
+        """Every tenant's rate limits and budgets, as this process sees the shared counters."""
+        from agent_core.limits import UsageLimits
+
+        return UsageLimits(self.counters, refresh_seconds=self.settings.limits_refresh_seconds)
 
     @cached_property
     def tool_services(self) -> ToolServices:

@@ -60,6 +60,7 @@ _VARIABLES = {
     "breaker_factor": "BREAKER_FACTOR",
     "breaker_floor_calls_per_hour": "BREAKER_FLOOR_CALLS_PER_HOUR",
     "breaker_flush_seconds": "BREAKER_FLUSH_SECONDS",
+    "limits_refresh_seconds": "LIMITS_REFRESH_SECONDS",
 }
 _REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")  # the first one set wins
 _API_KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -109,6 +110,8 @@ class Settings(BaseModel):
     web_search_url: str = "https://html.duckduckgo.com/html/"
     # Lets visit_webpage reach loopback and private addresses. For tests only; never in AWS.
     web_allow_private_network: bool = False
+    # How stale this process's view of the shared usage counters may get while in use.
+    limits_refresh_seconds: float = Field(default=1.0, gt=0, le=60)
 
     # How old the kill switches a process acts on may be: a flip reaches every instance within it.
     switch_cache_seconds: float = Field(default=5.0, ge=0)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PositiveInt
 
 from agent_core.errors import Forbidden
 from agent_core.llm.types import Effort, Thinking, ThinkingMode
@@ -62,6 +63,27 @@ class ThinkingOverride(BaseModel):
         return Thinking(mode=self.mode or default.mode, effort=self.effort or default.effort)
 
 
+class TenantLimits(BaseModel):
+    """How much of the runtime a tenant may use; enforced across every instance (``agent_core.limits``).
+
+    Budgets are in USD, priced by ``agent_core.llm.prices``; unset means unlimited.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    turns_per_minute: int = Field(default=60, ge=1, le=1_000_000)
+    tool_calls_per_second: int = Field(default=30, ge=1, le=1_000_000, description="Of each tool.")
+    tool_calls_per_second_by_tool: dict[str, PositiveInt] = Field(
+        default_factory=dict, description="Per-tool limits that replace tool_calls_per_second."
+    )
+    daily_budget_usd: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+    monthly_budget_usd: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+
+    def tool_rate(self, tool: str) -> int:
+        """Calls of ``tool`` allowed per second."""
+        return self.tool_calls_per_second_by_tool.get(tool, self.tool_calls_per_second)
+
+
 class Tenant(BaseModel):
     """A customer of the SaaS that deploys this runtime.
 
@@ -82,6 +104,7 @@ class Tenant(BaseModel):
     agent_writes: dict[str, WriteMode] = Field(default_factory=dict)
     agent_thinking: dict[str, ThinkingOverride] = Field(default_factory=dict)
     breaker: BreakerAction = "alert"
+    limits: TenantLimits = Field(default_factory=TenantLimits)
     created_at: str | None = None
 
     def may_use(self, agent_id: str) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent_core.store.idempotency import IdempotencyKey
+
 
 @dataclass(frozen=True)
 class TurnRequest:
@@ -12,6 +14,7 @@ class TurnRequest:
     session_id: str | None = None
     tools: tuple[str, ...] | None = None  # None offers all of the agent's tools, () none
     max_steps: int | None = None
+    idempotency: IdempotencyKey | None = None  # the request's Idempotency-Key, if it sent one
 
     @classmethod
     def of(

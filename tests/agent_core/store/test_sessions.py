@@ -10,9 +10,11 @@ from agent_core import Caller, Message, Runtime, SessionBusy, SingleModelProvide
 from agent_core.agents import Agent, AgentRegistry
 from agent_core.agents.general import general
 from agent_core.clock import iso
+from agent_core.errors import IdempotencyKeyInUse
 from agent_core.llm.scripted import say
 from agent_core.llm.types import ToolResultBlock, ToolUseBlock
 from agent_core.store import RunRecord, ToolCallRecord
+from agent_core.store.idempotency import IdempotencyKey
 from agent_core.store.sessions import SessionHistory
 from tests.conftest import RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
@@ -178,3 +180,23 @@ def test_a_turn_of_any_size_is_stored_and_its_run_kept_within_one_item(make_runt
     assert stored is not None and stored.status == "completed"
     assert (len(stored.steps), stored.steps_omitted) == (100, 1400)
     assert stored.steps[-1].call_id == "t24_59"  # the latest steps are the ones kept
+
+
+def test_an_idempotency_key_starts_one_turn_per_caller_for_a_day(make_runtime: RuntimeFactory) -> None:
+    sessions = make_runtime().sessions
+    now = datetime.now(UTC)
+    key = IdempotencyKey.of("order-1", {"message": "hi"})
+
+    def start(run_id: str, session_id: str, at: datetime, caller_id: str = "alice") -> None:
+        run = run_of(run_id, 1, at).model_copy(update={"session_id": session_id, "caller_id": caller_id})
+        sessions.begin_turn(run, Message.user_text("hi"), previous=SessionHistory.new(), idempotency=key)
+
+    start("run_a", "s1", now)
+    with pytest.raises(IdempotencyKeyInUse):
+        start("run_b", "s2", now)  # the same request sent twice at once, in another session
+
+    assert sessions.load("acme", "s2", now).meta is None  # nothing of the loser was written
+    claim = sessions.idempotency.find("acme", "alice", key)
+    assert claim is not None and (claim.run_id, claim.session_id) == ("run_a", "s1")
+    start("run_c", "s3", now, caller_id="bob")  # another caller's key of the same name is free
+    start("run_d", "s4", now + timedelta(hours=24, seconds=1))  # and this one, a day later

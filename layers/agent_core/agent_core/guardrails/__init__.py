@@ -20,6 +20,7 @@ from agent_core.guardrails.decision import (
     Shadow,
     TurnOpening,
 )
+from agent_core.guardrails.rate_limit import ToolRateLimit
 from agent_core.guardrails.scopes import WriteScope
 from agent_core.guardrails.write_mode import WriteMode
 
@@ -30,9 +31,14 @@ if TYPE_CHECKING:
 def default_guardrails(runtime: Runtime | None = None) -> Guardrails:
     """The runtime's rules, in the order they are asked. Without a runtime (a test of the loop),
     only the rules that read nothing stored."""
-    stored: list[Rule] = [] if runtime is None else [runtime.kill_switch, runtime.anomaly_breaker]
-    # WriteScope before WriteMode: a caller who may not write is refused in shadow mode too.
-    return Guardrails([*stored, WriteScope(), WriteMode()])
+    if runtime is None:
+        return Guardrails([WriteScope(), WriteMode()])
+    # The switches first (a tenant switched off is neither counted nor limited); WriteScope before
+    # the rate limit (a refused caller spends none of it) and before WriteMode (a caller who may
+    # not write is refused in shadow mode too); the rate limit before WriteMode, so a shadowed or
+    # confirmed write counts as a call.
+    switches: list[Rule] = [runtime.kill_switch, runtime.anomaly_breaker]
+    return Guardrails([*switches, WriteScope(), ToolRateLimit(runtime.limits), WriteMode()])
 
 
 __all__ = [
@@ -51,6 +57,7 @@ __all__ = [
     "Run",
     "Settles",
     "Shadow",
+    "ToolRateLimit",
     "TurnOpening",
     "WriteMode",
     "WriteScope",

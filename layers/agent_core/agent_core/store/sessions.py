@@ -20,10 +20,11 @@ from botocore.exceptions import ClientError
 
 from agent_core import keys
 from agent_core.clock import epoch_after, iso
-from agent_core.errors import ConfirmationClosed, SessionBusy
+from agent_core.errors import ConfirmationClosed, IdempotencyKeyInUse, SessionBusy
 from agent_core.llm.types import Message, TextBlock, ToolResultBlock
 from agent_core.store.confirmations import Confirmation, ConfirmationStore
 from agent_core.store.confirmations import Decision as ConfirmDecision
+from agent_core.store.idempotency import IdempotencyKey, IdempotencyStore, failed_at
 from agent_core.store.packing import pack, unpack
 from agent_core.store.records import RunRecord, SessionMeta
 from agent_core.store.runs import LEASE_SECONDS_AFTER_DEADLINE, LOST, RunStore, Unfinished
@@ -31,6 +32,7 @@ from agent_core.store.table import Table, encode, is_condition_failure
 
 BUSY = "another turn of this session is in progress; retry when it has finished"
 CLOSED = "this confirmation was already given, has expired, or the conversation has moved on"
+KEY_IN_USE = "a request with this Idempotency-Key is still running; retry when it has finished"
 MAX_MESSAGE_BYTES = 350_000
 MAX_TRANSACTION_BYTES = 3_500_000
 MAX_TRANSACTION_ACTIONS = 100
@@ -67,6 +69,7 @@ class SessionStore:
         self.table = table
         self.runs = runs
         self.confirmations = ConfirmationStore(table, retention_days=retention_days)
+        self.idempotency = IdempotencyStore(table)
         self.retention_days = retention_days
         self.max_messages = max_messages
 
@@ -106,13 +109,20 @@ class SessionStore:
             meta=meta, turns=_recent(list(turns.values()), self.max_messages), unfinished=unfinished
         )
 
-    def begin_turn(self, run: RunRecord, user_message: Message, *, previous: SessionHistory) -> None:
+    def begin_turn(
+        self,
+        run: RunRecord,
+        user_message: Message,
+        *,
+        previous: SessionHistory,
+        idempotency: IdempotencyKey | None = None,
+    ) -> None:
         """Move the session's counter on and write the run's start with its lease and the user's
-        message, in one transaction.
+        message, in one transaction (with the claim of the request's ``idempotency`` key, if any).
 
         Raises :class:`SessionBusy` if the previous run still holds its lease, or another turn
-        began since ``previous`` was read. A turn left unfinished is stored as it stands, and its
-        run as failed, in the same transaction.
+        began since ``previous`` was read; :class:`IdempotencyKeyInUse` if another request holds the key. A
+        turn left unfinished is stored as it stands, and its run as failed, in the same transaction.
         """
         now = _time(run.started_at)
         pk = keys.session_pk(run.tenant_id, run.session_id)
@@ -162,9 +172,13 @@ class SessionStore:
                     }
                 }
             )
+        if idempotency is not None:
+            actions.append(self.idempotency.claim(run, idempotency, now))
         try:
             self.table.transact(actions)
         except ClientError as exc:
+            if idempotency is not None and failed_at(exc, len(actions) - 1):
+                raise IdempotencyKeyInUse(KEY_IN_USE) from exc
             if is_condition_failure(exc):
                 raise SessionBusy(BUSY) from exc
             raise

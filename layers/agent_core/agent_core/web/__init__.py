@@ -15,6 +15,7 @@ from agent_core.web.auth import (
     runtime_of,
 )
 from agent_core.web.disconnects import noticing_disconnect
+from agent_core.web.idempotency import IdempotencyHeader, idempotency_of, mark_replayed
 from agent_core.web.schemas import AgentInfo, AgentList, ChatReply, ChatRequest, ConfirmationRequest, UserText
 from agent_core.web.sse import sse_frames
 from agent_core.web.task_api import MAX_OFFSET, TaskExecution, TaskExecutions, TaskRequest, TenantInfo
@@ -33,6 +34,7 @@ __all__ = [
     "ConfirmationRequest",
     "CurrentCaller",
     "CurrentRuntime",
+    "IdempotencyHeader",
     "TaskExecution",
     "TaskExecutions",
     "TaskRequest",
@@ -42,6 +44,8 @@ __all__ = [
     "chat_reply",
     "create_api",
     "current_caller",
+    "idempotency_of",
+    "mark_replayed",
     "noticing_disconnect",
     "runtime_of",
     "sse_frames",

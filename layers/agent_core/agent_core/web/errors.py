@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from agent_core.errors import AgentRuntimeError
+from agent_core.errors import AgentRuntimeError, RateLimited
 from agent_core.observability import logger
 
 _CODES = {
@@ -62,3 +62,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error")
         return error_response(500, "internal_error", "something went wrong on our side")
+
+
+def install_rate_limit_handler(app: FastAPI) -> None:
+    """429s carry ``Retry-After`` (whole seconds, RFC 9110 §10.2.3), as well as the JSON error."""
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, {"Retry-After": str(exc.retry_after)})

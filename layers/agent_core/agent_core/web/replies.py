@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from agent_core.events import Done, Error, TextDelta
+from agent_core.replay import Replay
 from agent_core.store.records import RunError
 from agent_core.turn import Turn
 from agent_core.web.schemas import ChatReply
 
 
-async def chat_reply(turn: Turn) -> ChatReply:
+async def chat_reply(turn: Turn | Replay) -> ChatReply:
     """Run ``turn`` to its end: what the user would have read, the tool calls, and how it ended."""
     text: list[str] = []
     error: Error | None = None
