@@ -37,6 +37,7 @@ from agent_core.llm.types import (
     ToolUseBlock,
     ToolUseRequested,
 )
+from agent_core.observability.calls import observed_call
 from agent_core.redaction import redact
 from agent_core.store.records import CallMode, Rejected, ToolCallRecord
 from agent_core.tools.base import Tool
@@ -160,6 +161,7 @@ class _Loop:
             messages.pop()
         messages.append(message)
 
+    @observed_call
     async def _call(self, use: ToolUseBlock) -> AsyncIterator[LoopEvent]:
         call = _Call(
             call_id=use.id if keys.is_valid_id(use.id) else new_call_id(),
