@@ -35,7 +35,8 @@ OUTPUT_TOKENS = "OutputTokens"
 CACHE_READ_TOKENS = "CacheReadTokens"
 CACHE_WRITE_TOKENS = "CacheWriteTokens"
 THINKING_TOKENS = "ThinkingTokens"
-# Per tool (dimensions service, tool).
+# Per tool (dimensions service, tool): every call the model made; the errors and latencies of those
+# no guardrail refused (a shadowed write's are its rehearsal's).
 TOOL_CALLS = "ToolCalls"
 TOOL_ERRORS = "ToolErrors"
 TOOL_LATENCY = "ToolLatency"
@@ -81,10 +82,12 @@ def _publish_calls(calls: Iterable[ToolCallRecord]) -> None:
         if (kind := held_as(call)) is not None:
             held[kind] += 1
     for tool, made in by_tool.items():
+        # A refused call never reached the tool: neither its error nor its latency is the tool's.
+        reached = [call for call in made if call.rejected is None]
         line = _line(tool=tool)
         line.add_metric(name=TOOL_CALLS, unit=MetricUnit.Count, value=len(made))
-        line.add_metric(name=TOOL_ERRORS, unit=MetricUnit.Count, value=sum(not call.ok for call in made))
-        for call in made:  # one value per call: CloudWatch keeps their distribution
+        line.add_metric(name=TOOL_ERRORS, unit=MetricUnit.Count, value=sum(not call.ok for call in reached))
+        for call in reached:  # one value per call: CloudWatch keeps their distribution
             line.add_metric(name=TOOL_LATENCY, unit=MetricUnit.Milliseconds, value=call.latency_ms)
         line.flush_metrics()
     for kind, count in held.items():
