@@ -29,11 +29,13 @@ from agent_core.web import chat_reply
 from local.aws import ensure_table
 from tests.conftest import TABLE
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.log_audit import remember_secret
 from tests.support.log_lines import captured_log_lines, lines_saying
 
 pytestmark = pytest.mark.anyio
-CARD = "4111 1111 1111 1111"
-PASSWORD = "correct-horse-battery-staple"
+# Raw argument values: the log audit (tests/test_logs.py) checks that no line of the run holds them.
+CARD = remember_secret("4111 1111 1111 1111")
+PASSWORD = remember_secret("correct-horse-battery-staple")
 
 Emf = dict[str, Any]
 
