@@ -19,7 +19,6 @@ from agent_core import (
     tool,
 )
 from agent_core.agents import Agent, AgentRegistry
-from agent_core.chat import ChatService
 from agent_core.guardrails import Decision, Guardrails, ProposedCall, Refuse, WriteMode
 from agent_core.llm.scripted import say
 from agent_core.llm.types import ModelEvent, ModelFinished, ToolUseRequested, Usage
@@ -94,21 +93,13 @@ async def one_turn(steps: list[list[ModelEvent | BaseException]]) -> str:
     ensure_table(TABLE)
     runtime = Runtime(
         Settings(table_name=TABLE, region="us-east-1", model_provider="local"),
+        models=SingleModelProvider(ScriptedModel(steps)),
         agents=AgentRegistry([DESK]),
     )
     runtime.tenants.put(Tenant(tenant_id="acme", name="Acme", enabled_agents=("desk",)))  # writes: shadow
     key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="acme-user")
-    chat = ChatService(
-        settings=runtime.settings,
-        agents=runtime.agents,
-        tenants=runtime.tenants,
-        sessions=runtime.sessions,
-        audit=runtime.audit,
-        secrets=runtime.secrets,
-        models=SingleModelProvider(ScriptedModel(steps)),
-        tool_services=runtime.tool_services,
-        guardrails=Guardrails([NoWiping(), WriteMode()]),
-    )
+    chat = runtime.chat
+    chat.guardrails = Guardrails([NoWiping(), WriteMode()])
     turn = await chat.start(runtime.authenticator.authenticate(key), "desk", TurnRequest(message="go"))
     reply = await chat_reply(turn)
     return reply.status
