@@ -169,7 +169,7 @@ async def test_no_tenant_dimension_and_no_argument_value_in_metrics_or_logs(
     calls = lines_saying(logged, "tool call")
     assert [(line["tool"], line["mode"], line.get("rejected")) for line in calls] == [
         ("look_up", "live", None),
-        ("pay", "shadow", "shadow"),
+        ("pay", "shadow", None),
         ("wipe", "live", "scope"),
     ]
 

@@ -42,7 +42,7 @@ class TurnObserver:
                 "tool": call.tool,
                 "mode": call.mode,
                 "ok": call.ok,
-                "rejected": held_as(call),
+                "rejected": call.rejected,  # the guardrail that refused it (a shadowed call: mode)
                 "latency_ms": call.latency_ms,
                 "result_size": call.result_size,
             },
