@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,7 +34,10 @@ class Gateway:
             code, message = (
                 ("method_not_allowed", "method not allowed") if matching else ("not_found", "no such route")
             )
-            await _json(send, status, {"error": {"code": code, "message": message}})
+            # As template.yaml's gateway responses have API Gateway answer: the request's id included.
+            request_id = str(uuid.uuid4())
+            error = {"code": code, "message": message, "request_id": request_id}
+            await _json(send, status, {"error": error}, request_id)
             return
         await self.apps[route.function](scope, receive, send)
 
@@ -54,7 +58,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-async def _json(send: Send, status: int, body: dict[str, Any]) -> None:
+async def _json(send: Send, status: int, body: dict[str, Any], request_id: str) -> None:
     payload = json.dumps(body).encode()
     await send(
         {
@@ -63,6 +67,7 @@ async def _json(send: Send, status: int, body: dict[str, Any]) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),
+                (b"x-request-id", request_id.encode()),
             ],
         }
     )

@@ -17,6 +17,9 @@ from local.aws import ensure_table
 from local.state import STATE_DIR_VARIABLE
 from tests.fakes.scripted_model import ScriptedModel
 
+# Every log line of the run, for tests/test_logs.py's audit (no secret may be logged).
+pytest_plugins = ["tests.support.log_audit"]
+
 TABLE = "agent-runtime-test"
 # What a developer's shell may hold that would change what a test sees; tests set what they need.
 # Every variable Settings reads, and, by hand since Settings does not read them, what the local stack

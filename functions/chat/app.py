@@ -46,11 +46,8 @@ async def start_turn(
     response: Response,
     idempotency_key: IdempotencyHeader = None,
 ) -> Turn | Replay:
-    turn_request = replace(body.turn(), idempotency=idempotency_of(idempotency_key, request, body))
-    started = await runtime.chat.start(caller, agent_id, turn_request)
-    if isinstance(started, Replay):
-        mark_replayed(response)
-    return started
+    turn = replace(body.turn(), idempotency=idempotency_of(idempotency_key, request, body))
+    return replayed_or_not(await runtime.chat.start(caller, agent_id, turn), response)
 
 
 async def start_task(
@@ -61,8 +58,12 @@ async def start_task(
     response: Response,
     idempotency_key: IdempotencyHeader = None,
 ) -> Turn | Replay:
-    turn_request = replace(body.turn(), idempotency=idempotency_of(idempotency_key, request, body))
-    started = await runtime.chat.start(caller, body.agent_id, turn_request)
+    turn = replace(body.turn(), idempotency=idempotency_of(idempotency_key, request, body))
+    return replayed_or_not(await runtime.chat.start(caller, body.agent_id, turn), response)
+
+
+def replayed_or_not(started: Turn | Replay, response: Response) -> Turn | Replay:
+    """A retry's answer says it is one (``Idempotent-Replayed: true``)."""
     if isinstance(started, Replay):
         mark_replayed(response)
     return started

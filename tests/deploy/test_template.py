@@ -640,6 +640,158 @@ def test_chat_builds_its_agents_and_tools_at_init_for_snapstart_to_keep() -> Non
     assert bs4 == markdownify == "True"
 
 
+# --- observability: logs kept, access logs, the dashboard, alarms, traces -----------------------
+
+FUNCTIONS = ["ChatFunction", "ExecutionsFunction", "HealthFunction"]
+
+
+def with_error_message(template: str) -> Template:
+    """A JSON template of API Gateway's, parsed as the JSON it renders (``messageString`` is quoted)."""
+    parsed: Template = json.loads(template.replace("$context.error.messageString", '"Too Many Requests"'))
+    return parsed
+
+
+def rendered_dashboard(cfn: Template) -> Template:
+    """The dashboard's JSON as CloudFormation renders it (a resource's name reads ``<Name>``)."""
+    (dashboard,) = resources_of_type(cfn, "AWS::CloudWatch::Dashboard").values()
+    text, variables = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    deployment = Deployment(cfn)
+
+    def value(name: str) -> str:
+        if name in variables:
+            return str(variables[name])
+        if name in cfn["Parameters"] or name in ("AWS::Region", "AWS::Partition"):
+            return deployment.parameter(name)
+        assert name in cfn["Resources"] or name == "AWS::StackName", name
+        return f"<{name}>"
+
+    body: Template = json.loads(re.sub(r"\$\{([^}!]+)\}", lambda m: value(m[1]), text))
+    return body
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_logs_to_its_own_group_kept_for_the_retention_parameter(
+    cfn: Template, name: str
+) -> None:
+    group = function(cfn, name)["LoggingConfig"]["LogGroup"]["Ref"]
+    log_group = cfn["Resources"][group]
+
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert (
+        cfn["Parameters"]["LogRetentionDays"]["Default"]
+        in (cfn["Parameters"]["LogRetentionDays"]["AllowedValues"])
+    )
+
+
+def test_the_stage_writes_a_json_access_log_line_per_request_kept_for_the_retention(cfn: Template) -> None:
+    (stage,) = resources_of_type(cfn, "AWS::ApiGateway::Stage").values()
+    setting = stage["Properties"]["AccessLogSetting"]
+    log_group = cfn["Resources"][setting["DestinationArn"]["Fn::GetAtt"][0]]
+
+    line = with_error_message(setting["Format"])
+    assert line["requestId"] == "$context.requestId"  # the id the functions log and answer
+    assert {"status", "responseLatency", "integrationLatency", "resource", "xrayTraceId"} <= set(line)
+    assert "header" not in setting["Format"] and "apiKey" not in setting["Format"]
+    assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+@pytest.mark.parametrize(("configure", "created"), [("true", True), ("false", False)])
+def test_api_gateway_gets_its_logging_role_unless_the_account_has_one(configure: str, created: bool) -> None:
+    cfn = deployed(ConfigureApiGatewayLogging=configure)
+    deployment = Deployment(json.loads(_translated()), {"ConfigureApiGatewayLogging": configure})
+    (stage,) = resources_of_type(cfn, "AWS::ApiGateway::Stage").values()
+    account = cfn["Resources"]["ApiGatewayAccount"]
+
+    assert deployment.condition(account["Condition"]) is created
+    assert account["Properties"]["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayLoggingRole", "Arn"]}
+    # When this stack sets the account's role, the stage (whose access logs need it) waits for it.
+    assert (stage["Properties"]["Variables"]["logging"] == {"Ref": "ApiGatewayAccount"}) is created
+
+
+def test_api_gateways_own_errors_keep_the_error_shape_with_the_request_id(cfn: Template) -> None:
+    (api,) = resources_of_type(cfn, "AWS::ApiGateway::RestApi").values()
+    responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        body = with_error_message(responses[kind]["responseTemplates"]["application/json"])
+        assert body == {
+            "error": {
+                "code": "$context.error.responseType",
+                "message": "Too Many Requests",
+                "request_id": "$context.requestId",
+            }
+        }
+
+
+def test_the_api_alarms_on_5xx_and_every_function_on_throttles(cfn: Template) -> None:
+    alarms = [alarm["Properties"] for alarm in resources_of_type(cfn, "AWS::CloudWatch::Alarm").values()]
+    watched = {
+        (a["Namespace"], a["MetricName"], tuple((d["Name"], json.dumps(d["Value"])) for d in a["Dimensions"]))
+        for a in alarms
+    }
+
+    api = (("ApiName", json.dumps({"Ref": "AWS::StackName"})), ("Stage", '"v1"'))
+    assert ("AWS/ApiGateway", "5XXError", api) in watched
+    (api_resource,) = resources_of_type(cfn, "AWS::ApiGateway::RestApi").values()
+    assert api_resource["Properties"]["Name"] == {"Ref": "AWS::StackName"}  # the ApiName alarmed on
+    for name in FUNCTIONS:
+        assert ("AWS/Lambda", "Throttles", (("FunctionName", json.dumps({"Ref": name})),)) in watched
+    assert all("AlarmActions" not in alarm for alarm in alarms)  # no topic given
+
+
+def test_alarms_notify_the_topic_given() -> None:
+    topic = "arn:aws:sns:us-east-1:123456789012:on-call"
+    alarms = resources_of_type(deployed(AlarmTopicArn=topic), "AWS::CloudWatch::Alarm").values()
+
+    assert alarms
+    assert all(alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopicArn"}] for alarm in alarms)
+
+
+def test_the_dashboard_shows_turns_errors_latency_first_token_tokens_and_holds(cfn: Template) -> None:
+    from agent_core.observability import metrics
+
+    body = rendered_dashboard(cfn)
+    expressions = " ".join(
+        json.dumps(metric) for widget in body["widgets"] for metric in widget["properties"]["metrics"]
+    )
+
+    named = set(re.findall(r'MetricName=\\"(\w+)\\"', expressions))
+    published = {
+        value for name, value in vars(metrics).items() if name.isupper() and isinstance(value, str)
+    } - {metrics.NAMESPACE}
+    assert named <= published  # no widget reads a metric nothing publishes
+    assert {
+        metrics.TURNS,
+        metrics.TURN_ERRORS,
+        metrics.TURN_DURATION,
+        metrics.TIME_TO_FIRST_TOKEN,
+        metrics.INPUT_TOKENS,
+        metrics.OUTPUT_TOKENS,
+        metrics.CACHE_READ_TOKENS,
+        metrics.CACHE_WRITE_TOKENS,
+        metrics.THINKING_TOKENS,
+        metrics.REJECTIONS,
+        metrics.TOOL_LATENCY,
+    } <= named
+    assert set(re.findall(r"SEARCH\('\{(\w+),", expressions)) == {metrics.NAMESPACE}
+    assert '"AWS/ApiGateway", "5XXError", "ApiName", "<AWS::StackName>", "Stage", "v1"' in expressions
+    for name in FUNCTIONS:
+        assert f'"AWS/Lambda", "Throttles", "FunctionName", "<{name}>"' in expressions
+
+
+def test_metrics_and_traces_are_on_in_every_function(cfn: Template) -> None:
+    from agent_core.observability.metrics import NAMESPACE
+
+    (stage,) = resources_of_type(cfn, "AWS::ApiGateway::Stage").values()
+    assert stage["Properties"]["TracingEnabled"] is True
+    for name in FUNCTIONS:
+        properties = function(cfn, name)
+        assert properties["TracingConfig"] == {"Mode": "Active"}
+        assert properties["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == NAMESPACE
+        assert "POWERTOOLS_TRACE_DISABLED" not in properties["Environment"]["Variables"]
+
+
 # --- the layer's requirements ----------------------------------------------------------------
 
 

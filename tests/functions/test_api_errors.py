@@ -1,4 +1,5 @@
-"""Bad input gets a clear 4xx JSON error: {"error": {"code", "message"}}."""
+"""Bad input gets a clear 4xx JSON error: {"error": {"code", "message", "request_id"}}, the request's id
+also in its ``X-Request-Id`` header."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def base(make_runtime: RuntimeFactory, tenants: dict[str, DemoTenant]) -> Iterat
 def error_of(response: httpx.Response) -> tuple[int, str, str]:
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "request_id"}
+    assert body["error"]["request_id"] == response.headers["X-Request-Id"]
     return response.status_code, body["error"]["code"], body["error"]["message"]
 
 

@@ -48,7 +48,13 @@ def test_another_tenants_run_is_a_404_never_a_403(base: str, tenants: dict[str, 
 
     assert mine.status_code == 200 and mine.json()["tenant_id"] == "acme"
     assert theirs.status_code == 404
-    assert theirs.json() == {"error": {"code": "run_not_found", "message": f"there is no run '{run_id}'"}}
+    assert theirs.json() == {
+        "error": {
+            "code": "run_not_found",
+            "message": f"there is no run '{run_id}'",
+            "request_id": theirs.headers["X-Request-Id"],
+        }
+    }
 
 
 def test_audit_and_run_listings_show_only_the_callers_tenant(

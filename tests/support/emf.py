@@ -6,10 +6,13 @@ import json
 from typing import Any
 
 
-def emf_metrics(printed: str) -> list[dict[str, Any]]:
-    """The embedded-metric-format documents among lines printed to stdout."""
+def emf_metrics(printed: str, *, metric: str | None = None) -> list[dict[str, Any]]:
+    """The embedded-metric-format documents among lines printed to stdout (those that hold
+    ``metric``, if named)."""
     documents = []
     for line in printed.splitlines():
         if line.startswith("{") and '"_aws"' in line:
-            documents.append(json.loads(line))
+            document = json.loads(line)
+            if metric is None or metric in document:
+                documents.append(document)
     return documents

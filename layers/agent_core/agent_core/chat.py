@@ -20,11 +20,13 @@ from agent_core.audit_trail import AuditTrail
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
 from agent_core.errors import (
+    BudgetExhausted,
     DeadlineExceeded,
     IdempotencyKeyInUse,
     InvalidRequest,
     ModelError,
     NotFound,
+    RateLimited,
     SessionBusy,
     Stopped,
 )
@@ -38,13 +40,14 @@ from agent_core.llm.prefetch import Prefetched
 from agent_core.llm.resilient import Resilient
 from agent_core.llm.types import Message
 from agent_core.loop import LoopPlan, step_request
+from agent_core.observability.metrics import publish_refused_turn
 from agent_core.replay import Replay
 from agent_core.secrets import Secrets
 from agent_core.settings import Settings
 from agent_core.settling import settle_superseded
 from agent_core.store.audit import AuditStore
 from agent_core.store.idempotency import IdempotencyKey
-from agent_core.store.records import RunRecord
+from agent_core.store.records import Rejected, RunRecord
 from agent_core.store.sessions import BUSY, KEY_IN_USE, SessionHistory, SessionStore
 from agent_core.store.tenants import TenantStore
 from agent_core.tenancy import Caller, Tenant
@@ -54,6 +57,13 @@ from agent_core.tools.services import ToolServices
 from agent_core.turn import Turn, TurnStores
 from agent_core.turn_request import TurnRequest
 from agent_core.turn_state import TurnState
+
+
+def refusal_kind(exc: Stopped | RateLimited) -> Rejected:
+    """The kind of hold a refused turn counts as (the metrics' ``kind``)."""
+    if isinstance(exc, BudgetExhausted):
+        return "budget"
+    return "rate_limit" if isinstance(exc, RateLimited) else "switch"
 
 
 def system_prompt(agent: Agent, started: datetime) -> str:
@@ -103,6 +113,9 @@ class ChatService:
                 return await self._start(caller, agent_id, request, now, deadline)
         except TimeoutError:
             raise DeadlineExceeded("the turn ran out of time before it could start") from None
+        except (Stopped, RateLimited) as exc:
+            publish_refused_turn(refusal_kind(exc))
+            raise
 
     async def _start(
         self, caller: Caller, agent_id: str, request: TurnRequest, now: datetime, deadline: Deadline

@@ -41,6 +41,7 @@ from agent_core.llm.types import (
     ToolUseBlock,
     ToolUseRequested,
 )
+from agent_core.observability.calls import observed_call
 from agent_core.redaction import redact
 from agent_core.store.records import CallMode, Rejected, ToolCallRecord
 from agent_core.timeouts import timed_out
@@ -233,6 +234,7 @@ class _Loop:
             messages.pop()
         messages.append(message)
 
+    @observed_call
     async def _call(self, use: ToolUseBlock, position: int) -> AsyncIterator[LoopEvent]:
         resume = self.resume if self.resume and self.resume.position == position else None
         self.resume = None if resume else self.resume

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -22,6 +22,8 @@ from agent_core.events import Done, Error, RunStarted, StreamEvent
 from agent_core.guardrails import Guardrails
 from agent_core.loop import LoopPlan, Resumption, WriteStarting, run_loop
 from agent_core.observability import logger
+from agent_core.observability.observer import TurnObserver
+from agent_core.observability.tracing import traced_model
 from agent_core.settings import OnDisconnect
 from agent_core.store.confirmations import Confirmation, arguments_hash
 from agent_core.store.records import AuditEntry, RunError, RunRecord, ToolCallRecord
@@ -69,7 +71,7 @@ class Turn:
         on_disconnect: OnDisconnect = "finish",
     ) -> None:
         self._state = state
-        self._plan = plan
+        self._plan = replace(plan, model=traced_model(plan.model))
         self._ctx = ctx
         self._guardrails = guardrails
         self._stores = stores
@@ -79,6 +81,7 @@ class Turn:
         self._started = time.monotonic()
         self._audited = 0  # steps whose entries are queued
         self.final: RunRecord | None = None
+        self._observer = TurnObserver(state.run)
 
     def alongside(self, chore: Coroutine[Any, Any, None]) -> None:
         """Do ``chore`` while the turn runs (it must not raise); the turn ends once it is done."""
@@ -148,6 +151,7 @@ class Turn:
                     )
                     continue
                 self._audit_new_steps()
+                self._observer.saw(event)
                 yield event
         except AgentRuntimeError as exc:
             # An outage or a limit, not a bug: logged without a traceback.
@@ -235,6 +239,7 @@ class Turn:
         """Queue an audit entry for each step the loop has finished since the last look."""
         for step in self._state.steps[self._audited :]:
             self._stores.audit.write_later(AuditEntry.of(step, run=self._state.run))
+            self._observer.call_ended(step)
         self._audited = len(self._state.steps)
 
     async def _finish(self, error: Error | None, stop_reason: str | None) -> tuple[Done, Error | None]:
@@ -268,6 +273,7 @@ class Turn:
         if failure is not None:
             stop = final.stop_reason if error else "error"
             done = Done(run_id=final.run_id, status="failed", stop_reason=stop or "error", usage=final.usage)
+            self._observer.turn_ended(final, done, storage_error=failure.code)
             return done, Error(code=failure.code, message="the turn could not be stored")
         done = Done(
             run_id=final.run_id,
@@ -276,6 +282,7 @@ class Turn:
             usage=final.usage,
             refusal=state.refusal,
         )
+        self._observer.turn_ended(final, done)
         return done, None
 
 

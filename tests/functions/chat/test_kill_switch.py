@@ -21,10 +21,17 @@ from agent_core.tools.registry import ToolRegistry
 from agent_core.tools.tenant_info import tenant_info
 from tests.conftest import DemoTenant
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.emf import emf_metrics
 from tests.support.sse import Frame, parse
 from tests.support.stack import serve_stack
 
 DISABLED = {"error": {"code": "agents_disabled", "message": "agents temporarily unavailable"}}
+
+
+def is_disabled(body: dict[str, Any]) -> bool:
+    """The documented 503 body, with the request's id beside it."""
+    error = dict(body["error"])
+    return bool(error.pop("request_id")) and {"error": error} == DISABLED
 
 
 @tool
@@ -78,7 +85,7 @@ class Stack:
             self.post(tenant, "/api/v1/agent/execute", {"task": "hello", "agent_id": agent}),
         ]
         stored = self.runtime.runs.list(tenant, limit=10, cursor=None).items
-        return all(a.status_code == 503 and a.json() == DISABLED for a in answers) and not stored
+        return all(a.status_code == 503 and is_disabled(a.json()) for a in answers) and not stored
 
 
 def run_stack(
@@ -122,10 +129,15 @@ def test_a_tenants_switch_turns_that_tenant_away_and_no_other(stack: Stack) -> N
     assert works(stack, "acme")
 
 
-def test_an_agents_switch_turns_away_that_agent_of_that_tenant_only(stack: Stack) -> None:
+def test_an_agents_switch_turns_away_that_agent_of_that_tenant_only(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
     stack.flip(tenant_id="acme", agent_id="books")
+    capsys.readouterr()
 
     assert stack.refused_everywhere("acme", agent="books")
+    held = emf_metrics(capsys.readouterr().out, metric="Rejections")
+    assert held and all((line["kind"], line["Rejections"]) == ("switch", [1.0]) for line in held)
     assert works(stack, "acme", agent="general")
 
 

@@ -32,6 +32,7 @@ from agent_core.tools.registry import ToolRegistry
 from tests.conftest import RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.clock import ManualClock
+from tests.support.emf import emf_metrics
 from tests.support.stack import serve_stack
 
 # 23:00:45 UTC: the minute ends in 15 s, the second in 1 s, the day in 3,555 s.
@@ -140,7 +141,11 @@ def test_a_tool_hammered_from_several_clients_runs_its_limit_and_the_model_is_to
     ],
 )
 def test_a_turn_over_the_tenants_turns_per_minute_is_a_429_before_it_starts(
-    make_runtime: RuntimeFactory, clock: ManualClock, path: str, body: dict[str, str]
+    make_runtime: RuntimeFactory,
+    clock: ManualClock,
+    path: str,
+    body: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     model = ScriptedModel([say("One."), say("Two."), say("Three.")])
     runtime, headers = desk_stack(make_runtime, model, clock, turns_per_minute=2)
@@ -154,10 +159,12 @@ def test_a_turn_over_the_tenants_turns_per_minute_is_a_429_before_it_starts(
     assert refused.json()["error"]["code"] == "rate_limited"
     assert "2 turns a minute" in refused.json()["error"]["message"]
     assert len(model.requests) == 2  # the third turn never reached the model
+    [held] = emf_metrics(capsys.readouterr().out, metric="Rejections")
+    assert (held["kind"], held["Rejections"]) == ("rate_limit", [1.0])
 
 
 def test_a_tenant_over_its_daily_budget_gets_a_429_before_the_model_is_asked(
-    make_runtime: RuntimeFactory, clock: ManualClock
+    make_runtime: RuntimeFactory, clock: ManualClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # 100,000 output tokens of Sonnet 5.5 at $10 / MTok: the whole $1 budget in one turn.
     model = ScriptedModel([say("An expensive answer.", usage=Usage(input_tokens=0, output_tokens=100_000))])
@@ -174,3 +181,5 @@ def test_a_tenant_over_its_daily_budget_gets_a_429_before_the_model_is_asked(
     assert refused.json()["error"]["code"] == "budget_exhausted"
     assert "daily budget of $1 is spent ($1.00)" in refused.json()["error"]["message"]
     assert len(model.requests) == asked == 1  # no request for the refused turn
+    [held] = emf_metrics(capsys.readouterr().out, metric="Rejections")
+    assert (held["kind"], held["Rejections"]) == ("budget", [1.0])

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
+from agent_core.observability import add_log_keys
 from agent_core.runtime import Runtime
 from agent_core.scopes import Scope
 from agent_core.tenancy import Caller
@@ -25,7 +26,9 @@ def runtime_of(request: Request) -> Runtime:
 async def current_caller(
     request: Request, api_key: Annotated[str | None, Security(api_key_header)]
 ) -> Caller:
-    return await asyncio.to_thread(runtime_of(request).authenticator.authenticate, api_key)
+    caller = await asyncio.to_thread(runtime_of(request).authenticator.authenticate, api_key)
+    add_log_keys(tenant_id=caller.tenant_id)  # on every later line of this request
+    return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

@@ -1,4 +1,5 @@
-"""Every error as JSON ``{"error": {"code", "message"}}`` with the right status, declared once."""
+"""Every error as JSON ``{"error": {"code", "message", "request_id"}}`` with the right status,
+declared once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from agent_core.errors import AgentRuntimeError, RateLimited
 from agent_core.observability import logger
+from agent_core.web.request_context import REQUEST_ID_HEADER, current_request_id
 
 _CODES = {
     400: "bad_request",
@@ -26,7 +28,12 @@ _CODES = {
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+    """The error body, naming the request (the id its log lines carry) in the body and a header."""
+    request_id = current_request_id()
+    error = {"code": code, "message": message, "request_id": request_id}
+    if request_id is not None:
+        headers = {**(headers or {}), REQUEST_ID_HEADER: request_id}
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 def describe_validation_errors(errors: list[Any]) -> str:
