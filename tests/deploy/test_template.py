@@ -304,7 +304,8 @@ def test_the_table_is_on_demand_recoverable_expiring_indexed_and_encrypted(cfn: 
 
 
 def test_executions_may_only_read_items(cfn: Template) -> None:
-    assert actions(cfn, "ExecutionsFunction") == {"dynamodb:GetItem", "dynamodb:Query"}
+    reads = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
+    assert actions(cfn, "ExecutionsFunction") == reads
 
 
 def test_health_may_only_describe_the_table_and_platform_secrets(cfn: Template) -> None:

@@ -1,0 +1,168 @@
+"""Every AWS action a function performs is one its role grants: each function's routes are driven
+over HTTP (turns with every guardrail on, a confirmation, a retried request; every listing; the
+health checks) while a botocore hook names the IAM action of each call, which must be in the role
+that template.yaml gives that function. moto does not check IAM, so this is where a missing grant
+shows before a deploy does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from agent_core import RunContext, Runtime, Settings, SingleModelProvider, Tenant, issue_api_key, tool
+from agent_core.agents import Agent, AgentRegistry
+from agent_core.agents.general import general
+from agent_core.llm.scripted import call, say
+from agent_core.tenancy import TenantLimits
+from agent_core.tools.registry import ToolRegistry
+from agent_core.tools.tenant_info import tenant_info
+from local.aws import ensure_table
+from tests.conftest import TABLE
+from tests.deploy.test_template import actions, deployed
+from tests.fakes.scripted_model import ScriptedModel
+from tests.support.aws_calls import AwsCalls
+from tests.support.sse import parse
+from tests.support.stack import serve_stack
+
+# A transaction is authorised item by item, as the action each item's operation is
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+TRANSACTION_ITEM_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+class Performed:
+    """The IAM actions of the AWS calls made since :meth:`clear`."""
+
+    def __init__(self) -> None:
+        self.actions: set[str] = set()
+
+    def clear(self) -> None:
+        self.actions.clear()
+
+    def __call__(self, name: str, params: dict[str, Any]) -> None:
+        service, operation = name.split(".")
+        if operation == "TransactWriteItems":
+            for item in params["TransactItems"]:
+                self.actions |= {f"dynamodb:{TRANSACTION_ITEM_ACTIONS[kind]}" for kind in item}
+        elif operation == "TransactGetItems":
+            self.actions.add("dynamodb:GetItem")
+        else:
+            self.actions.add(f"{service}:{operation}")
+
+
+@tool(read_only=False)
+async def note_down(ctx: RunContext, text: str) -> dict[str, str]:
+    """Write a note in the tenant's notebook."""
+    return {"noted": text}
+
+
+DESK = Agent(
+    id="desk",
+    title="Desk",
+    description="Looks up and notes down.",
+    prompt="Help.",
+    tools=ToolRegistry([tenant_info, note_down]),
+)
+
+
+@pytest.fixture
+def performed() -> Performed:
+    seen = Performed()
+    AwsCalls.attached().delay = seen
+    return seen
+
+
+@pytest.fixture
+def stack(performed: Performed) -> Iterator[tuple[str, dict[str, str]]]:
+    ensure_table(TABLE)
+    model = ScriptedModel(
+        [
+            call("tenant_info"),
+            say("You are Acme."),
+            call("note_down", {"text": "call Ada back"}, call_id="toolu_note"),
+            say("Not noted, then."),
+        ]
+    )
+    settings = Settings(
+        table_name=TABLE,
+        region="us-east-1",
+        model_provider="local",
+        switch_cache_seconds=0,  # the switches are read on every turn
+        breaker_flush_seconds=0,  # and the breaker's count written
+    )
+    runtime = Runtime(settings, models=SingleModelProvider(model), agents=AgentRegistry([general, DESK]))
+    limits = TenantLimits(daily_budget_usd=Decimal("50"), monthly_budget_usd=Decimal("500"))
+    runtime.tenants.put(
+        Tenant(
+            tenant_id="acme",
+            name="Acme",
+            enabled_agents=("general", "desk"),
+            writes="confirm",
+            limits=limits,
+        )
+    )
+    key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="ada", scopes=("chat:write", "audit:read"))
+    with serve_stack(runtime) as base:
+        yield base, {"X-API-Key": key}
+
+
+def test_each_function_performs_only_actions_its_role_grants(
+    stack: tuple[str, dict[str, str]], performed: Performed
+) -> None:
+    base, headers = stack
+    chat = base + "/agents/desk/chat"
+    cfn = deployed()
+    keyed = headers | {"Idempotency-Key": "who-1"}
+
+    performed.clear()
+    first = httpx.post(chat, json={"message": "who am I?"}, headers=keyed, timeout=30)
+    retry = httpx.post(chat, json={"message": "who am I?"}, headers=keyed, timeout=30)
+    paused = parse(
+        httpx.post(chat + "/stream", json={"message": "note this"}, headers=headers, timeout=30).text
+    )
+    assert paused[-1].data["status"] == "awaiting_confirmation", paused
+    session_id = paused[0].data["session_id"]
+    decided = httpx.post(
+        base + f"/agents/desk/sessions/{session_id}/confirmations/toolu_note",
+        json={"approve": False},
+        headers=headers,
+        timeout=30,
+    )
+    chat_did = set(performed.actions)
+
+    assert first.status_code == retry.status_code == decided.status_code == 200, decided.text
+    assert paused[-1].data["status"] == "awaiting_confirmation"
+    assert {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= chat_did  # all ran
+    assert chat_did <= actions(cfn, "ChatFunction"), chat_did - actions(cfn, "ChatFunction")
+
+    performed.clear()
+    run_id = first.json()["run_id"]
+    for path in (
+        "/agents",
+        "/executions",
+        f"/executions/{run_id}",
+        "/agents/desk/executions",
+        "/api/v1/agent/executions",
+        f"/api/v1/agent/execution/{run_id}",
+        "/api/v1/tenant/info",
+    ):
+        assert httpx.get(base + path, headers=headers, timeout=10).status_code == 200, path
+    executions_did = set(performed.actions)
+
+    assert executions_did, "the listings read the table"
+    assert executions_did <= actions(cfn, "ExecutionsFunction"), executions_did - actions(
+        cfn, "ExecutionsFunction"
+    )
+
+    performed.clear()
+    assert httpx.get(base + "/health", timeout=10).status_code == 200
+    assert set(performed.actions) <= actions(cfn, "HealthFunction")
