@@ -230,3 +230,30 @@ async def test_a_slow_table_before_the_stream_ends_as_a_504_within_the_deadline(
         stalled.set()
 
     assert failure.value.status == 504
+
+
+async def test_audit_writes_that_hang_leave_the_turn_time_to_store_itself(
+    table: Table, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime, key = runtime_with(
+        CuttingModel([call("look_up", {"what": "anvils"}), say("Found.")], table, at=None)
+    )
+    stalled = threading.Event()
+
+    def hanging_audit(name: str, params: dict[str, Any]) -> None:
+        if name == "dynamodb.PutItem" and params["Item"]["PK"]["S"].startswith("TENANT#acme#AUDIT#"):
+            stalled.wait(TURN_SECONDS + LEASE_SECONDS_AFTER_DEADLINE + 5)  # past the whole grace
+
+    table.calls.delay = hanging_audit
+    started = time.monotonic()
+    try:
+        reply = await turn(runtime, key, "find anvils")
+    finally:
+        stalled.set()
+
+    assert time.monotonic() - started < TURN_SECONDS + LEASE_SECONDS_AFTER_DEADLINE
+    assert (reply.status, reply.error and reply.error.code) == ("failed", "storage_unavailable")
+    run = runtime.runs.get("acme", reply.run_id)
+    assert run is not None and run.status == "completed" and run.reply == "Found."  # the turn is stored
+    [lost] = [r for r in caplog.records if r.getMessage() == "audit entry not stored"]
+    assert lost.entry["tool"] == "look_up"  # type: ignore[attr-defined]  # the operator has it

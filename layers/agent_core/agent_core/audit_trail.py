@@ -37,9 +37,14 @@ class AuditTrail:
         self._writes.append(asyncio.create_task(self._write(entry)))
 
     async def flush(self) -> bool:
-        """Wait for every background write; False if one could not be written (it was logged)."""
-        done = await asyncio.gather(*self._writes)
-        self._writes.clear()
+        """Wait for every background write, until ``SPARE_SECONDS`` past the deadline at most (the
+        rest of the grace is the turn's own store's); False if one could not be written (logged)."""
+        writes, self._writes = self._writes, []
+        try:
+            async with asyncio.timeout(max(self.deadline.remaining(), 0) + SPARE_SECONDS):
+                done = await asyncio.gather(*writes)
+        except TimeoutError:
+            return False  # each write still waiting was cancelled, and logged its entry
         return all(done)
 
     async def _write(self, entry: AuditEntry) -> bool:
@@ -48,16 +53,18 @@ class AuditTrail:
                 await asyncio.to_thread(self.store.record, self.tenant_id, entry)
             except AgentRuntimeError as exc:
                 if delay is None or self.deadline.remaining() < delay + SPARE_SECONDS:
-                    logger.error(
-                        "audit entry not stored",
-                        extra={
-                            "tenant_id": self.tenant_id,
-                            "error": exc.message,
-                            "entry": entry.model_dump(),
-                        },
-                    )
+                    self._not_stored(entry, exc.message)
                     return False
                 await asyncio.sleep(delay)
+            except asyncio.CancelledError:
+                self._not_stored(entry, "the table did not answer in time")
+                raise
             else:
                 return True
         return False
+
+    def _not_stored(self, entry: AuditEntry, error: str) -> None:
+        logger.error(
+            "audit entry not stored",
+            extra={"tenant_id": self.tenant_id, "error": error, "entry": entry.model_dump()},
+        )
