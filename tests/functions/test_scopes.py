@@ -20,6 +20,7 @@ from agent_core.tools import RunContext, ToolRegistry, tool
 from agent_core.tools.tenant_info import tenant_info
 from tests.conftest import RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.consistency import assert_session_consistent
 from tests.support.sse import parse
 from tests.support.stack import serve_stack
 
@@ -116,6 +117,7 @@ def test_a_chat_key_never_runs_a_write_on_a_live_tenant_and_the_model_is_told_wh
         run_id = order_turn(base, path, reader)
         run = httpx.get(f"{base}/executions/{run_id}", headers=reader).json()
         audit = httpx.get(base + "/agents/shop/executions", headers=key_with(runtime, "audit:read")).json()
+        assert_session_consistent(runtime, "acme", run["session_id"])
 
     assert PLACED == []
     result = told(model)

@@ -19,6 +19,7 @@ from agent_core.llm.types import ToolResultBlock
 from agent_core.tools import RunContext, ToolRegistry, tool
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.consistency import assert_session_consistent
 from tests.support.sse import Frame, parse
 from tests.support.stack import serve_stack
 
@@ -91,9 +92,10 @@ def test_a_slow_tool_is_cancelled_and_the_model_reads_that_it_timed_out(
     make_runtime: RuntimeFactory, tenants: dict[str, DemoTenant], slow_tool: str, agent: Agent
 ) -> None:
     model = ScriptedModel([call(slow_tool, call_id="t1"), say("The system is slow today.")])
-    with stack(make_runtime, model, agent) as (base, _):
+    with stack(make_runtime, model, agent) as (base, runtime):
         frames = turn(base, tenants["acme"], {"message": "the report, please"})
         audit = httpx.get(base + "/agents/clerk/executions", headers=tenants["acme"].headers).json()
+        assert_session_consistent(runtime, "acme", frames[0].data["session_id"])
 
     assert [f.event for f in frames] == ["run_started", "tool_call", "tool_result", "text_delta", "done"]
     assert frames[2].data["ok"] is False and frames[2].data["latency_ms"] < 2000
@@ -114,12 +116,13 @@ def test_a_turn_past_its_deadline_ends_with_an_error_then_done_and_is_stored_as_
         [call("slow_lookup", call_id="t1", text="Let me look that up."), say("Here it is, next time.")]
     )
     acme = tenants["acme"]
-    with stack(make_runtime, model, clerk(turn_timeout_seconds=1)) as (base, _):
+    with stack(make_runtime, model, clerk(turn_timeout_seconds=1)) as (base, runtime):
         frames = turn(base, acme, {"message": "find the order"})
         run_id, session_id = frames[0].data["run_id"], frames[0].data["session_id"]
         run = httpx.get(f"{base}/executions/{run_id}", headers=acme.headers).json()
         audit = httpx.get(base + "/agents/clerk/executions", headers=acme.headers).json()
         after = turn(base, acme, {"message": "try again", "session_id": session_id})
+        assert_session_consistent(runtime, "acme", session_id)
 
     assert [f.event for f in frames] == ["run_started", "text_delta", "tool_call", "error", "done"]
     assert frames[3].data["code"] == "deadline_exceeded"

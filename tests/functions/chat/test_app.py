@@ -18,6 +18,7 @@ from agent_core.settings import DEFAULT_ANTHROPIC_MODEL
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.messages_api import FakeMessagesAPI, running_messages_api
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.consistency import assert_session_consistent
 from tests.support.sse import Frame, frames, parse
 from tests.support.stack import serve_stack
 
@@ -173,6 +174,7 @@ def test_a_model_failure_before_the_first_token_ends_with_error_then_done(
     run = claude.runs.get("acme", received[0].data["run_id"])
     assert run is not None and run.status == "failed" and run.error is not None
     assert run.error.code == "model_auth_failed"
+    assert_session_consistent(claude, "acme", received[0].data["session_id"])
 
 
 def test_a_model_failure_mid_stream_keeps_the_message_and_the_partial_answer(
@@ -194,6 +196,7 @@ def test_a_model_failure_mid_stream_keeps_the_message_and_the_partial_answer(
     assert received[3].data["status"] == "failed"
     assert retry[-1].data["status"] == "completed"
     assert [m["role"] for m in fake.requests[1].body["messages"]] == ["user", "assistant", "user"]
+    assert_session_consistent(claude, "acme", session_id)
 
 
 def test_a_tool_that_fails_is_reported_and_the_turn_continues(
@@ -306,6 +309,7 @@ def test_a_client_that_disconnects_does_not_stop_the_run_which_is_stored_whole(
     session = claude.sessions.load("acme", started.data["session_id"], datetime.now(UTC))
     assert [m.role for m in session.messages] == ["user", "assistant", "user", "assistant"]
     assert session.messages[0].text == "keep me" and session.messages[-1].text == "You are Acme."
+    assert_session_consistent(claude, "acme", started.data["session_id"])
 
 
 def test_a_run_set_to_stop_when_its_client_leaves_stops_before_its_next_step(
@@ -334,6 +338,7 @@ def test_a_run_set_to_stop_when_its_client_leaves_stops_before_its_next_step(
     session = runtime.sessions.load("acme", started.data["session_id"], datetime.now(UTC))
     assert session.messages[0].text == "keep me"
     assert session.meta is not None and session.meta.active_run == run.run_id  # and it has ended
+    assert_session_consistent(runtime, "acme", started.data["session_id"])
 
 
 def test_two_turns_of_one_session_cannot_interleave(
@@ -409,3 +414,4 @@ def test_a_model_that_fails_before_its_first_token_gives_way_to_the_fallback(
     assert received[-1].data["status"] == "completed" and len(primary.requests) == 3
     run = runtime.runs.get("acme", received[0].data["run_id"])
     assert run is not None and run.model == "local"
+    assert_session_consistent(runtime, "acme", received[0].data["session_id"])

@@ -34,6 +34,7 @@ from local.aws import ensure_table
 from tests.conftest import TABLE
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.aws_calls import AwsCalls
+from tests.support.consistency import assert_session_consistent
 from tests.support.sse import Frame, parse
 from tests.support.stack import serve_stack
 
@@ -216,6 +217,7 @@ def test_a_write_waits_for_a_person_and_runs_once_when_approved(shop: Stack) -> 
     result = history[2].content[0]
     assert isinstance(result, ToolResultBlock) and '"order":"gaskets"' in result.content
     assert shop.model.refusals == []
+    assert_session_consistent(shop.runtime, "acme", session_id)
 
 
 def test_a_rejected_write_does_not_run_and_the_model_is_told(shop: Stack) -> None:
@@ -235,6 +237,7 @@ def test_a_rejected_write_does_not_run_and_the_model_is_told(shop: Stack) -> Non
     [entry] = audit(shop)
     assert (entry["ok"], entry["rejected"]) == (False, "confirmation")
     assert shop.model.refusals == []
+    assert_session_consistent(shop.runtime, "acme", session_id)
 
 
 def test_an_expired_confirmation_is_refused_and_the_run_ends_without_the_write(table: str) -> None:
@@ -252,6 +255,7 @@ def test_an_expired_confirmation_is_refused_and_the_run_ends_without_the_write(t
         [entry] = audit(stack)
         assert (entry["ok"], entry["rejected"]) == (False, "confirmation")
         assert decide(stack, session_id, approve=True).json()["error"]["code"] == "confirmation_used"
+        assert_session_consistent(stack.runtime, "acme", session_id)
 
 
 def test_a_new_turn_passes_by_a_pending_write_which_can_no_longer_be_approved(table: str) -> None:
@@ -271,6 +275,7 @@ def test_a_new_turn_passes_by_a_pending_write_which_can_no_longer_be_approved(ta
         run = stack.runtime.runs.get("acme", run_id)
         assert run is not None and (run.status, run.stop_reason) == ("completed", "confirmation_superseded")
         assert stack.model.refusals == []
+        assert_session_consistent(stack.runtime, "acme", session_id)
 
 
 def test_only_a_caller_who_may_write_decides_and_only_in_its_own_tenant_and_session(shop: Stack) -> None:
@@ -324,6 +329,7 @@ def test_a_crash_right_after_an_approved_write_never_runs_it_twice(table: str) -
         sent = stack.model.requests[-1].messages
         assert [m.role for m in sent] == ["user", "assistant", "user"]
         assert len(ORDERS.placed) == 1 and stack.model.refusals == []
+        assert_session_consistent(stack.runtime, "acme", session_id)
 
 
 def test_a_run_continues_the_paused_answer_and_can_pause_again(table: str) -> None:

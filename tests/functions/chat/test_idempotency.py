@@ -31,6 +31,7 @@ from agent_core.tools.registry import ToolRegistry
 from local.aws import ensure_table
 from tests.conftest import TABLE
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.consistency import assert_session_consistent
 from tests.support.sse import Frame, parse
 from tests.support.stack import serve_stack
 
@@ -157,6 +158,7 @@ def test_a_retried_stream_gets_the_first_turn_and_nothing_runs_twice(greeted: St
     assert [entry["call_id"] for entry in audit["items"]] == ["toolu_order"]
 
     later = post(shop, STREAM, {"message": "hi", "session_id": session_id}, shop.ada, key=None)
+    assert_session_consistent(shop.runtime, "acme", session_id)
 
     assert kinds(parse(later.text))[-1] == "done"
     history = shop.model.requests[-1].messages
@@ -245,8 +247,13 @@ def test_two_requests_with_one_key_at_once_start_one_turn(table: str) -> None:
         with ThreadPoolExecutor(2) as pool:
             answers = [pool.submit(post, stack, JSON, {"message": "hi"}, stack.ada) for _ in "ab"]
             replies = [answer.result(timeout=30) for answer in answers]
+        settled = post(stack, JSON, {"message": "hi"}, stack.ada)
 
         assert sorted(reply.status_code for reply in replies) in ([200, 200], [200, 409])
-        started = {reply.json()["run_id"] for reply in replies if reply.status_code == 200}
-        runs = httpx.get(stack.base + "/executions", headers=stack.ada, timeout=10).json()
-        assert [run["run_id"] for run in runs["items"]] == list(started)
+        for reply in replies:
+            if reply.status_code == 409:
+                assert reply.json()["error"]["code"] == "idempotency_key_in_use"
+        started = {reply.json()["run_id"] for reply in [*replies, settled] if reply.status_code == 200}
+        assert len(started) == 1 and settled.headers[REPLAYED] == "true"
+        run = stack.runtime.runs.get("acme", started.pop())
+        assert run is not None and run.status == "completed"

@@ -21,6 +21,7 @@ from agent_core.tools.registry import ToolRegistry
 from agent_core.tools.tenant_info import tenant_info
 from tests.conftest import DemoTenant
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.consistency import assert_session_consistent
 from tests.support.emf import emf_metrics
 from tests.support.sse import Frame, parse
 from tests.support.stack import serve_stack
@@ -178,6 +179,7 @@ def test_a_switch_flipped_while_a_run_is_in_flight_stops_it_at_the_next_model_ca
     assert after[-1].data["status"] == "completed" and after[1].data["text"] == "Back again."
     stored = stack.runtime.sessions.load("acme", session_id, datetime.now(UTC)).messages
     assert [m.text for m in stored if m.role == "user" and m.text] == ["close the books", "are you back?"]
+    assert_session_consistent(stack.runtime, "acme", session_id)
 
 
 def test_a_switch_known_to_be_off_sends_no_model_request(
