@@ -28,6 +28,7 @@ from agent_core.llm.types import (
     ToolUseRequested,
     Usage,
 )
+from agent_core.observability import logger
 from agent_core.store.runs import LEASE_SECONDS_AFTER_DEADLINE
 from agent_core.tools.registry import ToolRegistry
 from local.aws import ensure_table
@@ -35,6 +36,7 @@ from tests.conftest import TABLE
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.aws_calls import AwsCalls
 from tests.support.consistency import assert_session_consistent
+from tests.support.log_lines import captured_log_lines, lines_saying
 from tests.support.sse import Frame, parse
 from tests.support.stack import serve_stack
 
@@ -56,6 +58,7 @@ ORDERS = Orders(placed=[])
 async def place_order(ctx: RunContext, product: str, quantity: int = 1) -> dict[str, Any]:
     """Place an order with the supplier."""
     ORDERS.placed.append((product, ctx.idempotency_key))
+    logger.info("placing the order")
     if ORDERS.cut_table_after is not None:
         ORDERS.cut_table_after.set()  # the order has reached the supplier: now the process "dies"
     return {"order": product, "quantity": quantity}
@@ -186,9 +189,12 @@ def test_a_write_waits_for_a_person_and_runs_once_when_approved(shop: Stack) -> 
     [entry] = audit(shop)
     assert (entry["call_id"], entry["ok"]) == ("toolu_order", None)  # proposed, not run
 
-    resumed = decide(shop, session_id, approve=True)
+    with captured_log_lines() as lines:
+        resumed = decide(shop, session_id, approve=True)
 
     assert resumed.status_code == 200, resumed.text
+    (placing,) = lines_saying(lines, "placing the order")
+    assert (placing["call_id"], placing["run_id"]) == ("toolu_order", run_id)  # the resumed call's scope
     events = parse(resumed.text)
     assert kinds(events) == ["run_started", "tool_result", "text_delta", "done"]
     assert events[0].data["run_id"] == run_id

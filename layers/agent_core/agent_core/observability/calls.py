@@ -13,7 +13,8 @@ from agent_core.observability.tracing import subsegment
 
 
 def observed_call[**P, E](run_call: Callable[P, AsyncIterator[E]]) -> Callable[P, AsyncIterator[E]]:
-    """Wrap the generator that runs one tool call and yields, first, its :class:`ToolCall`.
+    """Wrap the generator that runs one tool call and yields, first, its :class:`ToolCall` (or, for
+    a call resumed after a person's decision, its ``WriteStarting`` or its :class:`ToolResult`).
 
     Its guardrail checks, the tool itself and anything they log run inside the call's scope, which
     ends when the generator does, however it ends.
@@ -26,10 +27,11 @@ def observed_call[**P, E](run_call: Callable[P, AsyncIterator[E]]) -> Callable[P
             entered, segment = False, None
             try:
                 async for event in events:
-                    if isinstance(event, ToolCall) and not entered:
+                    if not entered and (call := _call_of(event)) is not None:
                         entered = True
-                        scope.enter_context(log_keys(call_id=event.call_id))
-                        segment = scope.enter_context(subsegment(f"## tool {event.tool}", tool=event.tool))
+                        call_id, tool = call
+                        scope.enter_context(log_keys(call_id=call_id))
+                        segment = scope.enter_context(subsegment(f"## tool {tool}", tool=tool))
                     elif isinstance(event, ToolResult) and segment is not None:
                         segment.put_annotation("ok", event.ok)
                     yield event
@@ -39,3 +41,10 @@ def observed_call[**P, E](run_call: Callable[P, AsyncIterator[E]]) -> Callable[P
                     await aclose()
 
     return observed
+
+
+def _call_of(event: object) -> tuple[str, str] | None:
+    """The call id and tool an event of a call names: its own, or its record's (``WriteStarting``)."""
+    named = event if isinstance(event, ToolCall | ToolResult) else getattr(event, "call", None)
+    call_id, tool = getattr(named, "call_id", None), getattr(named, "tool", None)
+    return (call_id, tool) if isinstance(call_id, str) and isinstance(tool, str) else None
