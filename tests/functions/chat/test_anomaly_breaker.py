@@ -19,6 +19,7 @@ from agent_core.llm.types import ModelEvent, ModelFinished, ToolUseRequested, Us
 from agent_core.store.tool_counts import ToolCallCounts, hour_start
 from tests.conftest import DemoTenant
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.consistency import assert_session_consistent
 from tests.support.emf import emf_metrics
 from tests.support.eventbridge import DefaultBus
 from tests.support.sse import parse
@@ -85,6 +86,7 @@ def test_a_burst_trips_the_breaker_and_a_tenant_at_its_usual_pace_does_not(
         globex = _stream(base, tenants["globex"], {"message": "still there?"})
 
     assert burst[-1].data["status"] == "completed" and burst[-1].data["stop_reason"] == "max_steps"
+    assert_session_consistent(runtime, "acme", burst[0].data["session_id"])
     assert sum(frame.event == "tool_result" for frame in burst) == 31
     [event] = bus.received()  # one, for acme; none for globex's ten calls
     detail = event["detail"]

@@ -32,6 +32,7 @@ from agent_core.tools.registry import ToolRegistry
 from tests.conftest import RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.clock import ManualClock
+from tests.support.consistency import assert_session_consistent
 from tests.support.emf import emf_metrics
 from tests.support.stack import serve_stack
 
@@ -114,6 +115,8 @@ def test_a_tool_hammered_from_several_clients_runs_its_limit_and_the_model_is_to
         audit = httpx.get(base + "/agents/desk/executions?limit=100", headers=headers).json()["items"]
 
     assert [reply.status_code for reply in replies] == [200] * clients, [r.text for r in replies]
+    for reply in replies:
+        assert_session_consistent(runtime, "acme", reply.json()["session_id"])
     assert {reply.json()["status"] for reply in replies} == {"completed"}
     # Every turn asked for 4 calls at once, in the same second: 5 ran, the 7 others did not.
     assert len(RAN) == 5
