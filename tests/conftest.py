@@ -16,6 +16,7 @@ from agentctl.stacks import STACK_FILE_VARIABLE
 from local.aws import ensure_table
 from local.state import STATE_DIR_VARIABLE
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.atomic_moto import make_writes_atomic
 
 # Every log line of the run, for tests/test_logs.py's audit (no secret may be logged).
 pytest_plugins = ["tests.support.log_audit"]
@@ -46,6 +47,7 @@ def _aws_behind_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("TABLE_NAME", TABLE)
+    make_writes_atomic(monkeypatch)
     with mock_aws():
         yield
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -200,3 +202,26 @@ def test_an_idempotency_key_starts_one_turn_per_caller_for_a_day(make_runtime: R
     assert claim is not None and (claim.run_id, claim.session_id) == ("run_a", "s1")
     start("run_c", "s3", now, caller_id="bob")  # another caller's key of the same name is free
     start("run_d", "s4", now + timedelta(hours=24, seconds=1))  # and this one, a day later
+
+
+def test_of_two_turns_claiming_one_key_at_once_exactly_one_starts(make_runtime: RuntimeFactory) -> None:
+    # DynamoDB applies a conditional write atomically; the fake must too (tests/support/atomic_moto.py).
+    sessions = make_runtime().sessions
+    now = datetime.now(UTC)
+
+    def claim(round_: int, side: str, start: threading.Barrier) -> bool:
+        run = run_of(f"run_{round_}{side}", 1, now).model_copy(update={"session_id": f"s{round_}{side}"})
+        key = IdempotencyKey.of(f"order-{round_}", {"message": "hi"})
+        start.wait(5)
+        try:
+            sessions.begin_turn(run, Message.user_text("hi"), previous=SessionHistory.new(), idempotency=key)
+        except IdempotencyKeyInUse:
+            return False
+        return True
+
+    for round_ in range(10):
+        start = threading.Barrier(2)
+        with ThreadPoolExecutor(2) as pool:
+            won = list(pool.map(lambda side: claim(round_, side, start), "ab"))  # noqa: B023 (joined here)
+
+        assert sorted(won) == [False, True], f"round {round_}: {won}"
