@@ -23,7 +23,15 @@ from typing import Any
 from agent_core import keys
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
-from agent_core.errors import ClientGone, DeadlineExceeded, ModelError, Stopped, ToolError, ToolTimedOut
+from agent_core.errors import (
+    ClientGone,
+    DeadlineExceeded,
+    ModelError,
+    RunCancelled,
+    Stopped,
+    ToolError,
+    ToolTimedOut,
+)
 from agent_core.events import ModelFallback, TextDelta, ToolCall, ToolConfirmation, ToolResult, WouldExecute
 from agent_core.guardrails import RUN, Confirm, Decision, Guardrails, ProposedCall, Refuse, Shadow
 from agent_core.ids import new_call_id
@@ -218,6 +226,8 @@ class _Loop:
                 return
 
     def _unless_stopped(self) -> None:
+        if self.state.cancelled:
+            raise RunCancelled("the run was cancelled; it stopped before its next step")
         if self.state.stop_requested:
             raise ClientGone("the client disconnected; the run stopped before its next step")
 

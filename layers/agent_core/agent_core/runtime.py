@@ -16,6 +16,7 @@ from agent_core.settings import Settings, get_settings
 from agent_core.store.api_keys import ApiKeyStore
 from agent_core.store.audit import AuditStore
 from agent_core.store.counters import CounterStore
+from agent_core.store.run_events import RunEventStore
 from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
 from agent_core.store.switches import SwitchStore
@@ -103,6 +104,11 @@ class Runtime:
         return RunStore(self.table, retention_days=self.settings.audit_retention_days)
 
     @cached_property
+    def run_events(self) -> RunEventStore:
+        """The stream events of runs (the run's own retention)."""
+        return RunEventStore(self.table, retention_days=self.settings.audit_retention_days)
+
+    @cached_property
     def audit(self) -> AuditStore:
         return AuditStore(self.table, retention_days=self.settings.audit_retention_days)
 
@@ -157,6 +163,7 @@ class Runtime:
             tenants=self.tenants,
             sessions=self.sessions,
             audit=self.audit,
+            run_events=self.run_events,
             secrets=self.secrets,
             models=self.models,
             fallback_models=self.fallback_models,

@@ -71,7 +71,7 @@ class ChatReply(BaseModel):
 
     run_id: str
     session_id: str
-    status: Literal["completed", "failed", "awaiting_confirmation"]
+    status: Literal["completed", "failed", "awaiting_confirmation", "cancelled"]
     stop_reason: str
     reply: str
     tool_calls: list[ToolCallRecord] = Field(
