@@ -17,7 +17,7 @@ from functools import partial
 from agent_core.agents.agent import Agent
 from agent_core.agents.registry import AgentRegistry
 from agent_core.audit_trail import AuditTrail
-from agent_core.cancellation import CancelWatch
+from agent_core.cancellation import CancelCheck
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
 from agent_core.errors import (
@@ -209,7 +209,7 @@ class ChatService:
             guardrails=self.guardrails,
             stores=self.stores(caller, deadline),
             events=self.event_log(run),
-            cancel_watch=self.cancel_watch(),
+            cancel_check=self.cancel_check(),
             on_disconnect=self.settings.on_disconnect,
         )
         if history.meta is not None and history.meta.awaiting and history.meta.active_run:
@@ -269,8 +269,9 @@ class ChatService:
             flush_events=self.settings.event_flush_events,
         )
 
-    def cancel_watch(self) -> CancelWatch:
-        return CancelWatch(self.sessions.runs, self.settings.cancel_check_seconds)
+    def cancel_check(self) -> CancelCheck:
+        """A new run's view of its cancel flag."""
+        return CancelCheck(self.sessions.runs, self.settings.cancel_check_seconds)
 
     def model_for(self, tenant: Tenant) -> Model:
         """The tenant's model, retried, with its fallback, and each request counted in the tenant's

@@ -151,7 +151,7 @@ class Confirmations:
             guardrails=chat.guardrails,
             stores=chat.stores(caller, deadline),
             events=chat.event_log(run),
-            cancel_watch=chat.cancel_watch(),
+            cancel_check=chat.cancel_check(),
             on_disconnect=chat.settings.on_disconnect,
             resumed=Resumed(
                 at=Resumption(

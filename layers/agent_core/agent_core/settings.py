@@ -132,7 +132,7 @@ class Settings(BaseModel):
     # How often a client following a running run's events (or the run itself, its cancel flag)
     # reads the table.
     events_poll_seconds: float = Field(default=1.0, gt=0, le=30)
-    cancel_check_seconds: float = Field(default=2.0, gt=0, le=60)
+    cancel_check_seconds: float = Field(default=2.0, ge=0, le=60)
 
     @model_validator(mode="after")
     def _bedrock_needs_a_bedrock_model(self) -> Settings:

@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 
 from agent_core.audit_trail import RETRY_DELAYS, AuditTrail
-from agent_core.cancellation import CancelWatch
+from agent_core.cancellation import CancelCheck
 from agent_core.errors import (
     AgentRuntimeError,
     ClientGone,
@@ -80,7 +80,7 @@ class Turn:
         guardrails: Guardrails,
         stores: TurnStores,
         events: EventLog,
-        cancel_watch: CancelWatch | None = None,
+        cancel_check: CancelCheck | None = None,
         resumed: Resumed | None = None,
         on_disconnect: OnDisconnect = "finish",
     ) -> None:
@@ -92,7 +92,7 @@ class Turn:
         self._resumed = resumed
         self._on_disconnect = on_disconnect
         self._log = events
-        self._cancel_watch = cancel_watch
+        self._cancel_check = cancel_check
         self._chores: list[asyncio.Task[None]] = []
         self._started = time.monotonic()
         self._audited = 0  # steps whose entries are queued
@@ -152,14 +152,10 @@ class Turn:
             self._state.stop_requested = True
 
     async def _run(self, queue: asyncio.Queue[Numbered | None]) -> None:
-        watch = self._cancel_watch
-        watcher = asyncio.create_task(watch.watch(self._state)) if watch is not None else None
         try:
             async for event in self._events():
                 queue.put_nowait(self._log.add(event))
         finally:
-            if watcher is not None:
-                watcher.cancel()
             queue.put_nowait(None)
 
     async def _events(self) -> AsyncIterator[StreamEvent]:
@@ -169,7 +165,9 @@ class Turn:
         stop_reason: str | None = None
         try:
             resume = self._resumed.at if self._resumed else None
-            async for event in run_loop(self._state, self._plan, self._ctx, self._guardrails, resume):
+            async for event in run_loop(
+                self._state, self._plan, self._ctx, self._guardrails, resume, cancel_check=self._cancel_check
+            ):
                 if isinstance(event, WriteStarting):
                     # Durable before the write reaches the tenant's system: a crash after it still
                     # leaves an entry saying the write was about to run.

@@ -83,12 +83,13 @@ class RunStore:
         item = self.table.get(keys.run_pk(tenant_id, run_id), keys.RUN_SK, consistent=True)
         return as_of(_record(item), datetime.now(UTC)) if item else None
 
-    def request_cancel(self, tenant_id: str, run_id: str, now: datetime) -> RunRecord:
+    def request_cancel(self, tenant_id: str, run_id: str, now: datetime | None = None) -> RunRecord:
         """Flag the run, while it runs, to stop at its next step; the run as it stands.
 
         Raises :class:`NotFound` for a run this tenant does not have, :class:`RunEnded` for one that
         is not running (ended, waiting for a confirmation, or lost with its process).
         """
+        now = now or datetime.now(UTC)
         run = self.get(tenant_id, run_id)
         if run is None:
             raise NotFound(f"there is no run {run_id!r}", code="run_not_found")

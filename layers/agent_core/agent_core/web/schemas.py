@@ -120,3 +120,10 @@ class AgentInfo(BaseModel):
 
 class AgentList(BaseModel):
     agents: list[AgentInfo]
+
+
+class CancelReply(BaseModel):
+    """A cancel the run will act on: it stops before its next model or tool call and ends ``cancelled``."""
+
+    run_id: str
+    status: Literal["cancelling"] = "cancelling"
