@@ -3,9 +3,10 @@
 A client that lost its stream (``Last-Event-ID``) or reads a run from elsewhere
 (``GET /executions/{run_id}/events?after=<seq>``) gets each event after ``after`` once, in order,
 with the number it had live. While the run is still going, the table is read again every
-``poll_seconds``; the follow ends with the run's ``done``. A run whose end was never stored reads
-as failed once its lease has run out (its deadline and a few seconds): its ``done`` is then told
-from its run record, numbered after the last event stored.
+``poll_seconds``; the follow ends with the run's last ``done`` (a run paused for a confirmation and
+resumed since goes on past the ``done`` of its pause, with the numbers that follow). A run whose
+end was never stored reads as failed once its lease has run out (its deadline and a few seconds):
+its ``done`` is then told from its run record, numbered after the last event stored.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class RunFollower:
             for item in await asyncio.to_thread(self._events.after, tenant_id, run_id, cursor):
                 cursor = item.seq
                 yield item
-                if item.event.type == "done":
+                if item.event.type == "done" and not _goes_on_after(record, item.seq):
                     self.final = record
                     return
             if record is None or record.status != "running":
@@ -63,6 +64,14 @@ class RunFollower:
                     yield Numbered(cursor, event)
                 return
             await asyncio.sleep(self._poll_seconds)
+
+
+def _goes_on_after(record: RunRecord | None, done_seq: int) -> bool:
+    """Whether the run sent more after the ``done`` numbered ``done_seq``: it paused there for a
+    confirmation and has been resumed since (it runs again, or has sent later events)."""
+    if record is None:
+        return False
+    return (record.status == "running" and done_seq <= record.events) or record.events > done_seq
 
 
 def ended_events(run: RunRecord) -> list[StreamEvent]:
