@@ -14,10 +14,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 
+from agent_core.errors import AgentRuntimeError
 from agent_core.events import Done, Error, StreamEvent
 from agent_core.store.records import RunRecord
 from agent_core.store.run_events import Numbered, RunEventStore
 from agent_core.store.runs import RunStore
+
+MAX_READ_FAILURES = 3
+UNREADABLE = "the run's events could not be read; reconnect with the Last-Event-ID of this frame"
 
 
 class RunFollower:
@@ -45,12 +49,26 @@ class RunFollower:
         """The run goes on as it would have: following it does not own it."""
 
     async def numbered(self) -> AsyncGenerator[Numbered]:
+        """The events, each once and in order, until the run's last ``done``; a table that cannot
+        be read three times running ends the follow with an ``error`` instead."""
         cursor = self._after
         tenant_id, run_id = self.run.tenant_id, self.run.run_id
+        failures = 0
         while True:
-            # The run first, then its events: a run read as ended has stored all it ever will.
-            record = await asyncio.to_thread(self._runs.get, tenant_id, run_id)
-            for item in await asyncio.to_thread(self._events.after, tenant_id, run_id, cursor):
+            try:
+                # The run first, then its events: a run read as ended has stored all it ever will.
+                record = await asyncio.to_thread(self._runs.get, tenant_id, run_id)
+                found = await asyncio.to_thread(self._events.after, tenant_id, run_id, cursor)
+            except AgentRuntimeError as exc:
+                failures += 1
+                if failures < MAX_READ_FAILURES:
+                    await asyncio.sleep(self._poll_seconds)
+                    continue
+                # Under the id of the last event sent: a reconnect with it resumes right there.
+                yield Numbered(cursor, Error(code=exc.code, message=f"{UNREADABLE} ({exc.message})"))
+                return
+            failures = 0
+            for item in found:
                 cursor = item.seq
                 yield item
                 if item.event.type == "done" and not _goes_on_after(record, item.seq):

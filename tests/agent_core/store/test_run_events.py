@@ -4,6 +4,8 @@ once and in order; a chunk the table refuses is stored with the next one (moto, 
 from __future__ import annotations
 
 import asyncio
+import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,7 +32,7 @@ def a_run(tenant_id: str = "acme", run_id: str = "run_events_1") -> RunRecord:
         model="scripted",
         turn=1,
         started_at=now,
-        deadline_at=now,
+        deadline_at=iso(utc_now() + timedelta(seconds=60)),
     )
 
 
@@ -77,3 +79,29 @@ async def test_a_chunk_the_table_refuses_is_stored_with_the_next_and_nothing_is_
     assert [item.seq for item in stored] == list(range(1, len(stored) + 1))  # a prefix, no hole
     assert [item.seq for item in stored + rest] == list(range(1, 8))  # the rest, for the end
     assert log.add(TextDelta(text="done")).seq == 8  # numbered on after the writer stopped
+
+
+async def test_a_follow_the_table_stops_answering_ends_with_an_error_under_the_last_events_id(
+    make_runtime: RuntimeFactory,
+) -> None:
+    calls = AwsCalls.attached()
+    runtime = make_runtime(events_poll_seconds=0.01)
+    run = a_run()
+    runtime.table.put(runtime.runs.start_item(run, None, lease_until=int(utc_now().timestamp()) + 65))
+    runtime.run_events.put(run, deltas(1, 3))
+    down = threading.Event()
+
+    def refuse_when_down(name: str, params: dict[str, Any]) -> None:
+        if down.is_set() and name.startswith("dynamodb."):
+            raise EndpointConnectionError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+
+    calls.delay = refuse_when_down
+    follower = runtime.follower("acme", run.run_id, after=0)
+    got: list[Numbered] = []
+    async for item in follower.numbered():
+        got.append(item)
+        if item.seq == 3:
+            down.set()  # the run goes on, but its events can no longer be read
+
+    assert [item.seq for item in got] == [1, 2, 3, 3]
+    assert got[-1].event.type == "error" and "Last-Event-ID" in got[-1].event.message
