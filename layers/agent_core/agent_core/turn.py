@@ -178,6 +178,8 @@ class Turn:
                 self._audit_new_steps()
                 self._observer.saw(event)
                 yield event
+        except RunCancelled:
+            stop_reason = "cancelled"  # asked for: the run ends cancelled, not failed (no error)
         except AgentRuntimeError as exc:
             # An outage or a limit, not a bug: logged without a traceback.
             logger.warning(
@@ -188,11 +190,9 @@ class Turn:
                 "deadline"
                 if isinstance(exc, DeadlineExceeded)
                 else "cancelled"
-                if isinstance(exc, ClientGone | RunCancelled)
+                if isinstance(exc, ClientGone)
                 else "error"
             )
-            if isinstance(exc, RunCancelled):
-                error = None  # asked for: the run ends cancelled, not failed
         except (asyncio.CancelledError, GeneratorExit):
             # The run itself was cancelled (its process is shutting down): store the turn so far.
             with anyio.CancelScope(shield=True):
