@@ -73,6 +73,12 @@ class EventLog:
         rest, self._buffer, self._bytes = self._buffer, [], 0
         return rest
 
+    def stop(self) -> None:
+        """Let the background writer end (after a chunk under way) without waiting for it: the
+        last word of a turn however it ended, so no writer outlives its turn."""
+        self._closed = True
+        self._wake.set()
+
     async def _write(self) -> None:
         while not self._closed:
             with contextlib.suppress(TimeoutError):

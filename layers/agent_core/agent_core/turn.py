@@ -156,6 +156,7 @@ class Turn:
             async for event in self._events():
                 queue.put_nowait(self._log.add(event))
         finally:
+            self._log.stop()  # stopped already when the turn was stored; not if storing it failed
             queue.put_nowait(None)
 
     async def _events(self) -> AsyncIterator[StreamEvent]:
