@@ -361,3 +361,20 @@ async def test_a_long_stream_stores_its_events_in_a_few_background_chunks_and_th
     assert [item.seq for item in stored] == list(range(1, 43))  # each once, in order
     assert [item.event.type for item in stored[:2]] == ["run_started", "text_delta"]
     assert stored[-1].event.type == "done"
+
+
+async def test_a_run_reads_its_cancel_flag_only_before_a_step_and_only_when_due(calls: AwsCalls) -> None:
+    model = CountingModel([*tool_turn(), *tool_turn()], calls)
+    runtime, key = runtime_with(model, cancel_check_seconds=0)  # due before every step
+    await turn(runtime, key, "warm the caches")
+    await runtime.limits.flush()
+    calls.reset()
+    model.calls_before.clear()
+
+    reply = await turn(runtime, key, "who am I?")
+
+    assert reply.status == "completed"
+    assert model.calls_before[0] == 0  # the first request went out before anything was read
+    # before each of the two model requests and the tool call; by default (2 s) a turn this
+    # short reads none (the tests above)
+    assert calls.turn.count("dynamodb.GetItem") == 3, calls.turn
