@@ -7,6 +7,8 @@
   in the background (the count holds with the timed flush set out of reach);
 - an audit entry never holds up the next model request, and a live write's entry is written
   before the write runs;
+- a run's cancel flag is read before a step only when its last read is ``CANCEL_CHECK_SECONDS``
+  old (a short turn reads none), and never before the first model request;
 - cold: each secret (the tenant's, the platform's model key) is read at most once;
 - the kill switches and the anomaly breaker's count, even when due, come after the model is asked;
 - with every limit on (turns per minute, tool calls per second, daily and monthly budgets): the
