@@ -11,30 +11,35 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Path, Request, Response
+from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from agent_core import Replay, Runtime, Turn
+from agent_core import InvalidRequest, NotFound, Replay, RunFollower, Runtime, Turn
 from agent_core.web import (
+    CancelReply,
     ChatCaller,
     ChatReply,
     ChatRequest,
     ConfirmationRequest,
+    CurrentCaller,
     CurrentRuntime,
     IdempotencyHeader,
+    LastEventIdHeader,
     TaskExecution,
     TaskRequest,
     chat_reply,
     create_api,
     idempotency_of,
+    last_event_of,
     mark_replayed,
     noticing_disconnect,
-    sse_frames,
+    numbered_frames,
 )
 
 AgentId = Annotated[str, Path(max_length=64, description="The agent to talk to, e.g. general.")]
 SessionId = Annotated[str, Path(max_length=64, description="The session the run belongs to.")]
 CallId = Annotated[str, Path(max_length=64, description="The call_id of the tool_confirmation event.")]
+RunId = Annotated[str, Path(max_length=64, description="The run_id of the run_started event.")]
 
 
 async def start_turn(
@@ -62,6 +67,42 @@ async def start_task(
     return replayed_or_not(await runtime.chat.start(caller, body.agent_id, turn), response)
 
 
+async def start_or_follow(
+    agent_id: AgentId,
+    body: ChatRequest,
+    caller: ChatCaller,
+    runtime: CurrentRuntime,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyHeader = None,
+    last_event_id: LastEventIdHeader = None,
+) -> Turn | Replay | RunFollower:
+    """A new turn; or, for a client reconnecting with ``Last-Event-ID``, the stream of the run it
+    names, after that event (the caller's tenant's run of this agent, else a 404)."""
+    if last_event_id is None:
+        return await start_turn(agent_id, body, caller, runtime, request, response, idempotency_key)
+    run_id, seq = last_event_of(last_event_id)
+    follower = await asyncio.to_thread(runtime.follower, caller.tenant_id, run_id, after=seq)
+    if follower.run.agent_id != agent_id:
+        raise NotFound(f"there is no run {run_id!r}", code="run_not_found")
+    return follower
+
+
+async def follow_run(
+    run_id: RunId,
+    caller: CurrentCaller,
+    runtime: CurrentRuntime,
+    after: Annotated[int, Query(ge=0, le=9_999_999, description="Replay the events after this one.")] = 0,
+    last_event_id: LastEventIdHeader = None,
+) -> RunFollower:
+    """The run's events after ``after`` (or after the ``Last-Event-ID`` a reconnecting client sends)."""
+    if last_event_id is not None:
+        named, after = last_event_of(last_event_id)
+        if named != run_id:
+            raise InvalidRequest("Last-Event-ID names another run than this route's")
+    return await asyncio.to_thread(runtime.follower, caller.tenant_id, run_id, after=after)
+
+
 def replayed_or_not(started: Turn | Replay, response: Response) -> Turn | Replay:
     """A retry's answer says it is one (``Idempotent-Replayed: true``)."""
     if isinstance(started, Replay):
@@ -81,6 +122,8 @@ async def resume_turn(
 
 
 StartedTurn = Annotated[Turn | Replay, Depends(start_turn)]
+StreamedTurn = Annotated[Turn | Replay | RunFollower, Depends(start_or_follow)]
+FollowedRun = Annotated[RunFollower, Depends(follow_run)]
 ResumedTurn = Annotated[Turn, Depends(resume_turn)]
 StartedTask = Annotated[Turn | Replay, Depends(start_task)]
 
@@ -92,12 +135,27 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = create_api(runtime, title="agent-runtime chat")
 
     @app.post("/agents/{agent_id}/chat/stream", response_class=EventSourceResponse)
-    async def chat_stream(turn: StartedTurn, request: Request) -> AsyncIterator[ServerSentEvent]:
+    async def chat_stream(turn: StreamedTurn, request: Request) -> AsyncIterator[ServerSentEvent]:
         """One turn as Server-Sent Events: run_started, text_delta, tool_call, would_execute,
-        tool_confirmation, tool_result, model_fallback, error, done."""
+        tool_confirmation, tool_result, model_fallback, error, done. With ``Last-Event-ID``, the
+        stream of the run it names instead, from the next event on (no new turn starts)."""
         async with noticing_disconnect(request, turn):
-            async for frame in sse_frames(turn.events(), turn.run_id):
+            async for frame in numbered_frames(turn.numbered(), turn.run_id):
                 yield frame
+
+    @app.get("/executions/{run_id}/events", response_class=EventSourceResponse)
+    async def run_events(run: FollowedRun) -> AsyncIterator[ServerSentEvent]:
+        """A run's stream events after ``after`` (or ``Last-Event-ID``), as the run sent them, then
+        those it sends next while it is still going, ``done`` last. Another tenant's run is a 404."""
+        async for frame in numbered_frames(run.numbered(), run.run_id):
+            yield frame
+
+    @app.post("/executions/{run_id}/cancel", status_code=202)
+    async def cancel(run_id: RunId, caller: ChatCaller, runtime: CurrentRuntime) -> CancelReply:
+        """Stop a running run before its next model or tool call; it ends ``cancelled``. A run that
+        has ended is a 409; another tenant's, a 404."""
+        await asyncio.to_thread(runtime.runs.request_cancel, caller.tenant_id, run_id)
+        return CancelReply(run_id=run_id)
 
     @app.post("/agents/{agent_id}/chat")
     async def chat(turn: StartedTurn, request: Request) -> ChatReply:
@@ -112,7 +170,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         """Approve or reject a write that waits for a person (``{"approve": true|false}``): the run
         resumes at once and streams on like a chat turn, from the decided call's tool_result."""
         async with noticing_disconnect(request, turn):
-            async for frame in sse_frames(turn.events(), turn.run_id):
+            async for frame in numbered_frames(turn.numbered(), turn.run_id):
                 yield frame
 
     @app.post("/api/v1/agent/execute")

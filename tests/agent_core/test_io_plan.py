@@ -2,9 +2,13 @@
 
 - warm, before the first model request: at most 1 call (a new session: none; a continued one: the
   history Query); the turn's begin write goes out while the model request is under way;
-- a whole turn with one tool call: at most 4 calls;
+- a whole turn with one tool call: at most 4 calls; its stream events go with the end of the turn
+  when they are few, and a long stream writes one chunk per ``EVENT_FLUSH_EVENTS`` events at most,
+  in the background (the count holds with the timed flush set out of reach);
 - an audit entry never holds up the next model request, and a live write's entry is written
   before the write runs;
+- a run's cancel flag is read before a step only when its last read is ``CANCEL_CHECK_SECONDS``
+  old (a short turn reads none), and never before the first model request;
 - cold: each secret (the tenant's, the platform's model key) is read at most once;
 - the kill switches and the anomaly breaker's count, even when due, come after the model is asked;
 - with every limit on (turns per minute, tool calls per second, daily and monthly budgets): the
@@ -77,7 +81,8 @@ def calls() -> AwsCalls:
 
 def runtime_with(model: Any, **settings: Any) -> tuple[Runtime, str]:
     ensure_table(TABLE)
-    base = Settings(table_name=TABLE, region="us-east-1", model_provider="local")
+    # Events are stored by count here (a timed flush would make the count depend on the clock).
+    base = Settings(table_name=TABLE, region="us-east-1", model_provider="local", event_flush_seconds=600)
     runtime = Runtime(
         base.model_copy(update=settings),
         models=model if hasattr(model, "model_for") else SingleModelProvider(model),
@@ -337,3 +342,41 @@ async def test_an_idempotency_key_costs_one_read_before_the_model_and_a_retry_no
     assert retry == first
     assert len(model.calls_before) == 2  # the retry asked the model nothing
     assert calls.turn == ["dynamodb.GetItem", "dynamodb.GetItem"] and calls.counters == []  # key, run
+
+
+async def test_a_long_stream_stores_its_events_in_a_few_background_chunks_and_the_rest_at_the_end(
+    calls: AwsCalls,
+) -> None:
+    words = [f"word{n} " for n in range(40)]
+    model = CountingModel([say(*words)], calls)
+    model.pause_seconds = 0.001  # the background writer gets its turns while the model streams
+    runtime, key = runtime_with(model, event_flush_events=10)
+    calls.reset()
+
+    reply = await turn(runtime, key, "talk to me")
+
+    chunk_puts = calls.turn.count("dynamodb.PutItem")
+    assert reply.status == "completed"
+    assert 1 <= chunk_puts <= 4, calls.turn  # 42 events, 10 a chunk: never one write per event
+    assert calls.turn.count("dynamodb.TransactWriteItems") == 2  # begin, and end with the rest
+    stored = runtime.run_events.after("acme", reply.run_id, 0)
+    assert [item.seq for item in stored] == list(range(1, 43))  # each once, in order
+    assert [item.event.type for item in stored[:2]] == ["run_started", "text_delta"]
+    assert stored[-1].event.type == "done"
+
+
+async def test_a_run_reads_its_cancel_flag_only_before_a_step_and_only_when_due(calls: AwsCalls) -> None:
+    model = CountingModel([*tool_turn(), *tool_turn()], calls)
+    runtime, key = runtime_with(model, cancel_check_seconds=0)  # due before every step
+    await turn(runtime, key, "warm the caches")
+    await runtime.limits.flush()
+    calls.reset()
+    model.calls_before.clear()
+
+    reply = await turn(runtime, key, "who am I?")
+
+    assert reply.status == "completed"
+    assert model.calls_before[0] == 0  # the first request went out before anything was read
+    # before each of the two model requests and the tool call; by default (2 s) a turn this
+    # short reads none (the tests above)
+    assert calls.turn.count("dynamodb.GetItem") == 3, calls.turn

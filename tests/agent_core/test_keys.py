@@ -119,3 +119,13 @@ def test_an_idempotency_key_enters_hashed_and_bound_to_its_caller() -> None:
     assert "order" not in ada and ada.count("#") == 3  # the client's text never shapes the key
     with pytest.raises(InvalidId):
         keys.idempotency_pk("acme", "ada#x", "order#1")
+
+
+def test_run_event_chunks_sort_by_their_last_event_in_the_runs_partition() -> None:
+    chunks = [keys.run_events_sk(n) for n in (12, 3, 100, 9)]
+
+    assert sorted(chunks) == [keys.run_events_sk(n) for n in (3, 9, 12, 100)]
+    assert keys.run_events_sk(7) == "EVT#0000007"
+    for bad in (-1, 10_000_000):
+        with pytest.raises(InvalidId):
+            keys.run_events_sk(bad)

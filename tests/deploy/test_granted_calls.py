@@ -137,9 +137,13 @@ def test_each_function_performs_only_actions_its_role_grants(
         headers=headers,
         timeout=30,
     )
+    paused_run = paused[0].data["run_id"]
+    replayed = parse(httpx.get(base + f"/executions/{paused_run}/events", headers=headers, timeout=30).text)
+    cancelled = httpx.post(base + f"/executions/{paused_run}/cancel", headers=headers, timeout=30)
     chat_did = set(performed.actions)
 
     assert first.status_code == retry.status_code == decided.status_code == 200, decided.text
+    assert replayed[-1].event == "done" and cancelled.status_code == 409  # (served by the chat function)
     assert paused[-1].data["status"] == "awaiting_confirmation"
     assert {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= chat_did  # all ran
     assert chat_did <= actions(cfn, "ChatFunction"), chat_did - actions(cfn, "ChatFunction")

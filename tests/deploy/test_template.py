@@ -185,6 +185,16 @@ def test_every_chat_route_streams_from_the_chat_functions_alias(cfn: Template) -
         assert integration["timeoutInMillis"] >= timeout_ms, route
 
 
+def test_a_runs_events_and_its_cancel_are_served_by_the_streamed_chat_function(cfn: Template) -> None:
+    # A run's events stream on while the run goes on; its cancel flag is a write, as the chat's are.
+    chat_routes = api_events("ChatFunction")
+    found = {(method, path): integration for method, path, integration in integrations(cfn)}
+
+    assert {("GET", "/executions/{run_id}/events"), ("POST", "/executions/{run_id}/cancel")} <= chat_routes
+    assert found["GET", "/executions/{run_id}/events"]["responseTransferMode"] == "STREAM"
+    assert ("GET", "/executions/{run_id}") in api_events("ExecutionsFunction")  # the record stays there
+
+
 def test_the_other_routes_are_buffered_proxy_integrations(cfn: Template) -> None:
     chat_routes = api_events("ChatFunction")
     others = [(m, p, i) for m, p, i in integrations(cfn) if (m, p) not in chat_routes]

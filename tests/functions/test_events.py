@@ -175,6 +175,40 @@ def test_confirmation_event_for_a_write_nobody_proposed_is_404(runtime: Runtime)
     assert json.loads(body)["error"]["code"] == "confirmation_not_found"
 
 
+def naming_run(event: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """``event`` (a route under ``/executions/{run_id}``) for the run ``run_id``."""
+    example = event["pathParameters"]["run_id"]
+    event["pathParameters"]["run_id"] = run_id
+    event["path"] = event["path"].replace(example, run_id)
+    event["requestContext"]["path"] = event["requestContext"]["path"].replace(example, run_id)
+    return event
+
+
+def test_run_events_event_replays_a_streamed_turn_with_its_ids(runtime: Runtime) -> None:
+    status, _, body = chat(runtime, load_event("chat_stream"))
+    assert status == 200
+    streamed = sse.parse(body)
+
+    status, content_type, body = chat(
+        runtime, naming_run(load_event("run_events"), streamed[0].data["run_id"])
+    )
+
+    assert status == 200 and content_type.startswith("text/event-stream")
+    assert sse.parse(body) == streamed
+
+
+def test_cancel_run_event_for_a_run_that_has_ended_is_409_and_for_an_unknown_one_404(
+    runtime: Runtime,
+) -> None:
+    status, _, body = chat(runtime, load_event("chat"))
+    assert status == 200
+    ended = naming_run(load_event("cancel_run"), json.loads(body)["run_id"])
+
+    assert chat(runtime, ended)[0] == 409
+    status, _, body = chat(runtime, load_event("cancel_run"))
+    assert status == 404 and json.loads(body)["error"]["code"] == "run_not_found"
+
+
 # --- executions (Mangum) ---------------------------------------------------------------------
 
 

@@ -20,22 +20,27 @@ SURFACES = ("agent_core", "agent_core.web")
 # update this and say why.
 IMPORTS = {
     "chat": {
-        "agent_core": {"Replay", "Runtime", "Turn"},  # Replay: a retry's answer (Idempotency-Key)
+        # Replay: a retry's answer (Idempotency-Key); RunFollower: a run's stream after Last-Event-ID
+        "agent_core": {"InvalidRequest", "NotFound", "Replay", "RunFollower", "Runtime", "Turn"},
         "agent_core.web": {
+            "CancelReply",
             "ChatCaller",
             "ChatReply",
             "ChatRequest",
             "ConfirmationRequest",
+            "CurrentCaller",
             "CurrentRuntime",
             "IdempotencyHeader",
+            "LastEventIdHeader",
             "TaskExecution",
             "TaskRequest",
             "chat_reply",
             "create_api",
             "idempotency_of",
+            "last_event_of",
             "mark_replayed",
             "noticing_disconnect",
-            "sse_frames",
+            "numbered_frames",
         },
     },
     "executions": {

@@ -49,6 +49,7 @@ from agent_core.turn_request import TurnRequest
 if TYPE_CHECKING:
     from agent_core.agents import Agent, AgentRegistry, default_agents
     from agent_core.chat import ChatService
+    from agent_core.following import RunFollower
     from agent_core.replay import Replay
     from agent_core.tools import RunContext, Tool, ToolRegistry, ToolServices, tool
     from agent_core.turn import Turn
@@ -66,6 +67,7 @@ _LAZY = {
     "tool": "agent_core.tools",
     "Turn": "agent_core.turn",
     "Replay": "agent_core.replay",
+    "RunFollower": "agent_core.following",
 }
 
 
@@ -108,6 +110,7 @@ __all__ = [
     "Page",
     "Replay",
     "RunContext",
+    "RunFollower",
     "RunRecord",
     "RunStarted",
     "Runtime",

@@ -17,6 +17,7 @@ from functools import partial
 from agent_core.agents.agent import Agent
 from agent_core.agents.registry import AgentRegistry
 from agent_core.audit_trail import AuditTrail
+from agent_core.cancellation import CancelCheck
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
 from agent_core.errors import (
@@ -30,6 +31,7 @@ from agent_core.errors import (
     SessionBusy,
     Stopped,
 )
+from agent_core.event_log import EventLog
 from agent_core.guardrails import Guardrails, TurnOpening
 from agent_core.ids import new_run_id, new_session_id
 from agent_core.limits import UsageLimits
@@ -48,6 +50,7 @@ from agent_core.settling import settle_superseded
 from agent_core.store.audit import AuditStore
 from agent_core.store.idempotency import IdempotencyKey
 from agent_core.store.records import Rejected, RunRecord
+from agent_core.store.run_events import RunEventStore
 from agent_core.store.sessions import BUSY, KEY_IN_USE, SessionHistory, SessionStore
 from agent_core.store.tenants import TenantStore
 from agent_core.tenancy import Caller, Tenant
@@ -80,6 +83,7 @@ class ChatService:
         tenants: TenantStore,
         sessions: SessionStore,
         audit: AuditStore,
+        run_events: RunEventStore,
         secrets: Secrets,
         models: ModelProvider,
         tool_services: ToolServices,
@@ -92,6 +96,7 @@ class ChatService:
         self.tenants = tenants
         self.sessions = sessions
         self.audit = audit
+        self.run_events = run_events
         self.secrets = secrets
         self.models = models
         self.fallback_models = fallback_models
@@ -203,6 +208,8 @@ class ChatService:
             ctx=self.context(caller, tenant, run),
             guardrails=self.guardrails,
             stores=self.stores(caller, deadline),
+            events=self.event_log(run),
+            cancel_check=self.cancel_check(),
             on_disconnect=self.settings.on_disconnect,
         )
         if history.meta is not None and history.meta.awaiting and history.meta.active_run:
@@ -245,7 +252,26 @@ class ChatService:
         )
 
     def stores(self, caller: Caller, deadline: Deadline) -> TurnStores:
-        return TurnStores(sessions=self.sessions, audit=AuditTrail(self.audit, caller.tenant_id, deadline))
+        return TurnStores(
+            sessions=self.sessions,
+            audit=AuditTrail(self.audit, caller.tenant_id, deadline),
+            events=self.run_events,
+        )
+
+    def event_log(self, run: RunRecord) -> EventLog:
+        """Where ``run``'s events are numbered and stored: after those it has sent already (a run
+        resumed after a confirmation goes on with its numbering)."""
+        return EventLog(
+            self.run_events,
+            run,
+            first_seq=run.events + 1,
+            flush_seconds=self.settings.event_flush_seconds,
+            flush_events=self.settings.event_flush_events,
+        )
+
+    def cancel_check(self) -> CancelCheck:
+        """A new run's view of its cancel flag."""
+        return CancelCheck(self.sessions.runs, self.settings.cancel_check_seconds)
 
     def model_for(self, tenant: Tenant) -> Model:
         """The tenant's model, retried, with its fallback, and each request counted in the tenant's

@@ -150,6 +150,8 @@ class Confirmations:
             ctx=chat.context(caller, tenant, run),
             guardrails=chat.guardrails,
             stores=chat.stores(caller, deadline),
+            events=chat.event_log(run),
+            cancel_check=chat.cancel_check(),
             on_disconnect=chat.settings.on_disconnect,
             resumed=Resumed(
                 at=Resumption(

@@ -92,6 +92,20 @@ class ClientGone(AgentRuntimeError):
     status = 499
 
 
+class RunCancelled(AgentRuntimeError):
+    """Someone asked the run to stop (``POST /executions/{run_id}/cancel``): it stopped at its next step."""
+
+    code = "run_cancelled"
+    status = 409
+
+
+class RunEnded(AgentRuntimeError):
+    """The run has ended already: there is nothing to cancel."""
+
+    code = "run_ended"
+    status = 409
+
+
 class StorageUnavailable(AgentRuntimeError):
     """The table could not be read or written."""
 

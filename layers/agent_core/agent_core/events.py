@@ -83,7 +83,7 @@ class Done(_Event):
 
     type: Literal["done"] = "done"
     run_id: str
-    status: Literal["completed", "failed", "awaiting_confirmation"]
+    status: Literal["completed", "failed", "awaiting_confirmation", "cancelled"]
     stop_reason: str
     usage: Usage
     refusal: Refusal | None = None

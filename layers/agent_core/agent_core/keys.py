@@ -22,6 +22,7 @@ TENANT_SK = "TENANT"
 SESSION_META_SK = "META"
 MESSAGE_PREFIX = "MSG#"
 RUN_SK = "RUN"
+RUN_EVENTS_PREFIX = "EVT#"
 CONFIRMATION_PREFIX = "CONFIRM#"
 API_KEY_SK = "KEY"
 TENANTS_GSI_PK = "TENANTS"
@@ -80,6 +81,14 @@ def confirmation_sk(call_id: str) -> str:
 
 def run_pk(tenant_id: str, run_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#RUN#{checked_id(run_id, 'run_id')}"
+
+
+def run_events_sk(last_seq: int) -> str:
+    """A chunk of a run's stream events, in the run's partition, named by the last event's number
+    (so the chunks holding the events after ``n`` are those whose key sorts after ``n``'s)."""
+    if not 0 <= last_seq < 10_000_000:
+        raise InvalidId("event number out of range")
+    return f"{RUN_EVENTS_PREFIX}{last_seq:07d}"
 
 
 def runs_gsi_pk(tenant_id: str) -> str:

@@ -21,9 +21,18 @@ from datetime import timedelta
 from typing import Any
 
 from agent_core import keys
+from agent_core.cancellation import CancelCheck
 from agent_core.clock import iso, utc_now
 from agent_core.deadline import Deadline
-from agent_core.errors import ClientGone, DeadlineExceeded, ModelError, Stopped, ToolError, ToolTimedOut
+from agent_core.errors import (
+    ClientGone,
+    DeadlineExceeded,
+    ModelError,
+    RunCancelled,
+    Stopped,
+    ToolError,
+    ToolTimedOut,
+)
 from agent_core.events import ModelFallback, TextDelta, ToolCall, ToolConfirmation, ToolResult, WouldExecute
 from agent_core.guardrails import RUN, Confirm, Decision, Guardrails, ProposedCall, Refuse, Shadow
 from agent_core.ids import new_call_id
@@ -113,9 +122,12 @@ async def run_loop(
     ctx: RunContext,
     guardrails: Guardrails,
     resume: Resumption | None = None,
+    *,
+    cancel_check: CancelCheck | None = None,
 ) -> AsyncIterator[LoopEvent]:
-    """Run the turn's model and tools, writing ``state``; yields what the client sees as it happens."""
-    async for event in _Loop(state, plan, ctx, guardrails, resume).run():
+    """Run the turn's model and tools, writing ``state``; yields what the client sees as it happens.
+    Before each model request and tool call, ``cancel_check`` may find the run cancelled."""
+    async for event in _Loop(state, plan, ctx, guardrails, resume, cancel_check).run():
         yield event
 
 
@@ -127,7 +139,9 @@ class _Loop:
         ctx: RunContext,
         guardrails: Guardrails,
         resume: Resumption | None,
+        cancel_check: CancelCheck | None = None,
     ) -> None:
+        self.cancel_check = cancel_check
         self.state = state
         self.plan = plan
         self.ctx = ctx
@@ -144,7 +158,7 @@ class _Loop:
                 if state.awaiting is not None:
                     return
             for _ in range(self.plan.max_steps):
-                self._unless_stopped()
+                await self._unless_stopped()
                 if stop := await self.guardrails.before_model(self.ctx):
                     raise Stopped(stop.reason)
                 state.model_calls += 1
@@ -206,7 +220,7 @@ class _Loop:
     async def _calls(self, calls: Sequence[ToolUseBlock], start: int) -> AsyncIterator[LoopEvent]:
         """The calls of one answer from ``start``, in order, until one waits for a confirmation."""
         for position in range(start, len(calls)):
-            self._unless_stopped()
+            await self._unless_stopped()
             async for outcome in self._call(calls[position], position):
                 yield outcome
             if self.state.awaiting is not None:
@@ -217,7 +231,11 @@ class _Loop:
                 self.state.stop_reason = "awaiting_confirmation"
                 return
 
-    def _unless_stopped(self) -> None:
+    async def _unless_stopped(self) -> None:
+        if self.cancel_check is not None:
+            await self.cancel_check.check(self.state)
+        if self.state.cancelled:
+            raise RunCancelled("the run was cancelled; it stopped before its next step")
         if self.state.stop_requested:
             raise ClientGone("the client disconnected; the run stopped before its next step")
 

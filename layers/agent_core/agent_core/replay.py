@@ -8,7 +8,7 @@ each tool call with its outcome, then the reply as one ``text_delta`` (the run r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from agent_core.events import (
     Done,
@@ -22,6 +22,7 @@ from agent_core.events import (
     WouldExecute,
 )
 from agent_core.store.records import RunRecord
+from agent_core.store.run_events import Numbered
 
 
 class Replay:
@@ -47,6 +48,11 @@ class Replay:
     async def events(self) -> AsyncIterator[StreamEvent]:
         for event in replayed_events(self.run):
             yield event
+
+    async def numbered(self) -> AsyncGenerator[Numbered]:
+        """The compacted events, numbered from 1 (their ids are not the run's own)."""
+        for seq, event in enumerate(replayed_events(self.run), start=1):
+            yield Numbered(seq, event)
 
 
 def replayed_events(run: RunRecord) -> list[StreamEvent]:

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 
 from agent_core.auth import Authenticator
 from agent_core.aws import AwsClients
-from agent_core.errors import AgentRuntimeError
+from agent_core.errors import AgentRuntimeError, NotFound
 from agent_core.llm.model import ModelProvider, SingleModelProvider
 from agent_core.secrets import Secrets
 from agent_core.settings import Settings, get_settings
 from agent_core.store.api_keys import ApiKeyStore
 from agent_core.store.audit import AuditStore
 from agent_core.store.counters import CounterStore
+from agent_core.store.run_events import RunEventStore
 from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
 from agent_core.store.switches import SwitchStore
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from agent_core.agents.registry import AgentRegistry
     from agent_core.chat import ChatService
     from agent_core.confirmations import Confirmations
+    from agent_core.following import RunFollower
     from agent_core.guardrails.anomaly_breaker import AnomalyBreaker
     from agent_core.guardrails.breaker_alert import EventBus
     from agent_core.guardrails.kill_switch import KillSwitch
@@ -103,6 +105,23 @@ class Runtime:
         return RunStore(self.table, retention_days=self.settings.audit_retention_days)
 
     @cached_property
+    def run_events(self) -> RunEventStore:
+        """The stream events of runs (the run's own retention)."""
+        return RunEventStore(self.table, retention_days=self.settings.audit_retention_days)
+
+    def follower(self, tenant_id: str, run_id: str, *, after: int) -> RunFollower:
+        """The stream events of the tenant's run ``run_id`` after number ``after``, followed until
+        it ends (blocking: reads the run first). Another tenant's run, or none, is a 404."""
+        from agent_core.following import RunFollower
+
+        run = self.runs.get(tenant_id, run_id)
+        if run is None:
+            raise NotFound(f"there is no run {run_id!r}", code="run_not_found")
+        return RunFollower(
+            self.runs, self.run_events, run, after=after, poll_seconds=self.settings.events_poll_seconds
+        )
+
+    @cached_property
     def audit(self) -> AuditStore:
         return AuditStore(self.table, retention_days=self.settings.audit_retention_days)
 
@@ -157,6 +176,7 @@ class Runtime:
             tenants=self.tenants,
             sessions=self.sessions,
             audit=self.audit,
+            run_events=self.run_events,
             secrets=self.secrets,
             models=self.models,
             fallback_models=self.fallback_models,

@@ -61,6 +61,10 @@ _VARIABLES = {
     "breaker_floor_calls_per_hour": "BREAKER_FLOOR_CALLS_PER_HOUR",
     "breaker_flush_seconds": "BREAKER_FLUSH_SECONDS",
     "limits_refresh_seconds": "LIMITS_REFRESH_SECONDS",
+    "event_flush_seconds": "EVENT_FLUSH_SECONDS",
+    "event_flush_events": "EVENT_FLUSH_EVENTS",
+    "events_poll_seconds": "EVENTS_POLL_SECONDS",
+    "cancel_check_seconds": "CANCEL_CHECK_SECONDS",
 }
 _REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")  # the first one set wins
 _API_KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -121,6 +125,14 @@ class Settings(BaseModel):
     breaker_floor_calls_per_hour: int = Field(default=500, ge=1)
     # How often a process adds the tool calls it has counted to the table (one write per tenant).
     breaker_flush_seconds: float = Field(default=10.0, ge=0)
+    # A run's stream events are stored in chunks, in the background: once this long has passed
+    # since the oldest one waiting, or once this many wait; the rest go with the turn's end.
+    event_flush_seconds: float = Field(default=1.0, gt=0)
+    event_flush_events: int = Field(default=50, ge=1, le=1000)
+    # How often a client following a running run's events (or the run itself, its cancel flag)
+    # reads the table.
+    events_poll_seconds: float = Field(default=1.0, gt=0, le=30)
+    cancel_check_seconds: float = Field(default=2.0, ge=0, le=60)
 
     @model_validator(mode="after")
     def _bedrock_needs_a_bedrock_model(self) -> Settings:

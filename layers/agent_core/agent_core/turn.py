@@ -8,8 +8,9 @@ whatever fails while it streams.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -17,7 +18,15 @@ from typing import Any
 import anyio
 
 from agent_core.audit_trail import RETRY_DELAYS, AuditTrail
-from agent_core.errors import AgentRuntimeError, ClientGone, DeadlineExceeded, StorageUnavailable
+from agent_core.cancellation import CancelCheck
+from agent_core.errors import (
+    AgentRuntimeError,
+    ClientGone,
+    DeadlineExceeded,
+    RunCancelled,
+    StorageUnavailable,
+)
+from agent_core.event_log import EventLog
 from agent_core.events import Done, Error, RunStarted, StreamEvent
 from agent_core.guardrails import Guardrails
 from agent_core.loop import LoopPlan, Resumption, WriteStarting, run_loop
@@ -27,6 +36,7 @@ from agent_core.observability.tracing import traced_model
 from agent_core.settings import OnDisconnect
 from agent_core.store.confirmations import Confirmation, arguments_hash
 from agent_core.store.records import AuditEntry, RunError, RunRecord, ToolCallRecord
+from agent_core.store.run_events import Numbered, RunEventStore, chunks
 from agent_core.store.runs import LEASE_SECONDS_AFTER_DEADLINE
 from agent_core.store.sessions import SessionStore
 from agent_core.tools.context import RunContext
@@ -49,10 +59,12 @@ class Resumed:
 
 @dataclass(frozen=True)
 class TurnStores:
-    """Where a turn's end goes: the session (with the run record) and the audit trail."""
+    """Where a turn's end goes: the session (with the run record), the audit trail, and the
+    run's stream events."""
 
     sessions: SessionStore
     audit: AuditTrail
+    events: RunEventStore
 
 
 class Turn:
@@ -67,6 +79,8 @@ class Turn:
         ctx: RunContext,
         guardrails: Guardrails,
         stores: TurnStores,
+        events: EventLog,
+        cancel_check: CancelCheck | None = None,
         resumed: Resumed | None = None,
         on_disconnect: OnDisconnect = "finish",
     ) -> None:
@@ -77,6 +91,8 @@ class Turn:
         self._stores = stores
         self._resumed = resumed
         self._on_disconnect = on_disconnect
+        self._log = events
+        self._cancel_check = cancel_check
         self._chores: list[asyncio.Task[None]] = []
         self._started = time.monotonic()
         self._audited = 0  # steps whose entries are queued
@@ -101,13 +117,20 @@ class Turn:
         return self._state.run.session_id
 
     async def events(self) -> AsyncIterator[StreamEvent]:
-        """The turn's events as they happen, ``done`` last.
+        """The turn's events as they happen, ``done`` last (see :meth:`numbered`)."""
+        async with contextlib.aclosing(self.numbered()) as numbered:
+            async for item in numbered:
+                yield item.event
 
-        The turn runs in a task of its own: a client that goes away does not stop it. It finishes
-        (or, with ``on_disconnect="stop"``, stops before its next model or tool call) and is stored
-        before this generator lets the request end, so a function's invocation lasts until then.
+    async def numbered(self) -> AsyncGenerator[Numbered]:
+        """The turn's events as they happen, each with its number in the run, ``done`` last.
+
+        Each is stored as it is numbered (in batches; see :class:`EventLog`). The turn runs in a
+        task of its own: a client that goes away does not stop it. It finishes (or, with
+        ``on_disconnect="stop"``, stops before its next model or tool call) and is stored before
+        this generator lets the request end, so a function's invocation lasts until then.
         """
-        queue: asyncio.Queue[StreamEvent | None] = asyncio.Queue()
+        queue: asyncio.Queue[Numbered | None] = asyncio.Queue()
         runner = asyncio.create_task(self._run(queue))
         try:
             while (event := await queue.get()) is not None:
@@ -128,11 +151,12 @@ class Turn:
         if self._on_disconnect == "stop":
             self._state.stop_requested = True
 
-    async def _run(self, queue: asyncio.Queue[StreamEvent | None]) -> None:
+    async def _run(self, queue: asyncio.Queue[Numbered | None]) -> None:
         try:
             async for event in self._events():
-                queue.put_nowait(event)
+                queue.put_nowait(self._log.add(event))
         finally:
+            self._log.stop()  # stopped already when the turn was stored; not if storing it failed
             queue.put_nowait(None)
 
     async def _events(self) -> AsyncIterator[StreamEvent]:
@@ -142,7 +166,9 @@ class Turn:
         stop_reason: str | None = None
         try:
             resume = self._resumed.at if self._resumed else None
-            async for event in run_loop(self._state, self._plan, self._ctx, self._guardrails, resume):
+            async for event in run_loop(
+                self._state, self._plan, self._ctx, self._guardrails, resume, cancel_check=self._cancel_check
+            ):
                 if isinstance(event, WriteStarting):
                     # Durable before the write reaches the tenant's system: a crash after it still
                     # leaves an entry saying the write was about to run.
@@ -153,6 +179,8 @@ class Turn:
                 self._audit_new_steps()
                 self._observer.saw(event)
                 yield event
+        except RunCancelled:
+            stop_reason = "cancelled"  # asked for: the run ends cancelled, not failed (no error)
         except AgentRuntimeError as exc:
             # An outage or a limit, not a bug: logged without a traceback.
             logger.warning(
@@ -184,7 +212,7 @@ class Turn:
             yield storage_error
         yield done
 
-    async def _store(self, final: RunRecord) -> None:
+    async def _store(self, final: RunRecord, events: list[Numbered]) -> None:
         """The end of the turn, retried while the session's lease lasts; waiting stops there (the
         write may still land, which is harmless: it is this turn's own run and messages)."""
         state = self._state
@@ -196,6 +224,7 @@ class Turn:
             messages,
             first_part=resumed.first_part if resumed else 0,
             confirmation=self._confirmation(state.awaiting) if final.awaiting and state.awaiting else None,
+            events=[self._stores.events.chunk_item(final, chunk) for chunk in chunks(events)],
         )
         budget = self._state.deadline.remaining() + STORE_GRACE_SECONDS
         for delay in (*RETRY_DELAYS, None):
@@ -251,6 +280,15 @@ class Turn:
             stop_reason=stop_reason,
             duration_ms=int((time.monotonic() - self._started) * 1000),
         )
+        # ``done`` is numbered next and stored with the turn's end (a failed store says so instead).
+        final = final.model_copy(update={"events": self._log.last_seq + 1})
+        done = Done(
+            run_id=final.run_id,
+            status="completed" if final.status == "running" else final.status,
+            stop_reason=final.stop_reason or "end_turn",
+            usage=final.usage,
+            refusal=state.refusal,
+        )
         self.final = final
         if final.awaiting is not None and state.awaiting is not None:
             self._stores.audit.write_later(
@@ -263,7 +301,7 @@ class Turn:
         if not await self._stores.audit.flush():
             failure = AgentRuntimeError("a tool call could not be recorded", code="storage_unavailable")
         try:
-            await self._store(final)
+            await self._store(final, [*await self._log.close(), Numbered(final.events, done)])
         except AgentRuntimeError as exc:
             logger.error(
                 "could not store the turn: its run reads as failed after its deadline",
@@ -275,13 +313,6 @@ class Turn:
             done = Done(run_id=final.run_id, status="failed", stop_reason=stop or "error", usage=final.usage)
             self._observer.turn_ended(final, done, storage_error=failure.code)
             return done, Error(code=failure.code, message="the turn could not be stored")
-        done = Done(
-            run_id=final.run_id,
-            status="completed" if final.status == "running" else final.status,
-            stop_reason=final.stop_reason or "end_turn",
-            usage=final.usage,
-            refusal=state.refusal,
-        )
         self._observer.turn_ended(final, done)
         return done, None
 

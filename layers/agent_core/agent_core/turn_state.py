@@ -51,6 +51,7 @@ class TurnState:
     model_calls: int = 0
     awaiting: Awaiting | None = None  # the write the run paused on, if it did
     stop_requested: bool = False  # the client went away and the run should stop at its next step
+    cancelled: bool = False  # someone cancelled the run: it stops at its next step, as cancelled
 
     @property
     def reply(self) -> str:
@@ -62,7 +63,13 @@ class TurnState:
         paused = self.awaiting is not None and error is None
         return self.run.model_copy(
             update={
-                "status": "failed" if error else "awaiting_confirmation" if paused else "completed",
+                "status": "failed"
+                if error
+                else "cancelled"
+                if self.cancelled
+                else "awaiting_confirmation"
+                if paused
+                else "completed",
                 "awaiting": self.awaiting.pending if paused and self.awaiting else None,
                 "stop_reason": stop_reason or self.stop_reason or "end_turn",
                 "usage": self.usage,

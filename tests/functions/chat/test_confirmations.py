@@ -226,6 +226,25 @@ def test_a_write_waits_for_a_person_and_runs_once_when_approved(shop: Stack) -> 
     assert_session_consistent(shop.runtime, "acme", session_id)
 
 
+def test_a_resumed_run_goes_on_with_its_event_numbers_and_replays_as_one_stream(shop: Stack) -> None:
+    before, session_id, run_id = paused(shop)
+    events = shop.base + f"/executions/{run_id}/events"
+    while_waiting = parse(httpx.get(events, headers=shop.writer, timeout=30).text)
+
+    after = parse(decide(shop, session_id, approve=True).text)
+    replayed = parse(httpx.get(events, headers=shop.writer, timeout=30).text)
+    from_the_pause = parse(
+        httpx.get(events, headers={**shop.writer, "Last-Event-ID": before[-1].id or ""}, timeout=30).text
+    )
+
+    whole = before + after
+    assert [frame.id for frame in whole] == [f"{run_id}:{n}" for n in range(1, len(whole) + 1)]
+    assert while_waiting == before  # a follow ends at the pause while the run waits
+    assert replayed == whole and from_the_pause == after  # and goes past it once resumed
+    run = shop.runtime.runs.get("acme", run_id)
+    assert run is not None and run.events == len(whole)
+
+
 def test_a_rejected_write_does_not_run_and_the_model_is_told(shop: Stack) -> None:
     _, session_id, run_id = paused(shop)
 

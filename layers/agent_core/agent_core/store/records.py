@@ -9,7 +9,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from agent_core.llm.types import Usage
 from agent_core.scopes import DEFAULT_SCOPES, Scope, stored_scopes
 
-RunStatus = Literal["running", "awaiting_confirmation", "completed", "failed"]
+RunStatus = Literal["running", "awaiting_confirmation", "completed", "failed", "cancelled"]
 CallMode = Literal["live", "shadow"]
 # Why a guardrail stopped a call (see agent_core.guardrails.decision.Rejection).
 Rejected = Literal["scope", "switch", "rate_limit", "budget", "breaker", "timeout", "confirmation"]
@@ -80,6 +80,9 @@ class RunRecord(BaseModel):
     deadline_at: str
     finished_at: str | None = None
     duration_ms: int | None = None
+    events: int = Field(
+        default=0, description="How many stream events the run has sent (their ids end :1 to :events)."
+    )
 
 
 class AuditEntry(ToolCallRecord):

@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from agent_core import keys
 from agent_core.clock import epoch_after
+from agent_core.errors import NotFound, RunEnded
 from agent_core.llm.types import Message
 from agent_core.store.packing import pack, unpack
 from agent_core.store.page import Page
 from agent_core.store.records import RunError, RunRecord
-from agent_core.store.table import Table, page_query
+from agent_core.store.table import Table, encode, page_query
 
 # A run's lease ends this long after its deadline; a run still "running" then has lost its process.
 LEASE_SECONDS_AFTER_DEADLINE = 5
@@ -79,6 +82,44 @@ class RunStore:
     def get(self, tenant_id: str, run_id: str) -> RunRecord | None:
         item = self.table.get(keys.run_pk(tenant_id, run_id), keys.RUN_SK, consistent=True)
         return as_of(_record(item), datetime.now(UTC)) if item else None
+
+    def request_cancel(self, tenant_id: str, run_id: str, now: datetime | None = None) -> RunRecord:
+        """Flag the run, while it runs, to stop at its next step; the run as it stands.
+
+        Raises :class:`NotFound` for a run this tenant does not have, :class:`RunEnded` for one that
+        is not running (ended, waiting for a confirmation, or lost with its process).
+        """
+        now = now or datetime.now(UTC)
+        run = self.get(tenant_id, run_id)
+        if run is None:
+            raise NotFound(f"there is no run {run_id!r}", code="run_not_found")
+        if run.status != "running":
+            raise RunEnded(f"run {run_id} has ended ({run.status}); there is nothing to cancel")
+        try:
+            with self.table.translated_errors("cancel a run"):
+                self.table.client.update_item(
+                    TableName=self.table.name,
+                    Key=encode({"PK": keys.run_pk(tenant_id, run_id), "SK": keys.RUN_SK}),
+                    UpdateExpression="SET cancel_requested = :now",
+                    ConditionExpression="#status = :running AND lease_until >= :epoch",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=encode(
+                        {":now": now.isoformat(), ":running": "running", ":epoch": int(now.timestamp())}
+                    ),
+                )
+        except ClientError as exc:
+            raise RunEnded(f"run {run_id} has ended; there is nothing to cancel") from exc
+        return run
+
+    def cancel_requested(self, tenant_id: str, run_id: str) -> bool:
+        """Whether someone asked the run to stop (a read of one attribute, eventually consistent)."""
+        with self.table.translated_errors("read a run's cancel flag"):
+            response = self.table.client.get_item(
+                TableName=self.table.name,
+                Key=encode({"PK": keys.run_pk(tenant_id, run_id), "SK": keys.RUN_SK}),
+                ProjectionExpression="cancel_requested",
+            )
+        return "cancel_requested" in response.get("Item", {})
 
     def unfinished(self, tenant_id: str, run_id: str) -> Unfinished | None:
         """A run that has not ended (still going, or its process died), or None if it ended."""

@@ -190,8 +190,10 @@ class SessionStore:
         *,
         first_part: int = 0,
         confirmation: Confirmation | None = None,
+        events: Sequence[dict[str, Any]] = (),
     ) -> None:
-        """Store the turn's messages (the user's first) and its final run record, together.
+        """Store the turn's messages (the user's first) and its final run record, together (with
+        the run's stream events not stored yet: ``events``, chunk items).
 
         A turn too big for one transaction stores its first messages in transactions of their
         own; the last one holds the run's final record, which releases the session. A run that
@@ -202,7 +204,10 @@ class SessionStore:
         now = _time(run.finished_at or run.started_at)
         pk = keys.session_pk(run.tenant_id, run.session_id)
         items = self._message_items(pk, run.turn, messages, now, first=first_part)
-        tail = [{"Put": {"Item": encode(self.runs.final_item(run))}}]
+        tail = [
+            {"Put": {"Item": encode(self.runs.final_item(run))}},
+            *({"Put": {"Item": encode(chunk)}} for chunk in events),
+        ]
         if confirmation is not None:
             confirmation = confirmation.model_copy(update={"resume_part": first_part + len(items)})
             tail += self._awaiting(pk, confirmation, now)

@@ -16,8 +16,17 @@ from agent_core.web.auth import (
 )
 from agent_core.web.disconnects import noticing_disconnect
 from agent_core.web.idempotency import IdempotencyHeader, idempotency_of, mark_replayed
-from agent_core.web.schemas import AgentInfo, AgentList, ChatReply, ChatRequest, ConfirmationRequest, UserText
-from agent_core.web.sse import sse_frames
+from agent_core.web.resume import LastEventIdHeader, last_event_of
+from agent_core.web.schemas import (
+    AgentInfo,
+    AgentList,
+    CancelReply,
+    ChatReply,
+    ChatRequest,
+    ConfirmationRequest,
+    UserText,
+)
+from agent_core.web.sse import numbered_frames, sse_frames
 from agent_core.web.task_api import MAX_OFFSET, TaskExecution, TaskExecutions, TaskRequest, TenantInfo
 
 if TYPE_CHECKING:
@@ -28,6 +37,7 @@ __all__ = [
     "AgentInfo",
     "AgentList",
     "AuditReader",
+    "CancelReply",
     "ChatCaller",
     "ChatReply",
     "ChatRequest",
@@ -35,6 +45,7 @@ __all__ = [
     "CurrentCaller",
     "CurrentRuntime",
     "IdempotencyHeader",
+    "LastEventIdHeader",
     "TaskExecution",
     "TaskExecutions",
     "TaskRequest",
@@ -45,8 +56,10 @@ __all__ = [
     "create_api",
     "current_caller",
     "idempotency_of",
+    "last_event_of",
     "mark_replayed",
     "noticing_disconnect",
+    "numbered_frames",
     "runtime_of",
     "sse_frames",
 ]

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 
 if TYPE_CHECKING:
+    from agent_core.following import RunFollower
     from agent_core.replay import Replay
     from agent_core.turn import Turn
 
 
 @asynccontextmanager
-async def noticing_disconnect(request: Request, turn: Turn | Replay) -> AsyncIterator[None]:
+async def noticing_disconnect(request: Request, turn: Turn | Replay | RunFollower) -> AsyncIterator[None]:
     """Tell ``turn`` when ``request``'s client goes away, while the block runs."""
 
     async def watch() -> None:

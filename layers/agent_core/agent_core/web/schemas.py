@@ -71,7 +71,7 @@ class ChatReply(BaseModel):
 
     run_id: str
     session_id: str
-    status: Literal["completed", "failed", "awaiting_confirmation"]
+    status: Literal["completed", "failed", "awaiting_confirmation", "cancelled"]
     stop_reason: str
     reply: str
     tool_calls: list[ToolCallRecord] = Field(
@@ -120,3 +120,10 @@ class AgentInfo(BaseModel):
 
 class AgentList(BaseModel):
     agents: list[AgentInfo]
+
+
+class CancelReply(BaseModel):
+    """A cancel the run will act on: it stops before its next model or tool call and ends ``cancelled``."""
+
+    run_id: str
+    status: Literal["cancelling"] = "cancelling"
