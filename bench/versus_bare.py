@@ -23,6 +23,7 @@ import httpx
 from agent_core import Settings, SingleModelProvider
 from agent_core.agents.general import general
 from agent_core.llm.local import LocalModel
+from bench.aws_calls import AwsCalls
 from bench.bare_app import BareSessions, create_bare_app
 from bench.bare_models import AnthropicBare, BareModel, LocalBare, Prompt
 from bench.report import median, table
@@ -145,6 +146,7 @@ def _compare(
         sides: dict[str, Side] = {"real": stack, "bare": BareStack(client, endpoint, stack)}
 
         def turn(side: str, session_id: str | None = None) -> Timed:
+            quiet(stack.calls)  # the last turn's background writes are its own, not this one's
             script()
             return sides[side].turn(session_id=session_id)
 
@@ -157,6 +159,19 @@ def _compare(
                 samples[side, "new session"].append(new)
                 samples[side, "continued session"].append(turn(side, new.session_id))
     return {scenario: {side: _summary(samples[side, scenario]) for side in SIDES} for scenario in SCENARIOS}
+
+
+def quiet(calls: AwsCalls, *, for_s: float = 0.1, within_s: float = 5.0) -> None:
+    """Wait until no AWS call has started for ``for_s``: a turn's background writes (the usage
+    counters, the breaker's count) end after its ``done``, and would be counted as the next turn's."""
+    give_up = time.monotonic() + within_s
+    seen = -1
+    while time.monotonic() < give_up:
+        now = sum(calls.counts.values())
+        if now == seen:
+            return
+        seen = now
+        time.sleep(for_s)
 
 
 def _summary(samples: list[Timed]) -> dict[str, Any]:
