@@ -61,6 +61,7 @@ _VARIABLES = {
     "breaker_floor_calls_per_hour": "BREAKER_FLOOR_CALLS_PER_HOUR",
     "breaker_flush_seconds": "BREAKER_FLUSH_SECONDS",
     "limits_refresh_seconds": "LIMITS_REFRESH_SECONDS",
+    "audit_bucket": "AUDIT_BUCKET",
 }
 _REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")  # the first one set wins
 _API_KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -75,6 +76,8 @@ class Settings(BaseModel):
     region: str = "us-east-1"
     secrets_prefix: str = "agent-runtime"
     stage: str = "local"
+    # Where the audit export writes (the AuditExportFunction; agentctl export): none locally unless set.
+    audit_bucket: str | None = None
 
     model_provider: ModelProviderName = "auto"
     # The model of every turn a tenant does not override; its meaning follows the provider:
