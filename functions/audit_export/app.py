@@ -8,11 +8,13 @@ from typing import Any
 
 from agent_core import AuditExport, ExportRequest, Runtime
 
-runtime = Runtime()
-
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    """Export the event's day (default: yesterday, UTC) of its tenant (default: every tenant)."""
+    """Export the event's day (default: yesterday, UTC) of its tenant (default: every tenant).
+
+    The runtime is made per run: a daily job gains nothing from a warm one, and each run reads its
+    settings (``AUDIT_BUCKET``) afresh.
+    """
     request = ExportRequest.from_event(event)
-    exported = AuditExport.of(runtime).run(request)
+    exported = AuditExport.of(Runtime()).run(request)
     return {"date": request.day, "tenants": [day.summary() for day in exported]}
