@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import batched
 from typing import TYPE_CHECKING, Any
@@ -110,9 +110,12 @@ class AuditExport:
             raise ExportNotConfigured("no bucket to export to: set AUDIT_BUCKET (or pass --bucket)")
         return cls(audit=runtime.audit, tenants=runtime.tenants, s3=runtime.aws.client("s3"), bucket=chosen)
 
-    def run(self, request: ExportRequest) -> list[DayExport]:
-        """The request's day for its tenant, or for every tenant in id order; each one reported
-        (a log line, and metrics unless it had nothing to export)."""
+    def run(
+        self, request: ExportRequest, *, on_exported: Callable[[DayExport], None] = report
+    ) -> list[DayExport]:
+        """The request's day for its tenant, or for every tenant in id order. Each tenant's export
+        goes to ``on_exported`` as it is done: by default a log line, and metrics unless it had
+        nothing to export (``agentctl`` prints its own table instead)."""
         if request.tenant_id is not None:
             tenant_ids = [request.tenant_id]
         else:
@@ -120,7 +123,7 @@ class AuditExport:
         done = []
         for tenant_id in tenant_ids:
             exported = self.export_day(tenant_id, request.day)
-            report(exported)
+            on_exported(exported)
             done.append(exported)
         return done
 
