@@ -23,6 +23,8 @@ from tests.agent_core.audit_export.conftest import (
     lines,
     objects,
 )
+from tests.support.emf import emf_metrics
+from tests.support.log_lines import captured_log_lines, lines_saying
 
 
 class CutOff(Exception):
@@ -202,3 +204,30 @@ def test_an_export_key_cannot_leave_its_tenants_folder(tenant_id: str) -> None:
         keys.audit_export_part(tenant_id, DAY, 0)
     with pytest.raises(InvalidId):
         keys.audit_export_manifest(tenant_id, DAY)
+
+
+def test_each_tenant_exported_gets_one_log_line_and_its_metrics(
+    seeded: Seeded, bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    with captured_log_lines() as logged:
+        done = exporter(seeded.runtime).run(ExportRequest(day=DAY))
+    printed = capsys.readouterr().out
+
+    said = lines_saying(logged, "audit export")
+    assert [(line["tenant_id"], line["entries"], line["parts"], line["skipped"]) for line in said] == [
+        ("acme", 1600, 6, False),
+        ("globex", 900, 3, False),
+        ("initech", 7, 1, False),
+        (QUIET_TENANT, 0, 0, True),
+    ]
+    assert [line["bytes"] for line in said] == [d.bytes for d in done]
+    documents = emf_metrics(printed, metric="AuditExportEntries")
+    assert [
+        (d["tenant_id"], d["AuditExportEntries"], d["AuditExportParts"], d["AuditExportBytes"])
+        for d in documents
+    ] == [(d.tenant_id, [d.entries], [len(d.parts)], [d.bytes]) for d in done if not d.skipped]
+    for document in documents:
+        (metrics,) = document["_aws"]["CloudWatchMetrics"]
+        assert metrics["Namespace"] == "AgentRuntime"
+        assert metrics["Dimensions"] == [["service"]]  # the tenant is metadata, not a billed dimension

@@ -49,7 +49,6 @@ class DayExport:
     written: int = 0  # parts put in this run; the others were already there, byte for byte
     first_created_at: str | None = None
     last_created_at: str | None = None
-    manifest_key: str | None = None
 
     @property
     def entries(self) -> int:
@@ -58,6 +57,10 @@ class DayExport:
     @property
     def bytes(self) -> int:
         return sum(part.bytes for part in self.parts)
+
+    @property
+    def manifest_key(self) -> str:
+        return keys.audit_export_manifest(self.tenant_id, self.day)
 
     @property
     def skipped(self) -> bool:
@@ -130,13 +133,15 @@ class AuditExport:
     def export_day(self, tenant_id: str, day: str) -> DayExport:
         """Write the tenant's day: part after part, then its manifest. A part already in S3 with
         exactly these bytes (its ETag is their MD5) is left as it is, so a run that was cut off
-        resumes where it stopped."""
-        present = self._etags(keys.audit_export_folder(tenant_id, day))
+        resumes where it stopped. A day without entries writes nothing, and lists nothing."""
+        present: dict[str, str] | None = None
         parts: list[PartInfo] = []
         written = 0
         first: str | None = None
         last: str | None = None
         for number, chunk in enumerate(batched(self._entries(tenant_id, day), self.entries_per_part)):
+            if present is None:
+                present = self._etags(keys.audit_export_folder(tenant_id, day))
             body = encode_part(chunk)
             key = keys.audit_export_part(tenant_id, day, number)
             if present.get(key) != hashlib.md5(body, usedforsecurity=False).hexdigest():
@@ -145,23 +150,14 @@ class AuditExport:
             parts.append(PartInfo(key, len(chunk), len(body), hashlib.sha256(body).hexdigest()))
             first = first or chunk[0].get("created_at")
             last = chunk[-1].get("created_at")
-        if not parts:
-            return DayExport(tenant_id, day)
-        exported = DayExport(
-            tenant_id,
-            day,
-            tuple(parts),
-            written,
-            first,
-            last,
-            manifest_key=keys.audit_export_manifest(tenant_id, day),
-        )
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=exported.manifest_key or "",
-            Body=encode_manifest(exported.manifest()),
-            ContentType="application/json",
-        )
+        exported = DayExport(tenant_id, day, tuple(parts), written, first, last)
+        if not exported.skipped:
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=exported.manifest_key,
+                Body=encode_manifest(exported.manifest()),
+                ContentType="application/json",
+            )
         return exported
 
     def _entries(self, tenant_id: str, day: str) -> Iterator[dict[str, Any]]:

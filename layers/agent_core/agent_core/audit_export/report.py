@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from agent_core.observability.logs import SERVICE, logger
+from agent_core.observability.metrics import NAMESPACE
 
 if TYPE_CHECKING:
     from agent_core.audit_export.exporter import DayExport
 
-NAMESPACE = "AgentRuntime"
 EXPORTED_ENTRIES = "AuditExportEntries"
 EXPORTED_PARTS = "AuditExportParts"
 EXPORTED_BYTES = "AuditExportBytes"
