@@ -231,3 +231,9 @@ def test_each_tenant_exported_gets_one_log_line_and_its_metrics(
         (metrics,) = document["_aws"]["CloudWatchMetrics"]
         assert metrics["Namespace"] == "AgentRuntime"
         assert metrics["Dimensions"] == [["service"]]  # the tenant is metadata, not a billed dimension
+
+
+def test_the_tenant_list_the_export_walks_reads_every_page_of_the_index(seeded: Seeded, bucket: str) -> None:
+    listed = [t.tenant_id for t in seeded.runtime.tenants.list(page_size=1)]
+
+    assert sorted(listed) == sorted([*ENTRIES_ON_DAY, QUIET_TENANT])  # one tenant a page: all read
