@@ -98,3 +98,15 @@ def ensure_table(table_name: str) -> bool:
         TimeToLiveSpecification={"AttributeName": ttl_attribute(), "Enabled": True},
     )
     return True
+
+
+def ensure_bucket(bucket: str) -> bool:
+    """Create the S3 bucket unless it exists (the local audit export's); ``True`` if created."""
+    client = boto3.client("s3")
+    try:
+        client.create_bucket(Bucket=bucket)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+        return False
+    return True

@@ -30,6 +30,7 @@ from local.state import LocalState, StackRunning
 
 DEFAULT_TABLE = "agent-runtime-local"
 DEFAULT_PORT = 3000
+LOCAL_AUDIT_BUCKET = "agent-runtime-audit-local"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -63,7 +64,7 @@ def _serve(state: LocalState) -> None:
     os.environ.setdefault("SWITCH_CACHE_SECONDS", "0")
     os.environ.setdefault("SECRET_CACHE_SECONDS", "5")
 
-    from local.aws import ensure_table, start_moto
+    from local.aws import ensure_bucket, ensure_table, start_moto
     from local.demo_servers import follow_moved_servers, start_demo_servers
 
     gateway_socket = _bind(port)  # first: a taken port fails before anything else starts
@@ -81,6 +82,9 @@ def _serve(state: LocalState) -> None:
                     flush=True,
                 )
         ensure_table(os.environ["TABLE_NAME"])
+        # Where `./agentctl --local export` writes the audit export (the deployed stack's AuditBucket).
+        os.environ.setdefault("AUDIT_BUCKET", LOCAL_AUDIT_BUCKET)
+        ensure_bucket(os.environ["AUDIT_BUCKET"])
         servers = start_demo_servers(os.environ)
 
         from agent_core import Runtime
@@ -98,6 +102,7 @@ def _serve(state: LocalState) -> None:
             "table_name": runtime.settings.table_name,
             "secrets_prefix": runtime.settings.secrets_prefix,
             "api_url": f"http://127.0.0.1:{port}",
+            "audit_bucket": os.environ["AUDIT_BUCKET"],
             **servers.urls,
         }
         state.stack_file.write_text(json.dumps(stack, indent=2) + "\n")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from agentctl import keys, secrets, show_target, switches, tenants
+from agentctl import export, keys, secrets, show_target, switches, tenants
 from agentctl.stacks import STACK_FILE_VARIABLE
 
 DESCRIPTION = """\
-Operate an agent-runtime stack: tenants, their API keys and their credentials, the kill switches.
+Operate an agent-runtime stack: tenants, their API keys and their credentials, the kill switches,
+the audit export.
 The same commands act on the local stack (--local, from `make dev`) and on a deployed one
 (--stack NAME); `%(prog)s target` shows which one a command would use."""
 
@@ -70,6 +71,6 @@ def build_parser(prog: str = "agentctl") -> argparse.ArgumentParser:
         epilog="exit codes: 0 done, 1 failed, 2 wrong command line",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (tenants, keys, secrets, switches, show_target):
+    for module in (tenants, keys, secrets, switches, export, show_target):
         module.register(commands, [common])
     return parser

@@ -28,6 +28,7 @@ class StackDescription:
     region: str | None = None
     endpoint_url: str | None = None
     api_url: str | None = None
+    audit_bucket: str | None = None
 
 
 def find_stack_file(start: Path) -> Path | None:
@@ -58,11 +59,13 @@ def read_stack_file(path: Path) -> StackDescription:
         region=text.get("region"),
         endpoint_url=text.get("endpoint_url"),
         api_url=text.get("api_url"),
+        audit_bucket=text.get("audit_bucket"),
     )
 
 
 def describe_stack(name: str, *, region: str | None, endpoint_url: str | None) -> StackDescription:
-    """A deployed stack's outputs (``TableName``, ``SecretsPrefix``, ``ApiUrl``) from CloudFormation."""
+    """A deployed stack's outputs (``TableName``, ``SecretsPrefix``, ``ApiUrl``, ``AuditBucketName``)
+    from CloudFormation."""
     if region is None:
         raise UsageError("--stack needs a region: pass --region or set AWS_REGION")
     client: CloudFormationClient = AwsClients(region, endpoint_url).client("cloudformation")
@@ -83,4 +86,5 @@ def describe_stack(name: str, *, region: str | None, endpoint_url: str | None) -
         secrets_prefix=outputs.get("SecretsPrefix"),
         region=region,
         api_url=outputs.get("ApiUrl"),
+        audit_bucket=outputs.get("AuditBucketName"),
     )

@@ -25,7 +25,7 @@ from agentctl.stacks import (
     read_stack_file,
 )
 
-FIELDS = ("table_name", "region", "endpoint_url", "secrets_prefix", "api_url")
+FIELDS = ("table_name", "region", "endpoint_url", "secrets_prefix", "api_url", "audit_bucket")
 # moto accepts any credentials; the operator's real ones have no business going to it.
 _LOCAL_CREDENTIALS = StaticCredentials("local", "local")
 
@@ -39,6 +39,7 @@ class Target:
     secrets_prefix: str
     endpoint_url: str | None = None
     api_url: str | None = None
+    audit_bucket: str | None = None  # where `agentctl export` writes
     local: bool = False
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -68,6 +69,7 @@ def resolve_target(options: argparse.Namespace, environ: Mapping[str, str], cwd:
         region=getattr(options, "region", None),
         endpoint_url=getattr(options, "endpoint_url", None),
         secrets_prefix=getattr(options, "secrets_prefix", None),
+        audit_bucket=getattr(options, "bucket", None),
     )
     env = {
         name: (value, f"env {variable}")
@@ -76,6 +78,7 @@ def resolve_target(options: argparse.Namespace, environ: Mapping[str, str], cwd:
             ("region", "AWS_REGION" if environ.get("AWS_REGION") else "AWS_DEFAULT_REGION"),
             ("endpoint_url", "AWS_ENDPOINT_URL"),
             ("secrets_prefix", "SECRETS_PREFIX"),
+            ("audit_bucket", "AUDIT_BUCKET"),
         )
         if (value := environ.get(variable))
     }
@@ -109,6 +112,7 @@ def resolve_target(options: argparse.Namespace, environ: Mapping[str, str], cwd:
         secrets_prefix=str(values["secrets_prefix"]),
         endpoint_url=values["endpoint_url"],
         api_url=values["api_url"],
+        audit_bucket=values["audit_bucket"],
         local=local,
         sources={name: found[1] for name, found in chosen.items() if found},
     )

@@ -11,10 +11,21 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 
-from agent_core import RunContext, Runtime, Settings, SingleModelProvider, Tenant, issue_api_key, tool
+from agent_core import (
+    AuditEntry,
+    RunContext,
+    Runtime,
+    Settings,
+    SingleModelProvider,
+    Tenant,
+    get_settings,
+    issue_api_key,
+    tool,
+)
 from agent_core.agents import Agent, AgentRegistry
 from agent_core.agents.general import general
 from agent_core.llm.scripted import call, say
@@ -22,6 +33,7 @@ from agent_core.tenancy import TenantLimits
 from agent_core.tools.registry import ToolRegistry
 from agent_core.tools.tenant_info import tenant_info
 from local.aws import ensure_table
+from local.functions import load_function
 from tests.conftest import TABLE
 from tests.deploy.test_template import actions, deployed
 from tests.fakes.scripted_model import ScriptedModel
@@ -39,24 +51,33 @@ TRANSACTION_ITEM_ACTIONS = {
 }
 
 
+# An operation authorised as another action (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+AUTHORISED_AS = {"s3:ListObjectsV2": "s3:ListBucket"}
+
+
 class Performed:
-    """The IAM actions of the AWS calls made since :meth:`clear`."""
+    """The IAM actions of the AWS calls made since :meth:`clear`, and the S3 keys and prefixes named."""
 
     def __init__(self) -> None:
         self.actions: set[str] = set()
+        self.s3_keys: set[str] = set()
 
     def clear(self) -> None:
         self.actions.clear()
+        self.s3_keys.clear()
 
     def __call__(self, name: str, params: dict[str, Any]) -> None:
         service, operation = name.split(".")
+        if service == "s3":
+            self.s3_keys.add(str(params.get("Key", params.get("Prefix"))))
         if operation == "TransactWriteItems":
             for item in params["TransactItems"]:
                 self.actions |= {f"dynamodb:{TRANSACTION_ITEM_ACTIONS[kind]}" for kind in item}
         elif operation == "TransactGetItems":
             self.actions.add("dynamodb:GetItem")
         else:
-            self.actions.add(f"{service}:{operation}")
+            action = f"{service}:{operation}"
+            self.actions.add(AUTHORISED_AS.get(action, action))
 
 
 @tool(read_only=False)
@@ -170,3 +191,47 @@ def test_each_function_performs_only_actions_its_role_grants(
     performed.clear()
     assert httpx.get(base + "/health", timeout=10).status_code == 200
     assert set(performed.actions) <= actions(cfn, "HealthFunction")
+
+
+def test_the_audit_export_performs_only_actions_its_role_grants_under_its_prefixes(
+    performed: Performed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given: two tenants with audit entries on a day, and the bucket
+    runtime = Runtime(Settings(table_name=TABLE, region="us-east-1", model_provider="local"))
+    ensure_table(TABLE)
+    for tenant_id in ("acme", "globex"):
+        runtime.tenants.put(Tenant(tenant_id=tenant_id, name=tenant_id))
+        for n in range(3):
+            runtime.audit.record(tenant_id, audit_entry(tenant_id, n))
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="audit-bucket")
+    monkeypatch.setenv("AUDIT_BUCKET", "audit-bucket")
+    get_settings.cache_clear()
+    cfn = deployed()
+
+    # When: the function exports every tenant's day, twice (the second run resumes: lists, skips)
+    performed.clear()
+    for _ in range(2):
+        done = load_function("audit_export").handler({"date": "2026-11-28"}, None)
+        assert [t["entries"] for t in done["tenants"]] == [3, 3]
+
+    # Then: every action is granted, and every key is under the prefixes the grants name
+    assert {"dynamodb:Query", "s3:PutObject", "s3:ListBucket"} <= performed.actions
+    assert performed.actions <= actions(cfn, "AuditExportFunction"), performed.actions - actions(
+        cfn, "AuditExportFunction"
+    )
+    assert performed.s3_keys
+    assert all(key.startswith(("audit/", "audit-manifests/")) for key in performed.s3_keys), performed.s3_keys
+
+
+def audit_entry(tenant_id: str, n: int) -> AuditEntry:
+    return AuditEntry(
+        call_id=f"toolu_{n}",
+        tool="tenant_info",
+        input={},
+        ok=True,
+        started_at=f"2026-11-28T10:00:0{n}.000Z",
+        run_id=f"run_{n}",
+        session_id="ses_1",
+        agent_id="general",
+        caller_id=f"{tenant_id}-user",
+    )

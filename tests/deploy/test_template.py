@@ -275,7 +275,9 @@ def test_the_adapters_readiness_path_is_served_by_the_chat_app(cfn: Template) ->
     assert path in {getattr(route, "path", None) for route in chat_app.routes}
 
 
-@pytest.mark.parametrize("name", ["ChatFunction", "ExecutionsFunction", "HealthFunction"])
+@pytest.mark.parametrize(
+    "name", ["ChatFunction", "ExecutionsFunction", "HealthFunction", "AuditExportFunction"]
+)
 def test_every_function_is_python312_on_arm64_with_the_core_layer(cfn: Template, name: str) -> None:
     (layer,) = resources_of_type(cfn, "AWS::Lambda::LayerVersion")
     properties = function(cfn, name)
@@ -344,7 +346,9 @@ def test_chat_may_read_and_raise_the_usage_counters(cfn: Template) -> None:
     assert {"dynamodb:BatchGetItem", "dynamodb:UpdateItem"} <= actions(cfn, "ChatFunction")
 
 
-@pytest.mark.parametrize("name", ["ChatFunction", "ExecutionsFunction", "HealthFunction"])
+@pytest.mark.parametrize(
+    "name", ["ChatFunction", "ExecutionsFunction", "HealthFunction", "AuditExportFunction"]
+)
 def test_no_wildcard_actions_and_secrets_only_under_the_prefix(cfn: Template, name: str) -> None:
     for statement in statements(cfn, name):
         assert statement["Effect"] == "Allow"
@@ -357,7 +361,9 @@ def test_no_wildcard_actions_and_secrets_only_under_the_prefix(cfn: Template, na
             assert all("Table" in json.dumps(r) for r in resources), statement
 
 
-@pytest.mark.parametrize("name", ["ChatFunction", "ExecutionsFunction", "HealthFunction"])
+@pytest.mark.parametrize(
+    "name", ["ChatFunction", "ExecutionsFunction", "HealthFunction", "AuditExportFunction"]
+)
 def test_roles_carry_only_the_logging_and_tracing_managed_policies(cfn: Template, name: str) -> None:
     role = cfn["Resources"][function(cfn, name)["Role"]["Fn::GetAtt"][0]]["Properties"]
 
@@ -600,7 +606,7 @@ def modules_after_importing_app(function: str, provider: str) -> list[str]:
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "bedrock"])
-@pytest.mark.parametrize("function", ["executions", "health"])
+@pytest.mark.parametrize("function", ["executions", "health", "audit_export"])
 def test_executions_and_health_import_neither_the_model_sdk_nor_the_tools(
     function: str, provider: str
 ) -> None:
@@ -823,3 +829,118 @@ def test_layer_requirements_are_exported_from_uv_lock() -> None:
     assert (ROOT / "layers" / "agent_core" / "requirements.txt").read_text() == exported.stdout, (
         "layers/agent_core/requirements.txt is stale: run `make requirements`"
     )
+
+
+# --- the audit export: a daily schedule, a private TLS-only bucket, Athena over it ----------------
+
+EXPORT = "AuditExportFunction"
+
+
+def test_the_export_runs_daily_from_eventbridge_scheduler_for_the_day_before(cfn: Template) -> None:
+    (schedule,) = resources_of_type(cfn, "AWS::Scheduler::Schedule").values()
+    properties = schedule["Properties"]
+
+    assert properties["Target"]["Arn"] == {"Fn::GetAtt": [EXPORT, "Arn"]}
+    assert re.fullmatch(r"cron\(\d+ \d+ \* \* \? \*\)", properties["ScheduleExpression"])
+    assert properties["ScheduleExpressionTimezone"] == "UTC"
+    assert json.loads(properties["Target"]["Input"]) == {}  # yesterday, every tenant
+    assert properties["Target"]["RetryPolicy"]["MaximumRetryAttempts"] >= 1  # a cut-off run resumes
+    assert properties["Name"] == {"Fn::Sub": "${AWS::StackName}-audit-export"}  # one per stack
+    role = cfn["Resources"][properties["Target"]["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+    (invoke,) = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert (invoke["Action"], invoke["Resource"]) == (
+        "lambda:InvokeFunction",
+        {"Fn::GetAtt": [EXPORT, "Arn"]},
+    )
+
+
+def test_the_export_function_is_a_plain_handler_with_time_for_a_big_day(cfn: Template) -> None:
+    properties = function(cfn, EXPORT)
+
+    assert properties["Handler"] == "app.handler"
+    assert properties["Timeout"] == 900
+    assert properties["Environment"]["Variables"]["AUDIT_BUCKET"] == {"Ref": "AuditBucket"}
+    assert properties["LoggingConfig"]["LogGroup"] == {"Ref": "AuditExportFunctionLogs"}
+    assert callable(load_function("audit_export").handler)
+
+
+def test_the_audit_bucket_is_encrypted_private_tls_only_and_expires_exports(cfn: Template) -> None:
+    bucket = cfn["Resources"]["AuditBucket"]
+    properties = bucket["Properties"]
+    (policy,) = [
+        p["Properties"]
+        for p in resources_of_type(cfn, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": "AuditBucket"}
+    ]
+
+    assert bucket["DeletionPolicy"] == "Retain"
+    (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}  # ETag = MD5 (resume)
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    (deny,) = policy["PolicyDocument"]["Statement"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "s3:*")
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == [{"Fn::GetAtt": ["AuditBucket", "Arn"]}, {"Fn::Sub": "${AuditBucket.Arn}/*"}]
+    (lifecycle,) = properties["LifecycleConfiguration"]["Rules"]
+    assert lifecycle["Status"] == "Enabled"
+    assert lifecycle["ExpirationInDays"] == {"Ref": "AuditExportRetentionDays"}
+    assert cfn["Parameters"]["AuditExportRetentionDays"]["MinValue"] > max(
+        t["TransitionInDays"] for t in lifecycle["Transitions"]
+    )
+
+
+def test_athena_reads_the_export_through_partition_projection_with_no_crawler(cfn: Template) -> None:
+    from agent_core import keys
+
+    (table,) = resources_of_type(cfn, "AWS::Glue::Table").values()
+    table_input = table["Properties"]["TableInput"]
+    parameters = table_input["Parameters"]
+    storage = table_input["StorageDescriptor"]
+
+    assert table["Properties"]["DatabaseName"] == {"Ref": "AuditDatabase"}
+    assert [(k["Name"], k["Type"]) for k in table_input["PartitionKeys"]] == [
+        ("tenant", "string"),
+        ("date", "string"),
+    ]
+    assert parameters["projection.enabled"] == "true"
+    assert parameters["projection.tenant.type"] == "injected"
+    assert parameters["projection.date.type"] == "date"
+    assert parameters["projection.date.format"] == "yyyy-MM-dd"
+    assert parameters["projection.date.range"].endswith(",NOW")
+    # The template's folder of a partition is the one the export writes (agent_core.keys).
+    template = sub_string(parameters["storage.location.template"])
+    filled = template.replace("${!tenant}", "acme").replace("${!date}", "2026-11-28")
+    assert filled == "s3://${AuditBucket}/" + keys.audit_export_folder("acme", "2026-11-28")
+    assert sub_string(storage["Location"]) == "s3://${AuditBucket}/" + keys.AUDIT_EXPORT_PREFIX
+    assert storage["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
+    assert storage["InputFormat"] == "org.apache.hadoop.mapred.TextInputFormat"
+    assert parameters["compressionType"] == "gzip"
+    # Every field an exported line has is a column (the manifests are kept outside the location).
+    assert not keys.AUDIT_MANIFEST_PREFIX.startswith(keys.AUDIT_EXPORT_PREFIX)
+    from agent_core import AuditEntry
+
+    fields = set(AuditEntry.model_json_schema(mode="serialization", by_alias=True)["properties"])
+    assert {column["Name"] for column in storage["Columns"]} == fields
+
+
+def test_the_export_role_reads_only_what_it_exports_and_writes_only_under_its_prefixes(cfn: Template) -> None:
+    granted = statements(cfn, EXPORT)
+
+    assert actions(cfn, EXPORT) == {"dynamodb:Query", "s3:PutObject", "s3:ListBucket"}
+    (query,) = [s for s in granted if s["Action"] == "dynamodb:Query"]
+    assert query["Resource"] == [{"Fn::GetAtt": ["Table", "Arn"]}, {"Fn::Sub": "${Table.Arn}/index/GSI1"}]
+    (put,) = [s for s in granted if s["Action"] == "s3:PutObject"]
+    assert [sub_string(r) for r in put["Resource"]] == [
+        "${AuditBucket.Arn}/audit/*",
+        "${AuditBucket.Arn}/audit-manifests/*",
+    ]
+    (listing,) = [s for s in granted if s["Action"] == "s3:ListBucket"]
+    assert listing["Resource"] == {"Fn::GetAtt": ["AuditBucket", "Arn"]}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": "audit/*"}}
+    for name in ("ChatFunction", "ExecutionsFunction", "HealthFunction"):
+        assert not [a for a in actions(cfn, name) if a.startswith("s3:")], name

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import json
 from typing import Any
 
+import boto3
 import pytest
 
-from agent_core import Runtime
+from agent_core import AuditEntry, Runtime, get_settings
 from agent_core.auth import KEY_PATTERN
 from local.functions import load_function
 from local.template import api_routes
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.support import sse
 from tests.support.lambda_events import (
+    SCHEDULED_EVENTS,
     Event,
     LambdaContext,
+    all_event_names,
     event_names,
     example_key,
     load_event,
@@ -336,3 +340,56 @@ def test_agents_event_lists_the_tenants_agents_with_their_tools(runtime: Runtime
 
 def test_health_event_is_ok() -> None:
     assert call_handler("health", load_event("health")) == (200, {"status": "ok"})
+
+
+# --- the audit export (EventBridge Scheduler's input) ------------------------------------------
+
+
+def test_every_event_is_an_api_route_or_a_scheduled_functions_input() -> None:
+    assert set(all_event_names()) == set(event_names()) | set(SCHEDULED_EVENTS)
+    for name, function in SCHEDULED_EVENTS.items():
+        assert "httpMethod" not in load_event(name)
+        assert callable(load_function(function).handler)
+
+
+def test_audit_export_event_exports_its_day_of_every_tenant(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given: one audit entry of acme on the event's day, and the bucket
+    event = load_event("audit_export")
+    day = event["date"]
+    call = AuditEntry(
+        call_id="toolu_events",
+        tool="tenant_info",
+        input={},
+        ok=True,
+        started_at=f"{day}T09:30:00.000Z",
+        run_id="run_events",
+        session_id="ses_events",
+        agent_id="general",
+        caller_id="acme-events",
+    )
+    runtime.audit.record("acme", call)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="audit-events")
+    monkeypatch.setenv("AUDIT_BUCKET", "audit-events")
+    get_settings.cache_clear()
+
+    # When: the scheduler's event reaches the handler
+    done = load_function("audit_export").handler(event, LambdaContext(function_name="audit-export-function"))
+
+    # Then: acme's one entry is in its folder; globex had none and got nothing
+    assert done["date"] == day
+    assert [(t["tenant"], t["entries"], t["skipped"]) for t in done["tenants"]] == [
+        ("acme", 1, False),
+        ("globex", 0, True),
+    ]
+    listed = s3.list_objects_v2(Bucket="audit-events")["Contents"]
+    assert sorted(o["Key"] for o in listed) == [
+        f"audit-manifests/tenant=acme/date={day}/manifest.json",
+        f"audit/tenant=acme/date={day}/part-00000.jsonl.gz",
+    ]
+    part = s3.get_object(Bucket="audit-events", Key=f"audit/tenant=acme/date={day}/part-00000.jsonl.gz")
+    [line] = gzip.decompress(part["Body"].read()).decode().splitlines()
+    assert json.loads(line)["tool"] == "tenant_info"
+    assert json.loads(line)["caller_id"] == "acme-events"

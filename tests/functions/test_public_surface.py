@@ -67,6 +67,8 @@ IMPORTS = {
             "create_api",
         },
     },
+    # The audit export: a plain handler, no HTTP.
+    "audit_export": {"agent_core": {"AuditExport", "ExportRequest", "Runtime"}},
     "health": {
         "agent_core": {"AgentRuntimeError", "Runtime"},
         "agent_core.web": {"CurrentRuntime", "create_api"},

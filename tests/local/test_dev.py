@@ -227,3 +227,32 @@ def test_the_readme_shadow_mode_example_shows_would_execute_and_changes_nothing(
         ("create_task", "shadow"),
         ("list_projects", "live"),
     ]
+
+
+def test_agentctl_local_export_writes_the_days_audit_entries_to_the_local_bucket(
+    stack: LocalStack,
+) -> None:
+    base, keys = stack.base_url, stack.keys
+    acme = {"X-API-Key": keys["acme"]}
+    turn = httpx.post(
+        base + "/agents/general/chat", json={"message": "who am I? use tenant_info"}, headers=acme, timeout=30
+    )
+    assert turn.status_code == 200, turn.text
+    newest = httpx.get(base + "/agents/general/executions", headers=acme).json()["items"][0]
+    day = newest["created_at"][:10]
+
+    exported = agentctl(
+        "--local",
+        "export",
+        "--tenant",
+        "acme",
+        "--date",
+        day,
+        "--json",
+        AGENTCTL_STACK_FILE=str(stack.stack_file),
+    )
+
+    assert exported.returncode == 0, exported.stderr
+    [acme_day] = json.loads(exported.stdout)["tenants"]
+    assert (acme_day["tenant"], acme_day["date"], acme_day["skipped"]) == ("acme", day, False)
+    assert acme_day["entries"] >= 1

@@ -62,6 +62,8 @@ class AwsCalls:
 
 
 def _touches_counters_only(params: dict[str, Any]) -> bool:
+    if isinstance(params.get("Key"), str):  # an S3 object's key: no counter of the table
+        return False
     if "Key" in params:
         keys = [params["Key"]]
     else:

@@ -1,4 +1,5 @@
-"""The API Gateway events in ``events/`` and what invoking a function with them needs."""
+"""The events in ``events/`` (API Gateway's, and the scheduler's for the audit export) and what
+invoking a function with them needs."""
 
 from __future__ import annotations
 
@@ -18,8 +19,17 @@ EVENTS = ROOT / "events"
 Event = dict[str, Any]
 
 
-def event_names() -> list[str]:
+def all_event_names() -> list[str]:
     return sorted(path.stem for path in EVENTS.glob("*.json"))
+
+
+def event_names() -> list[str]:
+    """The API Gateway events (one per route)."""
+    return [name for name in all_event_names() if "httpMethod" in load_event(name)]
+
+
+# The events of functions no route reaches, by the function each one is for.
+SCHEDULED_EVENTS = {"audit_export": "audit_export"}
 
 
 def load_event(name: str) -> Event:

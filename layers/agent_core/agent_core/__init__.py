@@ -48,6 +48,7 @@ from agent_core.turn_request import TurnRequest
 
 if TYPE_CHECKING:
     from agent_core.agents import Agent, AgentRegistry, default_agents
+    from agent_core.audit_export import AuditExport, ExportRequest
     from agent_core.chat import ChatService
     from agent_core.following import RunFollower
     from agent_core.replay import Replay
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
 
 # Name -> the module that defines it, imported when the name is first asked for.
 _LAZY = {
+    "AuditExport": "agent_core.audit_export",
+    "ExportRequest": "agent_core.audit_export",
     "Agent": "agent_core.agents",
     "AgentRegistry": "agent_core.agents",
     "default_agents": "agent_core.agents",
@@ -91,12 +94,14 @@ __all__ = [
     "AgentRegistry",
     "AgentRuntimeError",
     "AuditEntry",
+    "AuditExport",
     "Authenticator",
     "Caller",
     "ChatService",
     "DeadlineExceeded",
     "Done",
     "Error",
+    "ExportRequest",
     "Forbidden",
     "InvalidId",
     "InvalidRequest",

@@ -1,4 +1,4 @@
-"""Every DynamoDB key, built and validated here and nowhere else.
+"""Every DynamoDB key (and the audit export's S3 keys), built and validated here and nowhere else.
 
 Tenant isolation lives in this key schema: every partition key that holds tenant data, on the
 table and on GSI1, starts with ``TENANT#<tenant_id>``, and every id that enters a key is checked
@@ -111,6 +111,35 @@ def audit_sk(created_at: str, call_id: str) -> str:
 
 def agent_audit_gsi_pk(tenant_id: str, agent_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#AGENT#{checked_id(agent_id, 'agent_id')}#AUDIT"
+
+
+# The audit export's S3 object keys (agent_core.audit_export): the same checked tenant id and day as
+# the table's audit partition, so no id can step out of its tenant's folder ("/" is never in an id).
+AUDIT_EXPORT_PREFIX = "audit/"
+AUDIT_MANIFEST_PREFIX = "audit-manifests/"
+
+
+def audit_export_folder(tenant_id: str, day: str) -> str:
+    """``audit/tenant=<t>/date=<yyyy-mm-dd>/``: a tenant's exported day, as Athena's partitions read it."""
+    return f"{AUDIT_EXPORT_PREFIX}{_export_partition(tenant_id, day)}"
+
+
+def audit_export_part(tenant_id: str, day: str, part: int) -> str:
+    """One part of a tenant's exported day: gzip'd JSON lines, numbered from 0."""
+    if not 0 <= part < 100_000:
+        raise InvalidId("an export part number is 0 to 99999")
+    return f"{audit_export_folder(tenant_id, day)}part-{part:05d}.jsonl.gz"
+
+
+def audit_export_manifest(tenant_id: str, day: str) -> str:
+    """The manifest of a tenant's exported day, outside ``audit/`` (Athena reads every file there)."""
+    return f"{AUDIT_MANIFEST_PREFIX}{_export_partition(tenant_id, day)}manifest.json"
+
+
+def _export_partition(tenant_id: str, day: str) -> str:
+    if DAY_PATTERN.fullmatch(day) is None:
+        raise InvalidId("an export day must look like yyyy-mm-dd")
+    return f"tenant={checked_id(tenant_id, 'tenant_id')}/date={day}/"
 
 
 def api_key_pk(key_hash: str) -> str:

@@ -65,6 +65,7 @@ _VARIABLES = {
     "event_flush_events": "EVENT_FLUSH_EVENTS",
     "events_poll_seconds": "EVENTS_POLL_SECONDS",
     "cancel_check_seconds": "CANCEL_CHECK_SECONDS",
+    "audit_bucket": "AUDIT_BUCKET",
 }
 _REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")  # the first one set wins
 _API_KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -79,6 +80,8 @@ class Settings(BaseModel):
     region: str = "us-east-1"
     secrets_prefix: str = "agent-runtime"
     stage: str = "local"
+    # Where the audit export writes (the AuditExportFunction; agentctl export): none locally unless set.
+    audit_bucket: str | None = None
 
     model_provider: ModelProviderName = "auto"
     # The model of every turn a tenant does not override; its meaning follows the provider:

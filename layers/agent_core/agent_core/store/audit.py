@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from typing import Any
+
 from agent_core import keys
 from agent_core.clock import epoch_after, utc_now
 from agent_core.store.page import Page
 from agent_core.store.records import AuditEntry
-from agent_core.store.table import Table, page_query
+from agent_core.store.table import Table, encode, page_query
 
 
 class AuditStore:
@@ -43,3 +47,20 @@ class AuditStore:
             items=[AuditEntry.model_validate_json(item["data"]) for item in items],
             next_cursor=next_cursor,
         )
+
+    def day(self, tenant_id: str, day: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every entry of the tenant's day (UTC), oldest first, as stored (the audit API's JSON
+        object), one Query page at a time: a day of any size never sits in memory whole."""
+        params: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": encode({":pk": keys.audit_pk(tenant_id, day)}),
+            "ScanIndexForward": True,
+            "Limit": page_size,
+        }
+        while True:
+            items, last = self.table.query(**params)
+            for item in items:
+                yield json.loads(item["data"])
+            if last is None:
+                return
+            params["ExclusiveStartKey"] = encode(last)

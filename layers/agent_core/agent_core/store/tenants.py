@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 from cachetools import TTLCache
 
@@ -54,11 +56,20 @@ class TenantStore:
             "data": tenant.model_dump_json(),
         }
 
-    def list(self) -> list[Tenant]:
-        """Every tenant (operators only: no API route reaches this)."""
-        items, _ = self.table.query(
-            IndexName="GSI1",
-            KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues=encode({":pk": keys.TENANTS_GSI_PK}),
-        )
-        return [Tenant.model_validate_json(item["data"]) for item in items]
+    def list(self, *, page_size: int | None = None) -> list[Tenant]:
+        """Every tenant, every page of the index read (operators and the audit export only: no API
+        route reaches this). ``page_size`` caps a page below DynamoDB's 1 MB."""
+        params: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": encode({":pk": keys.TENANTS_GSI_PK}),
+        }
+        if page_size is not None:
+            params["Limit"] = page_size
+        tenants: list[Tenant] = []
+        while True:
+            items, last = self.table.query(**params)
+            tenants.extend(Tenant.model_validate_json(item["data"]) for item in items)
+            if last is None:
+                return tenants
+            params["ExclusiveStartKey"] = encode(last)
