@@ -44,6 +44,7 @@ IMPORTS = {
             "Caller",
             "NotFound",
             "Page",
+            "RunFilter",  # runs are read through the view a caller has of them
             "RunRecord",
             "Runtime",
             "Tenant",

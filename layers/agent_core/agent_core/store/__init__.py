@@ -11,6 +11,7 @@ from agent_core.store.records import (
     SessionMeta,
     ToolCallRecord,
 )
+from agent_core.store.run_filter import RunFilter
 from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionHistory, SessionStore
 from agent_core.store.table import Table
@@ -23,6 +24,7 @@ __all__ = [
     "AuditStore",
     "Page",
     "RunError",
+    "RunFilter",
     "RunRecord",
     "RunStore",
     "SessionHistory",

@@ -62,6 +62,7 @@ class RunRecord(BaseModel):
     session_id: str
     agent_id: str
     caller_id: str
+    end_user_id: str | None = Field(default=None, description="The end user the caller ran it for.")
     model: str
     status: RunStatus = "running"
     stop_reason: str | None = None
@@ -142,6 +143,11 @@ class SessionMeta(BaseModel):
 
     session_id: str
     agent_id: str
+    # Whose the session is (see agent_core.tenancy.Owner). A session stored before owners were
+    # kept has no caller_id: its owner is its last run's caller (SessionStore.load).
+    caller_id: str | None = None
+    end_user_id: str | None = None
+    title: str | None = None  # the start of its first user message
     turn: int
     active_run: str | None = None
     lease_until: int | None = None
