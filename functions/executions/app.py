@@ -1,5 +1,5 @@
-"""Executions function: agents, runs and the tool-call audit trail of the caller's tenant, and the
-task API's reads (buffered, Mangum). It never imports the ``anthropic`` SDK.
+"""Executions function: agents, runs, sessions and the tool-call audit trail of the caller's tenant,
+and the task API's reads (buffered, Mangum). It never imports the ``anthropic`` SDK.
 
 Runs are read through a :class:`RunFilter` made from the caller: its own runs (or its end user's),
 or every run of the tenant for a key with ``audit:read`` or ``admin`` acting for nobody."""
@@ -21,6 +21,8 @@ from agent_core import (
     RunFilter,
     RunRecord,
     Runtime,
+    SessionMessage,
+    SessionSummary,
     Tenant,
     Unauthorized,
 )
@@ -40,6 +42,7 @@ from agent_core.web import (
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (1-100).")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page.")]
 RunId = Annotated[str, Path(max_length=64)]
+SessionId = Annotated[str, Path(max_length=64)]
 Status = Literal["running", "awaiting_confirmation", "completed", "failed"]
 
 
@@ -150,6 +153,40 @@ def create_app(runtime: Runtime) -> FastAPI:
         )
         return TaskExecutions(
             executions=[TaskExecution.of(run) for run in runs], limit=limit, offset=offset, has_more=more
+        )
+
+    @app.get("/sessions")
+    async def sessions(
+        caller: CurrentCaller, runtime: CurrentRuntime, limit: Limit = 20, cursor: Cursor = None
+    ) -> Page[SessionSummary]:
+        """The caller's sessions (or, with ``X-End-User-Id``, that end user's), by last activity,
+        newest first: agent, title (the start of the first message), turns, created and last
+        active."""
+        return await asyncio.to_thread(
+            runtime.memory.list, caller.tenant_id, caller.owner, limit=limit, cursor=cursor
+        )
+
+    @app.get("/sessions/{session_id}/messages")
+    async def session_messages(
+        session_id: SessionId,
+        caller: CurrentCaller,
+        runtime: CurrentRuntime,
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> Page[SessionMessage]:
+        """A session's messages, oldest first, as a chat shows them: each message's text and the
+        tools it called (inputs redacted); never the model's thinking. ``limit`` counts turns.
+        Anyone else's session is a 404."""
+        return await asyncio.to_thread(
+            runtime.memory.messages, caller.tenant_id, caller.owner, session_id, limit=limit, cursor=cursor
+        )
+
+    @app.delete("/sessions/{session_id}", status_code=204)
+    async def delete_session(session_id: SessionId, caller: CurrentCaller, runtime: CurrentRuntime) -> None:
+        """Erase a session: its messages and meta (and a write waiting in it). Its runs and the
+        audit trail stay. A turn running in it is a 409; anyone else's session is a 404."""
+        await asyncio.to_thread(
+            runtime.memory.delete, caller.tenant_id, caller.owner, session_id, datetime.now(UTC)
         )
 
     @app.get("/api/v1/tenant/info")

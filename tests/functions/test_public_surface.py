@@ -47,6 +47,8 @@ IMPORTS = {
             "RunFilter",  # runs are read through the view a caller has of them
             "RunRecord",
             "Runtime",
+            "SessionMessage",  # the sessions API
+            "SessionSummary",
             "Tenant",
             "Unauthorized",
         },

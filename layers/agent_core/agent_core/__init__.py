@@ -42,7 +42,15 @@ from agent_core.llm.types import Message, ModelRequest, Usage
 from agent_core.runtime import Runtime
 from agent_core.scopes import DEFAULT_SCOPES, SCOPES, Scope
 from agent_core.settings import Settings, get_settings
-from agent_core.store import AuditEntry, Page, RunFilter, RunRecord, ToolCallRecord
+from agent_core.store import (
+    AuditEntry,
+    Page,
+    RunFilter,
+    RunRecord,
+    SessionMessage,
+    SessionSummary,
+    ToolCallRecord,
+)
 from agent_core.tenancy import Caller, OdooBinding, Owner, Tenant, WriteMode
 from agent_core.turn_request import TurnRequest
 
@@ -115,6 +123,8 @@ __all__ = [
     "Runtime",
     "Scope",
     "SessionBusy",
+    "SessionMessage",
+    "SessionSummary",
     "Settings",
     "SingleModelProvider",
     "StorageUnavailable",

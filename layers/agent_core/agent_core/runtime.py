@@ -16,6 +16,7 @@ from agent_core.settings import Settings, get_settings
 from agent_core.store.api_keys import ApiKeyStore
 from agent_core.store.audit import AuditStore
 from agent_core.store.counters import CounterStore
+from agent_core.store.memory import SessionMemory
 from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
 from agent_core.store.switches import SwitchStore
@@ -97,6 +98,10 @@ class Runtime:
             retention_days=self.settings.session_retention_days,
             max_messages=self.settings.history_max_messages,
         )
+
+    @cached_property
+    def memory(self) -> SessionMemory:
+        return SessionMemory(self.sessions)
 
     @cached_property
     def runs(self) -> RunStore:

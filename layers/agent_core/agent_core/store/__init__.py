@@ -2,6 +2,7 @@
 
 from agent_core.store.api_keys import ApiKeyStore
 from agent_core.store.audit import AuditStore
+from agent_core.store.memory import SessionMemory, SessionMessage, SessionSummary
 from agent_core.store.page import Page
 from agent_core.store.records import (
     ApiKeyRecord,
@@ -28,8 +29,11 @@ __all__ = [
     "RunRecord",
     "RunStore",
     "SessionHistory",
+    "SessionMemory",
+    "SessionMessage",
     "SessionMeta",
     "SessionStore",
+    "SessionSummary",
     "Table",
     "TenantStore",
     "ToolCallRecord",

@@ -104,6 +104,16 @@ class RunStore:
             lease_until=int(item.get("lease_until", 0)),
         )
 
+    def erase_content(self, run: RunRecord) -> None:
+        """Rewrite an ended run without what its user and the model said: no reply, no error
+        text, and each step's input and output summary gone (the tool, its outcome, timings and
+        usage stay: they are the tenant's record of what ran, and what it cost)."""
+        steps = tuple(step.model_copy(update={"input": {}, "output_summary": ""}) for step in run.steps)
+        awaiting = run.awaiting.model_copy(update={"input": {}}) if run.awaiting else None
+        error = run.error.model_copy(update={"message": "[erased]"}) if run.error else None
+        erased = run.model_copy(update={"reply": "", "steps": steps, "awaiting": awaiting, "error": error})
+        self.table.put(self.final_item(erased))
+
     def window(
         self, tenant_id: str, view: RunFilter, *, offset: int, limit: int
     ) -> tuple[list[RunRecord], bool]:

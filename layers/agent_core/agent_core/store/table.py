@@ -170,6 +170,22 @@ class Table:
                 pending = dict(response.get("UnprocessedKeys") or {})
         return found
 
+    def batch_delete(self, keys: list[tuple[str, str]]) -> None:
+        """Delete items by (PK, SK), one BatchWriteItem per 25 keys (what comes back unprocessed
+        is sent again)."""
+        for start in range(0, len(keys), 25):
+            requests = [
+                {"DeleteRequest": {"Key": encode({"PK": pk, "SK": sk})}}
+                for pk, sk in keys[start : start + 25]
+            ]
+            pending: dict[str, Any] = {self.name: requests}
+            while pending:
+                with self.translated_errors("delete items"):
+                    response = self.client.batch_write_item(RequestItems=pending)
+                pending = dict(response.get("UnprocessedItems") or {})
+                if pending:
+                    time.sleep(0.05)  # throttled: give the partition a moment
+
     def describe(self) -> str:
         with self.translated_errors("describe the table"):
             return self.client.describe_table(TableName=self.name)["Table"].get("TableStatus", "")
