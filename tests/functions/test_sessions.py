@@ -56,7 +56,7 @@ def say_to(base: str, headers: dict[str, str], message: str, session_id: str) ->
     return str(parse(response.text)[0].data["run_id"])
 
 
-def get(base: str, path: str, headers: dict[str, str], **params: object) -> httpx.Response:
+def get(base: str, path: str, headers: dict[str, str], **params: str | int) -> httpx.Response:
     return httpx.get(base + path, params=params, headers=headers, timeout=10)
 
 
