@@ -239,7 +239,11 @@ def test_two_callers_of_one_tenant_see_only_their_own_and_an_auditor_sees_all(
     assert run_ids(base, acme_keys["auditor"]) == [u1, bob, ada]
     assert httpx.get(f"{base}/executions/{ada}", headers=acme_keys["auditor"]).status_code == 200
     audit = httpx.get(base + "/agents/general/executions", headers=acme_keys["auditor"]).json()
-    assert {entry["run_id"] for entry in audit["items"]} == {ada, bob, u1}
+    assert {(e["run_id"], e["caller_id"], e["end_user_id"]) for e in audit["items"]} == {
+        (ada, "ada", None),
+        (bob, "bob", None),
+        (u1, "backend", "u1"),
+    }
 
 
 def test_one_idempotency_key_from_two_end_users_starts_two_turns(

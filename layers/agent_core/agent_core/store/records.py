@@ -97,6 +97,7 @@ class AuditEntry(ToolCallRecord):
     session_id: str
     agent_id: str
     caller_id: str
+    end_user_id: str | None = None  # the end user the caller ran it for, if any
     input: dict[str, Any] = Field(
         validation_alias=AliasChoices("input", "arguments"), serialization_alias="arguments"
     )
@@ -111,7 +112,9 @@ class AuditEntry(ToolCallRecord):
     @classmethod
     def of(cls, call: ToolCallRecord, *, run: RunRecord, outcome_known: bool = True) -> AuditEntry:
         """The entry for ``call`` of ``run``; ``outcome_known=False`` before a live write runs."""
-        fields = call.model_dump() | run.model_dump(include={"run_id", "session_id", "agent_id", "caller_id"})
+        fields = call.model_dump() | run.model_dump(
+            include={"run_id", "session_id", "agent_id", "caller_id", "end_user_id"}
+        )
         return cls.model_validate(fields | ({} if outcome_known else {"ok": None}))
 
 
