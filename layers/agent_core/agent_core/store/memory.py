@@ -81,7 +81,12 @@ class SessionMemory:
             cursor=cursor,
         )
         metas = self.table.batch_get([(item["PK"], item["SK"]) for item in items])
-        summaries = [_summary(meta) for item in items if (meta := metas.get(item["PK"])) is not None]
+        summaries = [
+            _summary(meta)
+            for item in items
+            if (meta := metas.get(item["PK"])) is not None
+            and (meta.get("caller_id"), meta.get("end_user_id")) == (owner.caller_id, owner.end_user_id)
+        ]  # the partition is the owner's by construction; the meta says so too
         return Page(items=summaries, next_cursor=next_cursor)
 
     def messages(
@@ -123,11 +128,14 @@ class SessionMemory:
             if start is not None:
                 params["ExclusiveStartKey"] = encode(start)
             items, start = self.table.query(include_expired=True, **params)
-            doomed += [(item["PK"], item["SK"]) for item in items]
+            doomed += [(item["PK"], item["SK"]) for item in items if item["SK"] != keys.SESSION_META_SK]
             if start is None:
                 break
+        # The meta goes last: if a batch fails, the session is still there, its owner with it, and
+        # a retry finishes the job (a new session of this id never meets old messages).
         self.table.batch_delete(doomed)
-        return len(doomed)
+        self.table.batch_delete([(pk, keys.SESSION_META_SK)])
+        return len(doomed) + 1
 
     def owned_meta(self, tenant_id: str, owner: Owner, session_id: str) -> SessionMeta:
         """The session's meta, if the session is ``owner``'s; :func:`no_session` otherwise."""
