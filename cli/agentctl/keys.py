@@ -15,7 +15,8 @@ from agentctl.errors import CommandError, UsageError
 
 SCOPES_HELP = (
     f"comma-separated, of: {', '.join(SCOPES)}. chat: chat with read tools only; chat:write: also "
-    "run writes (it brings chat); audit:read: read the audit trail; admin: operator routes"
+    "run writes (it brings chat); audit:read: read the audit trail; admin: operator routes; "
+    "end_users: act for end users named in X-End-User-Id"
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from agentctl import export, keys, secrets, show_target, switches, tenants
+from agentctl import endusers, export, keys, secrets, show_target, switches, tenants
 from agentctl.stacks import STACK_FILE_VARIABLE
 
 DESCRIPTION = """\
@@ -61,7 +61,8 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(prog: str = "agentctl") -> argparse.ArgumentParser:
-    """``agentctl`` with its commands: tenant, key, secret, target; ``prog`` is how it was started."""
+    """``agentctl`` with its commands: tenant, key, secret, switch, enduser, target; ``prog`` is how it
+    was started."""
     common = common_options()
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -71,6 +72,6 @@ def build_parser(prog: str = "agentctl") -> argparse.ArgumentParser:
         epilog="exit codes: 0 done, 1 failed, 2 wrong command line",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (tenants, keys, secrets, switches, export, show_target):
+    for module in (tenants, keys, secrets, switches, endusers, export, show_target):
         module.register(commands, [common])
     return parser

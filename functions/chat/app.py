@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from agent_core import InvalidRequest, NotFound, Replay, RunFollower, Runtime, Turn
+from agent_core import InvalidRequest, NotFound, Replay, RunFilter, RunFollower, Runtime, Turn
 from agent_core.web import (
     CancelReply,
     ChatCaller,
@@ -82,7 +82,7 @@ async def start_or_follow(
     if last_event_id is None:
         return await start_turn(agent_id, body, caller, runtime, request, response, idempotency_key)
     run_id, seq = last_event_of(last_event_id)
-    follower = await asyncio.to_thread(runtime.follower, caller.tenant_id, run_id, after=seq)
+    follower = await asyncio.to_thread(runtime.follower, caller, run_id, after=seq)
     if follower.run.agent_id != agent_id:
         raise NotFound(f"there is no run {run_id!r}", code="run_not_found")
     return follower
@@ -100,7 +100,7 @@ async def follow_run(
         named, after = last_event_of(last_event_id)
         if named != run_id:
             raise InvalidRequest("Last-Event-ID names another run than this route's")
-    return await asyncio.to_thread(runtime.follower, caller.tenant_id, run_id, after=after)
+    return await asyncio.to_thread(runtime.follower, caller, run_id, after=after)
 
 
 def replayed_or_not(started: Turn | Replay, response: Response) -> Turn | Replay:
@@ -154,7 +154,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def cancel(run_id: RunId, caller: ChatCaller, runtime: CurrentRuntime) -> CancelReply:
         """Stop a running run before its next model or tool call; it ends ``cancelled``. A run that
         has ended is a 409; another tenant's, a 404."""
-        await asyncio.to_thread(runtime.runs.request_cancel, caller.tenant_id, run_id)
+        await asyncio.to_thread(
+            runtime.runs.request_cancel, caller.tenant_id, RunFilter.seen_by(caller), run_id
+        )
         return CancelReply(run_id=run_id)
 
     @app.post("/agents/{agent_id}/chat")

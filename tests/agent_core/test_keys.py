@@ -21,7 +21,10 @@ TENANT_DATA_KEYS = [
     keys.tool_rate_pk("acme", "get_stock_levels", NOON),
     keys.turns_pk("acme", NOON),
     keys.spend_pk("acme", NOON),
-    keys.idempotency_pk("acme", "acme-user", "order-42#TENANT#globex"),
+    keys.idempotency_pk("acme", "acme-user", None, "order-42#TENANT#globex"),
+    keys.idempotency_pk("acme", "acme-user", "u1", "order-42#TENANT#globex"),
+    keys.owner_sessions_gsi_pk("acme", "acme-user", None),
+    keys.owner_sessions_gsi_pk("acme", "acme-user", "u1"),
 ]
 
 
@@ -113,12 +116,38 @@ def test_counter_keys_name_their_utc_window() -> None:
 
 
 def test_an_idempotency_key_enters_hashed_and_bound_to_its_caller() -> None:
-    ada = keys.idempotency_pk("acme", "ada", "order#1")
-    assert ada == keys.idempotency_pk("acme", "ada", "order#1")
-    assert ada != keys.idempotency_pk("acme", "bob", "order#1")
+    ada = keys.idempotency_pk("acme", "ada", None, "order#1")
+    assert ada == keys.idempotency_pk("acme", "ada", None, "order#1")
+    assert ada != keys.idempotency_pk("acme", "bob", None, "order#1")
     assert "order" not in ada and ada.count("#") == 3  # the client's text never shapes the key
     with pytest.raises(InvalidId):
-        keys.idempotency_pk("acme", "ada#x", "order#1")
+        keys.idempotency_pk("acme", "ada#x", None, "order#1")
+
+
+def test_an_idempotency_key_is_bound_to_its_end_user_too() -> None:
+    mine = keys.idempotency_pk("acme", "backend", "u1", "order#1")
+    assert mine != keys.idempotency_pk("acme", "backend", "u2", "order#1")
+    assert mine != keys.idempotency_pk("acme", "backend", None, "order#1")
+    # the end user cannot be smuggled into the caller, nor the key into the end user
+    assert mine != keys.idempotency_pk("acme", "backend", None, "u1\norder#1")
+    with pytest.raises(InvalidId):
+        keys.idempotency_pk("acme", "backend", "u1#x", "order#1")
+
+
+def test_each_owner_lists_its_sessions_in_a_partition_of_its_own() -> None:
+    partitions = {
+        keys.owner_sessions_gsi_pk("acme", "backend", None),
+        keys.owner_sessions_gsi_pk("acme", "backend", "u1"),
+        keys.owner_sessions_gsi_pk("acme", "backend", "u2"),
+        keys.owner_sessions_gsi_pk("acme", "other", None),
+        keys.owner_sessions_gsi_pk("globex", "backend", "u1"),
+    }
+    assert len(partitions) == 5
+    assert keys.owner_sessions_gsi_pk("acme", "ops desk", "u1").startswith("TENANT#acme#OWNER#")
+    # a caller id is the operator's free text: none passes for another caller and an end user
+    assert keys.owner_sessions_gsi_pk("acme", 'a","b', None) != keys.owner_sessions_gsi_pk("acme", "a", "b")
+    with pytest.raises(InvalidId):
+        keys.owner_sessions_gsi_pk("acme", "backend", "u1#SESSIONS")
 
 
 def test_run_event_chunks_sort_by_their_last_event_in_the_runs_partition() -> None:

@@ -15,7 +15,7 @@ from tests.support.context import run_context
 
 
 def test_the_four_scopes_and_a_new_key_chats_with_read_tools_only() -> None:
-    assert SCOPES == ("chat", "chat:write", "audit:read", "admin")
+    assert SCOPES == ("chat", "chat:write", "audit:read", "admin", "end_users")
     assert DEFAULT_SCOPES == ("chat",)
 
 

@@ -1,8 +1,8 @@
 """Every AWS action a function performs is one its role grants: each function's routes are driven
 over HTTP (turns with every guardrail on, a confirmation, a retried request; every listing; the
-health checks) while a botocore hook names the IAM action of each call, which must be in the role
-that template.yaml gives that function. moto does not check IAM, so this is where a missing grant
-shows before a deploy does.
+sessions API, a session deleted; the health checks) while a botocore hook names the IAM action of
+each call, which must be in the role that template.yaml gives that function. moto does not check
+IAM, so this is where a missing grant shows before a deploy does.
 """
 
 from __future__ import annotations
@@ -179,10 +179,16 @@ def test_each_function_performs_only_actions_its_role_grants(
         "/api/v1/agent/executions",
         f"/api/v1/agent/execution/{run_id}",
         "/api/v1/tenant/info",
+        "/sessions",
+        f"/sessions/{session_id}/messages",
+        f"/executions?agent=desk&session={session_id}&status=completed&from=2026-01-01T00:00:00Z",
     ):
         assert httpx.get(base + path, headers=headers, timeout=10).status_code == 200, path
+    deleted = httpx.delete(base + f"/sessions/{session_id}", headers=headers, timeout=10)
     executions_did = set(performed.actions)
 
+    assert deleted.status_code == 204, deleted.text
+    assert "dynamodb:BatchWriteItem" in executions_did  # the delete ran
     assert executions_did, "the listings read the table"
     assert executions_did <= actions(cfn, "ExecutionsFunction"), executions_did - actions(
         cfn, "ExecutionsFunction"

@@ -54,7 +54,7 @@ def call_handler(function: str, event: Event) -> tuple[int, Any]:
         asyncio.set_event_loop(None)
         loop.close()
     assert response["isBase64Encoded"] is False
-    return response["statusCode"], json.loads(response["body"])
+    return response["statusCode"], json.loads(response["body"]) if response["body"] else None
 
 
 def chat(runtime: Runtime, event: Event) -> tuple[int, str, str]:
@@ -241,6 +241,34 @@ def test_executions_events_show_a_stored_chat_turn(runtime: Runtime) -> None:
     assert status == 200
     assert (run["run_id"], run["tenant_id"], run["status"]) == (run_id, "acme", "completed")
     assert run["usage"]["output_tokens"] > 0
+
+
+def test_session_events_list_read_and_delete_a_stored_chat_turns_session(runtime: Runtime) -> None:
+    # Given: one chat turn of acme, through the chat function
+    status, _, body = chat(runtime, load_event("chat"))
+    assert status == 200
+    session_id = json.loads(body)["session_id"]
+
+    # Then: the caller's sessions list it, and its messages read as a chat shows them
+    status, sessions = call_handler("executions", load_event("sessions"))
+    assert status == 200
+    assert [(s["session_id"], s["agent_id"]) for s in sessions["items"]] == [(session_id, "general")]
+    named = with_path_parameter(load_event("session_messages"), "session_id", session_id)
+    status, messages = call_handler("executions", named)
+    assert status == 200
+    assert messages["items"][0]["text"] == "who am I? use tenant_info"
+
+    # and deleting it leaves nothing to read
+    gone = with_path_parameter(load_event("delete_session"), "session_id", session_id)
+    assert call_handler("executions", gone) == (204, None)
+    status, body = call_handler("executions", named)
+    assert (status, body["error"]["code"]) == (404, "session_not_found")
+
+
+def test_session_events_for_an_unknown_session_are_404(runtime: Runtime) -> None:
+    for name in ("session_messages", "delete_session"):
+        status, body = call_handler("executions", load_event(name))
+        assert (status, body["error"]["code"]) == (404, "session_not_found"), name
 
 
 def test_execution_event_for_an_unknown_run_is_404(runtime: Runtime) -> None:

@@ -49,8 +49,11 @@ IMPORTS = {
             "Caller",
             "NotFound",
             "Page",
+            "RunFilter",  # runs are read through the view a caller has of them
             "RunRecord",
             "Runtime",
+            "SessionMessage",  # the sessions API
+            "SessionSummary",
             "Tenant",
             "Unauthorized",
         },

@@ -67,5 +67,10 @@ def _touches_counters_only(params: dict[str, Any]) -> bool:
     if "Key" in params:
         keys = [params["Key"]]
     else:
-        keys = [key for request in params.get("RequestItems", {}).values() for key in request.get("Keys", [])]
+        keys = [
+            key
+            for request in params.get("RequestItems", {}).values()
+            if isinstance(request, dict)  # a BatchGetItem's; a BatchWriteItem's is a list of writes
+            for key in request.get("Keys", [])
+        ]
     return bool(keys) and all(_COUNTER.match(str(key.get("PK", {}).get("S", ""))) for key in keys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agent_core import Runtime
+from agent_core import RunFilter, Runtime
 
 
 def assert_session_consistent(runtime: Runtime, tenant_id: str, session_id: str) -> None:
@@ -13,7 +13,7 @@ def assert_session_consistent(runtime: Runtime, tenant_id: str, session_id: str)
     now = datetime.now(UTC)
     history = runtime.sessions.load(tenant_id, session_id, now)
     assert history.meta is not None, f"session {session_id} was never stored"
-    listed = runtime.runs.list(tenant_id, limit=100, cursor=None).items
+    listed = runtime.runs.list(tenant_id, RunFilter(owner=None), limit=100, cursor=None).items
     runs = [run for run in listed if run.session_id == session_id]
     assert runs, "the session has runs"
     assert [run.status for run in runs if run.status == "running"] == [], "a run was left running"

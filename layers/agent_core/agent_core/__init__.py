@@ -42,8 +42,16 @@ from agent_core.llm.types import Message, ModelRequest, Usage
 from agent_core.runtime import Runtime
 from agent_core.scopes import DEFAULT_SCOPES, SCOPES, Scope
 from agent_core.settings import Settings, get_settings
-from agent_core.store import AuditEntry, Page, RunRecord, ToolCallRecord
-from agent_core.tenancy import Caller, OdooBinding, Tenant, WriteMode
+from agent_core.store import (
+    AuditEntry,
+    Page,
+    RunFilter,
+    RunRecord,
+    SessionMessage,
+    SessionSummary,
+    ToolCallRecord,
+)
+from agent_core.tenancy import Caller, OdooBinding, Owner, Tenant, WriteMode
 from agent_core.turn_request import TurnRequest
 
 if TYPE_CHECKING:
@@ -112,15 +120,19 @@ __all__ = [
     "ModelRequest",
     "NotFound",
     "OdooBinding",
+    "Owner",
     "Page",
     "Replay",
     "RunContext",
+    "RunFilter",
     "RunFollower",
     "RunRecord",
     "RunStarted",
     "Runtime",
     "Scope",
     "SessionBusy",
+    "SessionMessage",
+    "SessionSummary",
     "Settings",
     "SingleModelProvider",
     "StorageUnavailable",

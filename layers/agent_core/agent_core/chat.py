@@ -142,7 +142,7 @@ class ChatService:
         await self.limits.admit(tenant, tools=agent.tools.names)  # 429 over a limit; warm, no I/O
         session_id = request.session_id or new_session_id()
         history = (
-            await asyncio.to_thread(self.sessions.load, caller.tenant_id, session_id, now)
+            await asyncio.to_thread(self.sessions.load_for, caller.tenant_id, caller.owner, session_id, now)
             if request.session_id
             else SessionHistory.new()  # a session id just made has nothing to read
         )
@@ -160,6 +160,7 @@ class ChatService:
             session_id=session_id,
             agent_id=agent_id,
             caller_id=caller.caller_id,
+            end_user_id=caller.end_user_id,
             model=model.name,
             turn=history.next_turn,
             started_at=iso(now),
@@ -224,9 +225,7 @@ class ChatService:
     async def _retried(self, caller: Caller, key: IdempotencyKey) -> Replay | None:
         """The turn this caller's key started, if any; 422 for another request under the same
         key, 409 while that turn still runs."""
-        claim = await asyncio.to_thread(
-            self.sessions.idempotency.find, caller.tenant_id, caller.caller_id, key
-        )
+        claim = await asyncio.to_thread(self.sessions.idempotency.find, caller.tenant_id, caller.owner, key)
         if claim is None:
             return None
         if claim.fingerprint != key.fingerprint:

@@ -2,11 +2,12 @@
 
 :meth:`Confirmations.decide` is the one function behind ``POST /agents/{agent_id}/sessions/
 {session_id}/confirmations/{call_id}``. It checks everything that can still fail with an HTTP
-status (the caller may write; the confirmation is this tenant's, this session's and this agent's,
-not used, not expired, not passed by a newer turn), then decides it and reopens the run in one
-conditional write, so two decisions cannot both win. The run then continues exactly as it would
-have: the same system prompt, tools and conversation (the model's thinking included), starting at
-the decided call, which runs with the arguments stored when it paused.
+status (the caller may write; the session is its own, or its end user's; the confirmation is
+this tenant's, this session's and this agent's, not used, not expired, not passed by a newer turn),
+then decides it and reopens the run in one conditional write, so two decisions cannot both win. The
+run then continues exactly as it would have: the same system prompt, tools and conversation (the
+model's thinking included), starting at the decided call, which runs with the arguments stored when
+it paused.
 """
 
 from __future__ import annotations
@@ -66,11 +67,18 @@ class Confirmations:
     ) -> Turn:
         chat = self.chat
         tenant_id = caller.tenant_id
+        missing = NotFound(
+            f"there is no confirmation {call_id} in this session", code="confirmation_not_found"
+        )
+        try:  # first of all: a session that is not the caller's (or its end user's) has nothing to decide
+            history = await asyncio.to_thread(
+                chat.sessions.load_for, tenant_id, caller.owner, session_id, now
+            )
+        except NotFound:
+            raise missing from None
         pending = await asyncio.to_thread(chat.sessions.confirmations.get, tenant_id, session_id, call_id)
         if pending is None or pending.agent_id != agent_id:
-            raise NotFound(
-                f"there is no confirmation {call_id} in this session", code="confirmation_not_found"
-            )
+            raise missing
         if pending.decision is not None:
             raise ConfirmationClosed(
                 f"this confirmation was {pending.decision} already; it can be given once",
@@ -89,7 +97,6 @@ class Confirmations:
         opening = TurnOpening(caller=caller, tenant=tenant, agent_id=agent_id)
         if refusal := await chat.guardrails.before_turn(opening, read=True):
             raise Stopped(refusal.reason)  # switched off: the write stays undecided until it expires
-        history = await asyncio.to_thread(chat.sessions.load, tenant_id, session_id, now)
         meta = history.meta
         if meta is None or (meta.turn, meta.active_run, meta.awaiting) != (
             pending.turn,

@@ -8,6 +8,7 @@ against a strict shape, so no id can smuggle a ``#`` and step into another tenan
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import UTC, datetime
 
@@ -152,11 +153,29 @@ def tenant_keys_gsi_pk(tenant_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#KEYS"
 
 
-def idempotency_pk(tenant_id: str, caller_id: str, key: str) -> str:
+def idempotency_pk(tenant_id: str, caller_id: str, end_user_id: str | None, key: str) -> str:
     """A caller's ``Idempotency-Key``: the key is the client's own text, so it enters only hashed,
-    with the caller (one caller's key never answers another's request)."""
-    digest = hashlib.sha256(f"{checked_id(caller_id, 'caller_id')}\n{key}".encode()).hexdigest()
+    with its owner (one caller's key, or one end user's, never answers another's request). A key
+    sent for no end user hashes as it did before end users existed."""
+    owner = checked_id(caller_id, "caller_id")
+    if end_user_id is not None:
+        owner += f"#{checked_id(end_user_id, 'end_user_id')}"  # no id holds a '#': no overlap
+    digest = hashlib.sha256(f"{owner}\n{key}".encode()).hexdigest()
     return f"{tenant_pk(tenant_id)}#IDEMPOTENCY#{digest}"
+
+
+def owner_sessions_gsi_pk(tenant_id: str, caller_id: str, end_user_id: str | None) -> str:
+    """Where an owner's sessions are listed (GSI1): the caller's own, or one end user's of it. A
+    caller id is the operator's free text, so the owner enters hashed, unambiguously."""
+    if end_user_id is not None:
+        checked_id(end_user_id, "end_user_id")
+    owner = json.dumps([caller_id, end_user_id], separators=(",", ":"))
+    return f"{tenant_pk(tenant_id)}#OWNER#{hashlib.sha256(owner.encode()).hexdigest()}#SESSIONS"
+
+
+def owner_sessions_gsi_sk(updated_at: str, session_id: str) -> str:
+    """A session in its owner's listing, by its last activity."""
+    return f"{updated_at}#{checked_id(session_id, 'session_id')}"
 
 
 def switches_pk(tenant_id: str | None) -> str:

@@ -16,6 +16,7 @@ from agent_core.settings import Settings, get_settings
 from agent_core.store.api_keys import ApiKeyStore
 from agent_core.store.audit import AuditStore
 from agent_core.store.counters import CounterStore
+from agent_core.store.memory import SessionMemory
 from agent_core.store.run_events import RunEventStore
 from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionStore
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from agent_core.guardrails.breaker_alert import EventBus
     from agent_core.guardrails.kill_switch import KillSwitch
     from agent_core.limits import UsageLimits
+    from agent_core.tenancy import Caller
     from agent_core.tools.services import ToolServices
 
 
@@ -101,6 +103,10 @@ class Runtime:
         )
 
     @cached_property
+    def memory(self) -> SessionMemory:
+        return SessionMemory(self.sessions)
+
+    @cached_property
     def runs(self) -> RunStore:
         return RunStore(self.table, retention_days=self.settings.audit_retention_days)
 
@@ -109,12 +115,14 @@ class Runtime:
         """The stream events of runs (the run's own retention)."""
         return RunEventStore(self.table, retention_days=self.settings.audit_retention_days)
 
-    def follower(self, tenant_id: str, run_id: str, *, after: int) -> RunFollower:
-        """The stream events of the tenant's run ``run_id`` after number ``after``, followed until
-        it ends (blocking: reads the run first). Another tenant's run, or none, is a 404."""
+    def follower(self, caller: Caller, run_id: str, *, after: int) -> RunFollower:
+        """The stream events of the run ``run_id`` after number ``after``, followed until it ends
+        (blocking: reads the run first). A run the caller may not see (another tenant's, another
+        caller's or end user's), or none, is a 404."""
         from agent_core.following import RunFollower
+        from agent_core.store.run_filter import RunFilter
 
-        run = self.runs.get(tenant_id, run_id)
+        run = self.runs.get_for(caller.tenant_id, RunFilter.seen_by(caller), run_id)
         if run is None:
             raise NotFound(f"there is no run {run_id!r}", code="run_not_found")
         return RunFollower(

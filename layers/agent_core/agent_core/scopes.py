@@ -4,6 +4,8 @@
 - ``chat:write``: besides, run writes (and, where a write waits for one, approve them).
 - ``audit:read``: read the tenant's audit trail of tool calls.
 - ``admin``: the operators' routes (switches, tenants), for the API routes that need it.
+- ``end_users``: act for the end users of the caller's product, named in ``X-End-User-Id``: each
+  end user's sessions and runs are theirs alone (see :class:`agent_core.tenancy.Owner`).
 
 Each scope stands alone, except that ``chat:write`` brings ``chat`` with it: a key that may write
 in a chat may chat.
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, get_args
 
-Scope = Literal["chat", "chat:write", "audit:read", "admin"]
+Scope = Literal["chat", "chat:write", "audit:read", "admin", "end_users"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 
 # What a new key gets unless its scopes are named: chatting with read tools, nothing more.

@@ -22,8 +22,22 @@ BreakerAction = Literal["alert", "switch_off"]
 TENANT_SECRET_FIELDS = ("odoo_login", "odoo_api_key", "projects_token", "anthropic_api_key")
 
 
+class Owner(BaseModel):
+    """Whose a session or a run is: the caller (the key's holder) and, when it acts for one, the end
+    user it named. Nobody else of the tenant reads, continues or lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    caller_id: str
+    end_user_id: str | None = None
+
+
 class Caller(BaseModel):
-    """The identity behind an API key. The tenant comes from here and from nowhere else."""
+    """The identity behind an API key. The tenant comes from here and from nowhere else.
+
+    ``end_user_id`` is the end user a request acts for (its ``X-End-User-Id``), if any: only a key
+    with the ``end_users`` scope may name one (see :meth:`acting_for`).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -31,6 +45,26 @@ class Caller(BaseModel):
     caller_id: str
     key_id: str
     scopes: tuple[Scope, ...] = DEFAULT_SCOPES
+    end_user_id: str | None = None
+
+    @property
+    def owner(self) -> Owner:
+        """Who the sessions and runs this caller starts belong to."""
+        return Owner(caller_id=self.caller_id, end_user_id=self.end_user_id)
+
+    @property
+    def sees_tenant(self) -> bool:
+        """Whether this caller reads every run of its tenant (a key with ``audit:read`` or ``admin``,
+        not acting for an end user) rather than only its own."""
+        return self.end_user_id is None and (self.may("audit:read") or self.may("admin"))
+
+    def acting_for(self, end_user_id: str | None) -> Caller:
+        """This caller acting for ``end_user_id`` (already shape-checked); 403 unless its key has
+        ``end_users``. ``None`` is the caller itself."""
+        if end_user_id is None:
+            return self
+        self.require("end_users", "acting for an end user (X-End-User-Id)")
+        return self.model_copy(update={"end_user_id": end_user_id})
 
     def may(self, scope: Scope) -> bool:
         """Whether this caller's key has ``scope``."""

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from agent_core import RunRecord, TextDelta
+from agent_core import Caller, RunRecord, TextDelta
 from agent_core.clock import iso, utc_now
 from agent_core.event_log import EventLog
 from agent_core.store.run_events import Numbered
@@ -96,7 +96,8 @@ async def test_a_follow_the_table_stops_answering_ends_with_an_error_under_the_l
             raise EndpointConnectionError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
 
     calls.delay = refuse_when_down
-    follower = runtime.follower("acme", run.run_id, after=0)
+    owner = Caller(tenant_id="acme", caller_id=run.caller_id, key_id="k1")
+    follower = runtime.follower(owner, run.run_id, after=0)
     got: list[Numbered] = []
     async for item in follower.numbered():
         got.append(item)

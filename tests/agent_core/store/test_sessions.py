@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent_core import Caller, Message, Runtime, SessionBusy, SingleModelProvider, Tenant, TurnRequest
+from agent_core import Caller, Message, Owner, Runtime, SessionBusy, SingleModelProvider, Tenant, TurnRequest
 from agent_core.agents import Agent, AgentRegistry
 from agent_core.agents.general import general
 from agent_core.clock import iso
@@ -189,8 +189,12 @@ def test_an_idempotency_key_starts_one_turn_per_caller_for_a_day(make_runtime: R
     now = datetime.now(UTC)
     key = IdempotencyKey.of("order-1", {"message": "hi"})
 
-    def start(run_id: str, session_id: str, at: datetime, caller_id: str = "alice") -> None:
-        run = run_of(run_id, 1, at).model_copy(update={"session_id": session_id, "caller_id": caller_id})
+    def start(
+        run_id: str, session_id: str, at: datetime, caller_id: str = "alice", end_user_id: str | None = None
+    ) -> None:
+        run = run_of(run_id, 1, at).model_copy(
+            update={"session_id": session_id, "caller_id": caller_id, "end_user_id": end_user_id}
+        )
         sessions.begin_turn(run, Message.user_text("hi"), previous=SessionHistory.new(), idempotency=key)
 
     start("run_a", "s1", now)
@@ -198,9 +202,11 @@ def test_an_idempotency_key_starts_one_turn_per_caller_for_a_day(make_runtime: R
         start("run_b", "s2", now)  # the same request sent twice at once, in another session
 
     assert sessions.load("acme", "s2", now).meta is None  # nothing of the loser was written
-    claim = sessions.idempotency.find("acme", "alice", key)
+    claim = sessions.idempotency.find("acme", Owner(caller_id="alice"), key)
     assert claim is not None and (claim.run_id, claim.session_id) == ("run_a", "s1")
     start("run_c", "s3", now, caller_id="bob")  # another caller's key of the same name is free
+    start("run_e", "s5", now, end_user_id="u1")  # and so is one end user's of this caller
+    assert sessions.idempotency.find("acme", Owner(caller_id="alice", end_user_id="u2"), key) is None
     start("run_d", "s4", now + timedelta(hours=24, seconds=1))  # and this one, a day later
 
 

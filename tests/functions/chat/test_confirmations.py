@@ -321,6 +321,28 @@ def test_only_a_caller_who_may_write_decides_and_only_in_its_own_tenant_and_sess
     assert len(ORDERS.placed) == 1
 
 
+def test_only_the_sessions_own_caller_or_end_user_decides(shop: Stack) -> None:
+    # Given a write waiting in ada's session, and a backend of acme that may write for end users
+    _, session_id, _ = paused(shop)
+    backend, _ = issue_api_key(
+        shop.runtime.api_keys, "acme", caller_id="backend", scopes=("chat", "chat:write", "end_users")
+    )
+
+    # When another caller of acme, or an end user of it, decides it
+    answers = [
+        decide(shop, session_id, approve=True, headers={"X-API-Key": backend}),
+        decide(shop, session_id, approve=True, headers={"X-API-Key": backend, "X-End-User-Id": "u1"}),
+    ]
+
+    # Then each is a 404 and nothing runs; ada still decides it
+    assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [
+        (404, "confirmation_not_found")
+    ] * 2
+    assert ORDERS.placed == []
+    assert decide(shop, session_id, approve=True).status_code == 200
+    assert len(ORDERS.placed) == 1
+
+
 def test_a_crash_right_after_an_approved_write_never_runs_it_twice(table: str) -> None:
     calls = AwsCalls.attached()
     down = threading.Event()

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from agent_core import RunContext, Runtime, Settings, SingleModelProvider, Tenant, tool
+from agent_core import RunContext, RunFilter, Runtime, Settings, SingleModelProvider, Tenant, tool
 from agent_core.agents import Agent, AgentRegistry
 from agent_core.agents.general import general
 from agent_core.clock import utc_now
@@ -85,7 +85,7 @@ class Stack:
             self.post(tenant, f"/agents/{agent}/chat", {"message": "hello"}),
             self.post(tenant, "/api/v1/agent/execute", {"task": "hello", "agent_id": agent}),
         ]
-        stored = self.runtime.runs.list(tenant, limit=10, cursor=None).items
+        stored = self.runtime.runs.list(tenant, RunFilter(owner=None), limit=10, cursor=None).items
         return all(a.status_code == 503 and is_disabled(a.json()) for a in answers) and not stored
 
 

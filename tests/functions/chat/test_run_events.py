@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from agent_core import Runtime
+from agent_core import Runtime, issue_api_key
 from agent_core.llm.anthropic import AnthropicProvider
 from agent_core.settings import DEFAULT_ANTHROPIC_MODEL
 from tests.conftest import DemoTenant, RuntimeFactory
@@ -115,10 +115,16 @@ def test_the_events_route_follows_a_run_that_is_still_going_until_its_done(
     assert got == seen[1:]
 
 
-def test_another_tenants_run_is_not_found_by_its_events_or_a_last_event_id(
-    make_runtime: RuntimeFactory, fake: FakeMessagesAPI, tenants: dict[str, DemoTenant]
+@pytest.mark.parametrize("stranger", ["another tenant", "another caller of the tenant"])
+def test_a_run_is_not_found_by_its_events_a_last_event_id_or_a_cancel_by_anyone_else(
+    make_runtime: RuntimeFactory, fake: FakeMessagesAPI, tenants: dict[str, DemoTenant], stranger: str
 ) -> None:
     runtime = claude(make_runtime)
+    if stranger == "another caller of the tenant":
+        key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="acme-other", scopes=("chat",))
+        other = {"X-API-Key": key}
+    else:
+        other = tenants["globex"].headers
     fake.reply_text("Hello.")
     with serve_stack(runtime) as base:
         received = parse(
@@ -127,8 +133,9 @@ def test_another_tenants_run_is_not_found_by_its_events_or_a_last_event_id(
             ).text
         )
         run_id = received[0].data["run_id"]
-        globex = tenants["globex"].headers
+        globex = other
         events = httpx.get(base + f"/executions/{run_id}/events", headers=globex, timeout=30)
+        cancelled = httpx.post(base + f"/executions/{run_id}/cancel", headers=globex, timeout=30)
         resumed = httpx.post(
             base + STREAM,
             json={"message": "hi"},
@@ -141,6 +148,7 @@ def test_another_tenants_run_is_not_found_by_its_events_or_a_last_event_id(
 
     assert events.status_code == 404 and events.json()["error"]["code"] == "run_not_found"
     assert resumed.status_code == 404 and resumed.json()["error"]["code"] == "run_not_found"
+    assert cancelled.status_code == 404
     assert garbled.status_code == 422
     assert len(fake.requests) == 1  # neither started a turn
 

@@ -2,6 +2,7 @@
 
 from agent_core.store.api_keys import ApiKeyStore
 from agent_core.store.audit import AuditStore
+from agent_core.store.memory import SessionMemory, SessionMessage, SessionSummary
 from agent_core.store.page import Page
 from agent_core.store.records import (
     ApiKeyRecord,
@@ -11,6 +12,7 @@ from agent_core.store.records import (
     SessionMeta,
     ToolCallRecord,
 )
+from agent_core.store.run_filter import RunFilter
 from agent_core.store.runs import RunStore
 from agent_core.store.sessions import SessionHistory, SessionStore
 from agent_core.store.table import Table
@@ -23,11 +25,15 @@ __all__ = [
     "AuditStore",
     "Page",
     "RunError",
+    "RunFilter",
     "RunRecord",
     "RunStore",
     "SessionHistory",
+    "SessionMemory",
+    "SessionMessage",
     "SessionMeta",
     "SessionStore",
+    "SessionSummary",
     "Table",
     "TenantStore",
     "ToolCallRecord",

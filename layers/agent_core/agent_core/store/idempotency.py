@@ -2,7 +2,7 @@
 
 A key is claimed in the transaction that starts its turn (:meth:`SessionStore.begin_turn`), so two
 requests with one key never both start one; the claim names the run, whose stored record answers
-every retry for 24 hours. One item per tenant, caller and key, in a partition of its own.
+every retry for 24 hours. One item per tenant, owner (caller and end user) and key, in a partition of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from agent_core import keys
 from agent_core.store.records import RunRecord
 from agent_core.store.table import Table, encode
+from agent_core.tenancy import Owner
 
 KEEP_HOURS = 24  # how long a retry with the same key gets the first turn's result
 
@@ -49,11 +50,10 @@ class IdempotencyStore:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def find(self, tenant_id: str, caller_id: str, key: IdempotencyKey) -> Claim | None:
-        """The turn this caller's key started in the last 24 hours, if any (a consistent read)."""
-        item = self.table.get(
-            keys.idempotency_pk(tenant_id, caller_id, key.key), keys.IDEMPOTENCY_SK, consistent=True
-        )
+    def find(self, tenant_id: str, owner: Owner, key: IdempotencyKey) -> Claim | None:
+        """The turn this owner's key started in the last 24 hours, if any (a consistent read)."""
+        pk = keys.idempotency_pk(tenant_id, owner.caller_id, owner.end_user_id, key.key)
+        item = self.table.get(pk, keys.IDEMPOTENCY_SK, consistent=True)
         if item is None:
             return None
         return Claim(fingerprint=item["fingerprint"], run_id=item["run_id"], session_id=item["session_id"])
@@ -62,7 +62,7 @@ class IdempotencyStore:
         """The transaction action that claims ``key`` for ``run``: it fails while the key is held."""
         expires = int((now + timedelta(hours=KEEP_HOURS)).timestamp())
         item = {
-            "PK": keys.idempotency_pk(run.tenant_id, run.caller_id, key.key),
+            "PK": keys.idempotency_pk(run.tenant_id, run.caller_id, run.end_user_id, key.key),
             "SK": keys.IDEMPOTENCY_SK,
             "fingerprint": key.fingerprint,
             "run_id": run.run_id,

@@ -62,6 +62,7 @@ class RunRecord(BaseModel):
     session_id: str
     agent_id: str
     caller_id: str
+    end_user_id: str | None = Field(default=None, description="The end user the caller ran it for.")
     model: str
     status: RunStatus = "running"
     stop_reason: str | None = None
@@ -99,6 +100,7 @@ class AuditEntry(ToolCallRecord):
     session_id: str
     agent_id: str
     caller_id: str
+    end_user_id: str | None = None  # the end user the caller ran it for, if any
     input: dict[str, Any] = Field(
         validation_alias=AliasChoices("input", "arguments"), serialization_alias="arguments"
     )
@@ -113,7 +115,9 @@ class AuditEntry(ToolCallRecord):
     @classmethod
     def of(cls, call: ToolCallRecord, *, run: RunRecord, outcome_known: bool = True) -> AuditEntry:
         """The entry for ``call`` of ``run``; ``outcome_known=False`` before a live write runs."""
-        fields = call.model_dump() | run.model_dump(include={"run_id", "session_id", "agent_id", "caller_id"})
+        fields = call.model_dump() | run.model_dump(
+            include={"run_id", "session_id", "agent_id", "caller_id", "end_user_id"}
+        )
         return cls.model_validate(fields | ({} if outcome_known else {"ok": None}))
 
 
@@ -145,6 +149,11 @@ class SessionMeta(BaseModel):
 
     session_id: str
     agent_id: str
+    # Whose the session is (see agent_core.tenancy.Owner). A session stored before owners were
+    # kept has no caller_id: its owner is its last run's caller (SessionStore.load).
+    caller_id: str | None = None
+    end_user_id: str | None = None
+    title: str | None = None  # the start of its first user message
     turn: int
     active_run: str | None = None
     lease_until: int | None = None

@@ -23,13 +23,19 @@ from agent_core.llm.types import Message
 from agent_core.store.packing import pack, unpack
 from agent_core.store.page import Page
 from agent_core.store.records import RunError, RunRecord
-from agent_core.store.table import Table, encode, page_query
+from agent_core.store.run_filter import RunFilter
+from agent_core.store.table import Item, Table, encode, encode_cursor, page_query
 
 # A run's lease ends this long after its deadline; a run still "running" then has lost its process.
 LEASE_SECONDS_AFTER_DEADLINE = 5
 MAX_STORED_STEPS = 100
 MAX_STEP_INPUT_CHARS = 2_000
 _DETAIL_FIELDS = {"reply", "steps", "steps_omitted"}
+# A listing that leaves runs out (another caller's, another agent's…) reads at most this many
+# index pages of 100 for one page of its own; then it answers with what it found and a cursor.
+MAX_FILTERED_READS = 10
+FILTERED_READ_SIZE = 100
+_INDEX_ITEM_KEY = ("GSI1PK", "GSI1SK", "PK", "SK")
 LOST = RunError(code="run_lost", message="the run stopped without finishing (its process ended)")
 
 
@@ -80,17 +86,21 @@ class RunStore:
         }
 
     def get(self, tenant_id: str, run_id: str) -> RunRecord | None:
+        """The run, whoever's it is: requests read through :meth:`get_for`."""
         item = self.table.get(keys.run_pk(tenant_id, run_id), keys.RUN_SK, consistent=True)
         return as_of(_record(item), datetime.now(UTC)) if item else None
 
-    def request_cancel(self, tenant_id: str, run_id: str, now: datetime | None = None) -> RunRecord:
+    def request_cancel(
+        self, tenant_id: str, view: RunFilter, run_id: str, now: datetime | None = None
+    ) -> RunRecord:
         """Flag the run, while it runs, to stop at its next step; the run as it stands.
 
-        Raises :class:`NotFound` for a run this tenant does not have, :class:`RunEnded` for one that
-        is not running (ended, waiting for a confirmation, or lost with its process).
+        Raises :class:`NotFound` for a run ``view`` does not show (another tenant's, caller's or end
+        user's, or none), :class:`RunEnded` for one that is not running (ended, waiting for a
+        confirmation, or lost with its process).
         """
         now = now or datetime.now(UTC)
-        run = self.get(tenant_id, run_id)
+        run = self.get_for(tenant_id, view, run_id)
         if run is None:
             raise NotFound(f"there is no run {run_id!r}", code="run_not_found")
         if run.status != "running":
@@ -121,6 +131,12 @@ class RunStore:
             )
         return "cancel_requested" in response.get("Item", {})
 
+    def get_for(self, tenant_id: str, view: RunFilter, run_id: str) -> RunRecord | None:
+        """The run if ``view`` may see it; None for one that is not there and one that is not
+        the viewer's alike."""
+        run = self.get(tenant_id, run_id)
+        return run if run is not None and view.shows(run) else None
+
     def unfinished(self, tenant_id: str, run_id: str) -> Unfinished | None:
         """A run that has not ended (still going, or its process died), or None if it ended."""
         item = self.table.get(keys.run_pk(tenant_id, run_id), keys.RUN_SK, consistent=True)
@@ -132,8 +148,20 @@ class RunStore:
             lease_until=int(item.get("lease_until", 0)),
         )
 
-    def window(self, tenant_id: str, *, offset: int, limit: int) -> tuple[list[RunRecord], bool]:
-        """Runs ``offset`` to ``offset + limit`` (newest first) and whether more follow.
+    def erase_content(self, run: RunRecord) -> None:
+        """Rewrite an ended run without what its user and the model said: no reply, no error
+        text, and each step's input and output summary gone (the tool, its outcome, timings and
+        usage stay: they are the tenant's record of what ran, and what it cost)."""
+        steps = tuple(step.model_copy(update={"input": {}, "output_summary": ""}) for step in run.steps)
+        awaiting = run.awaiting.model_copy(update={"input": {}}) if run.awaiting else None
+        error = run.error.model_copy(update={"message": "[erased]"}) if run.error else None
+        erased = run.model_copy(update={"reply": "", "steps": steps, "awaiting": awaiting, "error": error})
+        self.table.put(self.final_item(erased))
+
+    def window(
+        self, tenant_id: str, view: RunFilter, *, offset: int, limit: int
+    ) -> tuple[list[RunRecord], bool]:
+        """Runs ``offset`` to ``offset + limit`` of ``view`` (newest first) and whether more follow.
 
         Offset paging reads the skipped runs too: callers bound ``offset``.
         """
@@ -141,29 +169,52 @@ class RunStore:
         runs: list[RunRecord] = []
         cursor: str | None = None
         while len(runs) < wanted:
-            page = self.list(tenant_id, limit=min(100, wanted - len(runs)), cursor=cursor)
+            page = self.list(tenant_id, view, limit=min(100, wanted - len(runs)), cursor=cursor)
             runs += page.items
             cursor = page.next_cursor
             if cursor is None:
                 break
         return runs[offset : offset + limit], len(runs) > offset + limit
 
-    def list(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[RunRecord]:
-        """A page of the tenant's ended runs, newest first, each whole (summary and detail)."""
-        items, next_cursor = page_query(
-            self.table,
-            tenant_id=tenant_id,
-            partition=keys.runs_gsi_pk(tenant_id),
-            index="GSI1",
-            limit=limit,
-            cursor=cursor,
-        )
+    def list(self, tenant_id: str, view: RunFilter, *, limit: int, cursor: str | None) -> Page[RunRecord]:
+        """A page of the tenant's ended runs that ``view`` shows, newest first, each whole (summary
+        and detail).
+
+        A view that leaves runs out reads on until it has ``limit`` of them or has read
+        :data:`MAX_FILTERED_READS` index pages: a page may then hold fewer, and ``next_cursor``
+        says whether to go on.
+        """
         now = datetime.now(UTC)
+        partition = keys.runs_gsi_pk(tenant_id)
+        kept: list[tuple[Item, RunRecord]] = []
+        next_cursor = cursor
+        for _ in range(MAX_FILTERED_READS if view.narrows else 1):
+            items, last = page_query(
+                self.table,
+                tenant_id=tenant_id,
+                partition=partition,
+                index="GSI1",
+                limit=FILTERED_READ_SIZE if view.narrows else limit,
+                cursor=next_cursor,
+                sort_from=view.since,
+                sort_before=view.until,
+            )
+            next_cursor = last
+            for item in items:
+                run = as_of(_record(item), now)
+                if view.admits(run):
+                    kept.append((item, run))
+                if len(kept) == limit:
+                    if item is not items[-1] or last is not None:  # resume right after this run
+                        next_cursor = encode_cursor({name: item[name] for name in _INDEX_ITEM_KEY})
+                    break
+            if len(kept) == limit or next_cursor is None:
+                break
         details = self.table.batch_get(
-            [(item["PK"], item["SK"]) for item in items], attributes=("PK", "detail")
+            [(item["PK"], item["SK"]) for item, _ in kept], attributes=("PK", "detail")
         )
         return Page(
-            items=[as_of(_record(item | details.get(item["PK"], {})), now) for item in items],
+            items=[as_of(_record(item | details.get(item["PK"], {})), now) for item, _ in kept],
             next_cursor=next_cursor,
         )
 

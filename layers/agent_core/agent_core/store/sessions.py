@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from agent_core import keys
 from agent_core.clock import epoch_after, iso
-from agent_core.errors import ConfirmationClosed, IdempotencyKeyInUse, SessionBusy
+from agent_core.errors import ConfirmationClosed, IdempotencyKeyInUse, NotFound, SessionBusy
 from agent_core.llm.types import Message, TextBlock, ToolResultBlock
 from agent_core.store.confirmations import Confirmation, ConfirmationStore
 from agent_core.store.confirmations import Decision as ConfirmDecision
@@ -29,6 +29,7 @@ from agent_core.store.packing import pack, unpack
 from agent_core.store.records import RunRecord, SessionMeta
 from agent_core.store.runs import LEASE_SECONDS_AFTER_DEADLINE, LOST, RunStore, Unfinished
 from agent_core.store.table import Table, encode, is_condition_failure
+from agent_core.tenancy import Owner
 
 BUSY = "another turn of this session is in progress; retry when it has finished"
 CLOSED = "this confirmation was already given, has expired, or the conversation has moved on"
@@ -36,6 +37,7 @@ KEY_IN_USE = "a request with this Idempotency-Key is still running; retry when i
 MAX_MESSAGE_BYTES = 350_000
 MAX_TRANSACTION_BYTES = 3_500_000
 MAX_TRANSACTION_ACTIONS = 100
+TITLE_CHARS = 80  # a session's title: the start of its first user message
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,12 @@ class SessionHistory:
         return tuple(message for turn in self.turns for message in turn)
 
 
+def no_session(session_id: str) -> NotFound:
+    """The one answer for a session that is not the caller's: absent, another tenant's, another
+    caller's or another end user's all read the same."""
+    return NotFound(f"there is no session {session_id!r}", code="session_not_found")
+
+
 class SessionStore:
     """Sessions and the turns that write them (each turn's run record goes in the same writes)."""
 
@@ -73,9 +81,30 @@ class SessionStore:
         self.retention_days = retention_days
         self.max_messages = max_messages
 
+    def load_for(self, tenant_id: str, owner: Owner, session_id: str, now: datetime) -> SessionHistory:
+        """The session as :meth:`load` reads it, if it is ``owner``'s or does not exist yet (then
+        it is empty); :class:`NotFound` if it is anyone else's.
+
+        The owner is on the session's meta, which the history Query reads anyway: no extra call.
+        A session stored before owners were kept is its last run's caller's (one more read, once:
+        its next turn stores the owner on its meta).
+        """
+        history = self.load(tenant_id, session_id, now)
+        if history.meta is not None and self.owner_of(tenant_id, history.meta) != owner:
+            raise no_session(session_id)
+        return history
+
+    def owner_of(self, tenant_id: str, meta: SessionMeta) -> Owner | None:
+        """Whose the session is: its meta says so, or (stored before owners were kept) its last
+        run's caller; None if that run is gone too (then nobody may open it)."""
+        if meta.caller_id is not None:
+            return Owner(caller_id=meta.caller_id, end_user_id=meta.end_user_id)
+        last = self.runs.get(tenant_id, meta.active_run) if meta.active_run else None
+        return Owner(caller_id=last.caller_id, end_user_id=last.end_user_id) if last else None
+
     def load(self, tenant_id: str, session_id: str, now: datetime) -> SessionHistory:
         """The session's counter and its latest whole turns, in one Query (plus one read of the
-        last run when it never ended)."""
+        last run when it never ended), whoever owns it: requests go through :meth:`load_for`."""
         pk = keys.session_pk(tenant_id, session_id)
         items, more = self.table.query(
             include_expired=True,
@@ -127,18 +156,20 @@ class SessionStore:
         now = _time(run.started_at)
         pk = keys.session_pk(run.tenant_id, run.session_id)
         meta = previous.meta
+        owner_set, owner_condition, owner_values = _owner_terms(run, meta)
         actions: list[dict[str, Any]] = [
             {
                 "Update": {
                     "Key": encode({"PK": pk, "SK": keys.SESSION_META_SK}),
                     "UpdateExpression": (
                         "SET #turn = :turn, active_run = :run, expires_at = :exp, updated_at = :now,"
-                        " agent_id = :agent, session_id = :sid, created_at = if_not_exists(created_at, :now)"
+                        " agent_id = :agent, session_id = :sid, created_at = if_not_exists(created_at, :now),"
+                        f" title = if_not_exists(title, :title), GSI1PK = :gpk, GSI1SK = :gsk{owner_set}"
                         " REMOVE lease_until, awaiting, resumed_part"
                     ),
                     "ConditionExpression": "attribute_not_exists(PK)"
                     if meta is None
-                    else "#turn = :expected",
+                    else f"#turn = :expected AND {owner_condition}",
                     "ExpressionAttributeNames": {"#turn": "turn"},
                     "ExpressionAttributeValues": encode(
                         {
@@ -148,7 +179,11 @@ class SessionStore:
                             ":now": run.started_at,
                             ":agent": run.agent_id,
                             ":sid": run.session_id,
+                            ":title": user_message.text[:TITLE_CHARS],
+                            ":gpk": keys.owner_sessions_gsi_pk(run.tenant_id, run.caller_id, run.end_user_id),
+                            ":gsk": keys.owner_sessions_gsi_sk(run.started_at, run.session_id),
                         }
+                        | owner_values
                         | ({":expected": meta.turn} if meta is not None else {})
                     ),
                 }
@@ -335,6 +370,23 @@ class SessionStore:
             "expires_at": epoch_after(now, self.retention_days),
             "messages": pack("[" + ",".join(part) + "]"),
         }
+
+
+def _owner_terms(run: RunRecord, meta: SessionMeta | None) -> tuple[str, str, dict[str, Any]]:
+    """What a turn's first write sets of its session's owner, the condition that the session is
+    still the one its caller opened (the owner never changes; one stored before owners were kept
+    gets its owner now), and their values."""
+    values: dict[str, Any] = {":caller": run.caller_id}
+    assign = ", caller_id = :caller"
+    if run.end_user_id is not None:
+        values[":end_user"] = run.end_user_id
+        assign += ", end_user_id = :end_user"
+        same_end_user = "end_user_id = :end_user"
+    else:
+        same_end_user = "attribute_not_exists(end_user_id)"
+    if meta is not None and meta.caller_id is None:
+        return assign, "attribute_not_exists(caller_id)", values
+    return assign, f"caller_id = :caller AND {same_end_user}", values
 
 
 def _ended(meta: SessionMeta, rows: list[dict[str, Any]]) -> bool:

@@ -170,6 +170,22 @@ class Table:
                 pending = dict(response.get("UnprocessedKeys") or {})
         return found
 
+    def batch_delete(self, keys: list[tuple[str, str]]) -> None:
+        """Delete items by (PK, SK), one BatchWriteItem per 25 keys (what comes back unprocessed
+        is sent again)."""
+        for start in range(0, len(keys), 25):
+            requests = [
+                {"DeleteRequest": {"Key": encode({"PK": pk, "SK": sk})}}
+                for pk, sk in keys[start : start + 25]
+            ]
+            pending: dict[str, Any] = {self.name: requests}
+            while pending:
+                with self.translated_errors("delete items"):
+                    response = self.client.batch_write_item(RequestItems=pending)
+                pending = dict(response.get("UnprocessedItems") or {})
+                if pending:
+                    time.sleep(0.05)  # throttled: give the partition a moment
+
     def describe(self) -> str:
         with self.translated_errors("describe the table"):
             return self.client.describe_table(TableName=self.name)["Table"].get("TableStatus", "")
@@ -200,18 +216,33 @@ def page_query(
     cursor: str | None,
     index: str | None = None,
     newest_first: bool = True,
+    sort_from: str | None = None,
+    sort_before: str | None = None,
 ) -> tuple[list[Item], str | None]:
-    """One page of a tenant's partition, newest first, resumable with an opaque cursor.
+    """One page of a tenant's partition, newest first, resumable with an opaque cursor; with
+    ``sort_from`` and ``sort_before``, only sort keys from the one (inclusive) to the other.
 
     A cursor is only accepted for the partition it was issued for (see :func:`start_key`), so one
     from another tenant or another listing is refused. The key condition pins the query to
     ``partition`` whatever the cursor says: no cursor can page into another partition.
     """
-    pk_name = INDEX_KEYS[index][0] if index else TABLE_KEY[0]
+    pk_name, sk_name = INDEX_KEYS[index] if index else TABLE_KEY
+    condition = "#pk = :pk"
+    values: dict[str, Any] = {":pk": partition}
+    if sort_from is not None and sort_before is not None:
+        condition += " AND #sk BETWEEN :from AND :before"  # a sort key is "<time>#<id>": > <time>
+        values |= {":from": sort_from, ":before": sort_before}
+    elif sort_from is not None:
+        condition += " AND #sk >= :from"
+        values[":from"] = sort_from
+    elif sort_before is not None:
+        condition += " AND #sk < :before"
+        values[":before"] = sort_before
     params: dict[str, Any] = {
-        "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": pk_name},
-        "ExpressionAttributeValues": encode({":pk": partition}),
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": {"#pk": pk_name}
+        | ({"#sk": sk_name} if ":from" in values or ":before" in values else {}),
+        "ExpressionAttributeValues": encode(values),
         "ScanIndexForward": not newest_first,
         "Limit": limit,
     }

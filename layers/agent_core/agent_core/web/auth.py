@@ -1,5 +1,6 @@
-"""The caller of a request, from its ``X-API-Key`` header and nothing else, and the scopes a route
-needs of it (a 403 ``forbidden`` when its key lacks one)."""
+"""The caller of a request, from its ``X-API-Key`` header and nothing else (and the end user it acts
+for, from ``X-End-User-Id``), and the scopes a route needs of it (a 403 ``forbidden`` when its key
+lacks one)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader
 
+from agent_core import keys
+from agent_core.errors import InvalidRequest
 from agent_core.observability import add_log_keys
 from agent_core.runtime import Runtime
 from agent_core.scopes import Scope
@@ -23,12 +26,27 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
+END_USER_DESCRIPTION = (
+    "The end user of your product this request acts for (1-64 of letters, digits, '_', '.', '-'); "
+    "needs a key with the end_users scope. Their sessions and runs are theirs alone."
+)
+
+
 async def current_caller(
-    request: Request, api_key: Annotated[str | None, Security(api_key_header)]
+    request: Request,
+    api_key: Annotated[str | None, Security(api_key_header)],
+    end_user_id: Annotated[
+        str | None, Header(alias="X-End-User-Id", description=END_USER_DESCRIPTION)
+    ] = None,
 ) -> Caller:
     caller = await asyncio.to_thread(runtime_of(request).authenticator.authenticate, api_key)
     add_log_keys(tenant_id=caller.tenant_id)  # on every later line of this request
-    return caller
+    if end_user_id is not None and not keys.is_valid_id(end_user_id):
+        raise InvalidRequest(
+            "X-End-User-Id must be 1-64 characters of letters, digits, '_', '.' or '-'",
+            code="invalid_end_user_id",
+        )
+    return caller.acting_for(end_user_id)
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
