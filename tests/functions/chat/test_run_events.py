@@ -115,23 +115,24 @@ def test_the_events_route_follows_a_run_that_is_still_going_until_its_done(
     assert got == seen[1:]
 
 
-@pytest.mark.parametrize("stranger", ["another tenant", "another caller of the tenant"])
+@pytest.mark.parametrize("stranger", ["another tenant", "another caller of the tenant", "another end user"])
 def test_a_run_is_not_found_by_its_events_a_last_event_id_or_a_cancel_by_anyone_else(
     make_runtime: RuntimeFactory, fake: FakeMessagesAPI, tenants: dict[str, DemoTenant], stranger: str
 ) -> None:
     runtime = claude(make_runtime)
+    owner = tenants["acme"].headers
     if stranger == "another caller of the tenant":
         key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="acme-other", scopes=("chat",))
         other = {"X-API-Key": key}
+    elif stranger == "another end user":
+        key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="acme-app", scopes=("chat", "end_users"))
+        owner = {"X-API-Key": key, "X-End-User-Id": "u1"}
+        other = {"X-API-Key": key, "X-End-User-Id": "u2"}
     else:
         other = tenants["globex"].headers
     fake.reply_text("Hello.")
     with serve_stack(runtime) as base:
-        received = parse(
-            httpx.post(
-                base + STREAM, json={"message": "hi"}, headers=tenants["acme"].headers, timeout=30
-            ).text
-        )
+        received = parse(httpx.post(base + STREAM, json={"message": "hi"}, headers=owner, timeout=30).text)
         run_id = received[0].data["run_id"]
         globex = other
         events = httpx.get(base + f"/executions/{run_id}/events", headers=globex, timeout=30)
