@@ -21,7 +21,7 @@ SURFACES = ("agent_core", "agent_core.web")
 IMPORTS = {
     "chat": {
         # Replay: a retry's answer (Idempotency-Key); RunFollower: a run's stream after Last-Event-ID
-        "agent_core": {"InvalidRequest", "NotFound", "Replay", "RunFollower", "Runtime", "Turn"},
+        "agent_core": {"InvalidRequest", "NotFound", "Replay", "RunFilter", "RunFollower", "Runtime", "Turn"},
         "agent_core.web": {
             "CancelReply",
             "ChatCaller",

@@ -19,34 +19,23 @@ from agent_core.events import Done, Error, StreamEvent
 from agent_core.store.records import RunRecord
 from agent_core.store.run_events import Numbered, RunEventStore
 from agent_core.store.runs import RunStore
+from agent_core.stored_run import StoredRun
 
 MAX_READ_FAILURES = 3
 UNREADABLE = "the run's events could not be read; reconnect with the Last-Event-ID of this frame"
 
 
-class RunFollower:
+class RunFollower(StoredRun):
     """The events of ``run`` after number ``after``, until its ``done``."""
 
     def __init__(
         self, runs: RunStore, events: RunEventStore, run: RunRecord, *, after: int, poll_seconds: float
     ) -> None:
-        self.run = run
-        self.final: RunRecord | None = None
+        super().__init__(run)
         self._runs = runs
         self._events = events
         self._after = after
         self._poll_seconds = poll_seconds
-
-    @property
-    def run_id(self) -> str:
-        return self.run.run_id
-
-    @property
-    def session_id(self) -> str:
-        return self.run.session_id
-
-    def client_left(self) -> None:
-        """The run goes on as it would have: following it does not own it."""
 
     async def numbered(self) -> AsyncGenerator[Numbered]:
         """The events, each once and in order, until the run's last ``done``; a table that cannot

@@ -23,27 +23,16 @@ from agent_core.events import (
 )
 from agent_core.store.records import RunRecord
 from agent_core.store.run_events import Numbered
+from agent_core.stored_run import StoredRun
 
 
-class Replay:
+class Replay(StoredRun):
     """A finished (or paused) turn, read back: it streams and answers like the :class:`Turn` it was."""
 
     def __init__(self, record: RunRecord) -> None:
         if record.status == "running":
             raise ValueError("only a run that has ended can be replayed")
-        self.final: RunRecord | None = record
-        self.run = record
-
-    @property
-    def run_id(self) -> str:
-        return self.run.run_id
-
-    @property
-    def session_id(self) -> str:
-        return self.run.session_id
-
-    def client_left(self) -> None:
-        """Nothing runs: there is nothing to stop."""
+        super().__init__(record, final=record)
 
     async def events(self) -> AsyncIterator[StreamEvent]:
         for event in replayed_events(self.run):
