@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from agent_core import keys
 from agent_core.store.records import RunRecord
 from agent_core.store.table import Table, encode
@@ -77,9 +75,3 @@ class IdempotencyStore:
                 "ExpressionAttributeValues": encode({":now": int(now.timestamp())}),
             }
         }
-
-
-def failed_at(exc: ClientError, index: int) -> bool:
-    """Whether the condition of action ``index`` of a cancelled transaction failed."""
-    reasons = exc.response.get("CancellationReasons", [])
-    return index < len(reasons) and reasons[index].get("Code") == "ConditionalCheckFailed"

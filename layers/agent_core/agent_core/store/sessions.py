@@ -24,11 +24,11 @@ from agent_core.errors import ConfirmationClosed, IdempotencyKeyInUse, NotFound,
 from agent_core.llm.types import Message, TextBlock, ToolResultBlock
 from agent_core.store.confirmations import Confirmation, ConfirmationStore
 from agent_core.store.confirmations import Decision as ConfirmDecision
-from agent_core.store.idempotency import IdempotencyKey, IdempotencyStore, failed_at
+from agent_core.store.idempotency import IdempotencyKey, IdempotencyStore
 from agent_core.store.packing import pack, unpack
 from agent_core.store.records import RunRecord, SessionMeta
 from agent_core.store.runs import LEASE_SECONDS_AFTER_DEADLINE, LOST, RunStore, Unfinished
-from agent_core.store.table import Table, encode, is_condition_failure
+from agent_core.store.table import Table, condition_failed_at, encode, is_condition_failure
 from agent_core.tenancy import Owner
 
 BUSY = "another turn of this session is in progress; retry when it has finished"
@@ -212,7 +212,7 @@ class SessionStore:
         try:
             self.table.transact(actions)
         except ClientError as exc:
-            if idempotency is not None and failed_at(exc, len(actions) - 1):
+            if idempotency is not None and condition_failed_at(exc, len(actions) - 1):
                 raise IdempotencyKeyInUse(KEY_IN_USE) from exc
             if is_condition_failure(exc):
                 raise SessionBusy(BUSY) from exc

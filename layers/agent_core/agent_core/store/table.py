@@ -197,6 +197,12 @@ def is_expired(item: Item) -> bool:
     return isinstance(expires_at, int) and expires_at <= time.time()
 
 
+def condition_failed_at(exc: ClientError, index: int) -> bool:
+    """Whether the condition of action ``index`` of a cancelled transaction failed."""
+    reasons = exc.response.get("CancellationReasons", [])
+    return index < len(reasons) and reasons[index].get("Code") == "ConditionalCheckFailed"
+
+
 def is_condition_failure(exc: ClientError) -> bool:
     code = exc.response.get("Error", {}).get("Code", "")
     if code == "ConditionalCheckFailedException":
