@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import FastAPI, Path, Query
@@ -26,6 +27,7 @@ from agent_core import (
     Tenant,
     Unauthorized,
 )
+from agent_core.tools.odoo.offer import unavailable_tools
 from agent_core.web import (
     MAX_OFFSET,
     AgentInfo,
@@ -74,9 +76,18 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @app.get("/agents")
     async def agents(caller: CurrentCaller, runtime: CurrentRuntime) -> AgentList:
-        """The agents the caller's tenant has enabled, with their tools (read or write)."""
+        """The agents the caller's tenant has enabled, with their tools (read or write), and those
+        that cannot work for the tenant (an Odoo app not installed, a right its Odoo user lacks) and
+        why. An Odoo that does not answer fails nothing: ``tools_note`` says so."""
         tenant = await tenant_of(runtime, caller)
-        return AgentList(agents=[AgentInfo.of(agent) for agent in runtime.agents.enabled_for(tenant)])
+        enabled = runtime.agents.enabled_for(tenant)
+        offer = await unavailable_tools(
+            runtime.tool_services,
+            tenant,
+            partial(runtime.secrets.tenant_secret, caller.tenant_id),
+            {tool.name for agent in enabled for tool in agent.tools},
+        )
+        return AgentList(agents=[AgentInfo.of(agent, offer.unavailable, offer.note) for agent in enabled])
 
     @app.get("/agents/{agent_id}/executions")
     async def agent_executions(

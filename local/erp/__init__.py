@@ -1,10 +1,12 @@
 """A demo ERP that speaks Odoo 17's JSON-RPC, with seeded data for the demo tenants' databases.
 
 ``acme`` (Acme Corporation, a manufacturer) and ``globex`` (Globex Corporation, a distributor)
-each have their own user (:func:`credentials`) and their own, deterministic records
+each have their own user (:func:`credentials`), a restricted sales-only user
+(:func:`restricted_credentials`) and their own, deterministic records
 (:func:`dataset`). :func:`start_erp` serves them on loopback; ``python -m local.erp`` too.
 """
 
+from local.erp.access import restricted_credentials
 from local.erp.dataset import DEFAULT_SEED, Dataset, Record, credentials, dataset
 from local.erp.profiles import PROFILES
 from local.erp.rpc import Erp
@@ -22,5 +24,6 @@ __all__ = [
     "create_app",
     "credentials",
     "dataset",
+    "restricted_credentials",
     "start_erp",
 ]

@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from local.erp.access import OPERATIONS, ApiUser, check_companies, restricted_user
 from local.erp.dataset import DEFAULT_SEED, dataset
 from local.erp.engine import Engine
-from local.erp.errors import AccessDenied, AccessError, DatabaseMissing
+from local.erp.errors import AccessDenied, AccessError, DatabaseMissing, UserError
 from local.erp.grouping import read_group
 from local.erp.profiles import PROFILES
+from local.erp.schema import MODELS
+from local.erp.translations import translated
 
-VERSION = {
-    "server_version": "17.0",
-    "server_version_info": [17, 0, 0, "final", 0, ""],
-    "server_serie": "17.0",
-    "protocol_version": 1,
+# common.version as each series answers it (odoo/service/common.py, exp_version; the numbers from
+# odoo/release.py): 17.0 by default.
+VERSIONS = ("16.0", "17.0", "18.0", "19.0")
+# What each module the demo can leave out provides (an uninstalled module's models do not exist:
+# odoo/service/model.py answers "Object <model> doesn't exist").
+MODULE_MODELS: dict[str, frozenset[str]] = {
+    "mass_mailing": frozenset({"mailing.mailing"}),
+    "crm": frozenset({"crm.lead", "crm.stage"}),
+    "sale": frozenset({"sale.order", "sale.order.line"}),
 }
+
+
+def version_info(version: str) -> dict[str, Any]:
+    """``common.version``'s answer for a series."""
+    if version not in VERSIONS:
+        raise ValueError(f"the demo ERP speaks Odoo {', '.join(VERSIONS)}, not {version!r}")
+    major = int(version.split(".")[0])
+    return {
+        "server_version": version,
+        "server_version_info": [major, 0, 0, "final", 0, ""],
+        "server_serie": version,
+        "protocol_version": 1,
+    }
+
+
+VERSION = version_info("17.0")
 # Parameters after the model, in Odoo's order; ``read`` takes the record ids first.
 METHODS: dict[str, tuple[str, ...]] = {
     "search": ("domain", "offset", "limit", "order"),
@@ -33,19 +57,40 @@ WRITES = frozenset({"create", "write", "unlink", "copy", "action_post", "button_
 class Erp:
     """Every demo database of one server, and a count of the calls it answered (tests read it)."""
 
-    def __init__(self, seed: int = DEFAULT_SEED, today: date | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = DEFAULT_SEED,
+        today: date | None = None,
+        *,
+        version: str = "17.0",
+        uninstalled: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
         self.seed = seed
+        self.version = version_info(version)
         self.engines = {db: Engine(dataset(db, seed, today)) for db in PROFILES}
         self.calls: Counter[str] = Counter()
+        self.missing = {db: _models_of(db, modules) for db, modules in (uninstalled or {}).items()}
+        # Every execute_kw's context, in order: (db, model, method, context), for tests to assert on.
+        self.contexts: list[tuple[str, str, str, dict[str, Any]]] = []
+        self.users = {db: self._users(db) for db in self.engines}
+
+    def _users(self, db: str) -> dict[int, ApiUser]:
+        data = self.engines[db].data
+        main = ApiUser(data.uid, data.login, data.api_key)
+        restricted = restricted_user(db, self.seed)
+        return {main.uid: main, restricted.uid: restricted}
 
     def dispatch(self, service: Any, method: Any, args: list[Any]) -> Any:
         self.calls[f"{service}.{method}"] += 1
         if service == "common" and method == "version":
-            return VERSION
+            return self.version
         if service == "common" and method in ("authenticate", "login"):
             db, login, password = args[:3]
-            data = self._engine(db).data
-            return data.uid if (login, password) == (data.login, data.api_key) else False
+            users = self.users.get(db) if isinstance(db, str) else None
+            if users is None:
+                raise DatabaseMissing(str(db))
+            found = [u.uid for u in users.values() if (login, password) == (u.login, u.api_key)]
+            return found[0] if found else False
         if service == "db" and method == "list":
             return sorted(self.engines)
         if service == "object" and method in ("execute_kw", "execute"):
@@ -68,19 +113,39 @@ class Erp:
         kwargs: dict[str, Any],
     ) -> Any:
         engine = self._engine(db)
-        data = engine.data
-        if uid != data.uid or password != data.api_key:
+        user = self.users[db].get(uid) if isinstance(uid, int) else None
+        if user is None or password != user.api_key:
             raise AccessDenied()
+        context = kwargs.pop("context", None) or {}
+        self.contexts.append((db, model, method, dict(context)))
+        if model in self.missing.get(db, ()):
+            raise UserError(f"Object {model} doesn't exist")  # odoo/service/model.py, execute_cr
         spec = engine.model(model)
         self.calls[f"{model}.{method}"] += 1
+        check_companies(context, _companies(engine))
         if method in WRITES:
             raise AccessError(
                 f"You are not allowed to modify '{spec.description}' ({model}) records: "
                 "this demo database is read-only."
             )
+        if method == "check_access_rights":
+            return _check_access_rights(user, model, spec.description, args, kwargs)
         if method not in METHODS:
             raise AttributeError(f"The method '{model}.{method}' does not exist")
-        context = kwargs.pop("context", None) or {}
+        if method != "fields_get":  # fields_get describes a model without reading its records
+            user.check(model, spec.description)
+        lang = context.get("lang")
+        return translated(model, self._answer(engine, model, method, args, kwargs, context), lang)
+
+    def _answer(
+        self,
+        engine: Engine,
+        model: str,
+        method: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        context: dict[str, Any],
+    ) -> Any:
         bound = _bind(method, METHODS[method], args, kwargs)
         domain = bound.get("domain") or []
         offset, limit = int(bound.get("offset") or 0), bound.get("limit") or None
@@ -114,6 +179,46 @@ class Erp:
         if db not in self.engines:
             raise DatabaseMissing(str(db))
         return self.engines[db]
+
+
+def _check_access_rights(
+    user: ApiUser, model: str, description: str, args: list[Any], kwargs: dict[str, Any]
+) -> bool:
+    """``check_access_rights(operation, raise_exception=True)`` (odoo/models.py)."""
+    bound = _bind("check_access_rights", ("operation", "raise_exception"), args, kwargs)
+    operation = bound.get("operation")
+    if operation not in OPERATIONS:
+        raise ValueError(f"Invalid access mode: {operation}")  # ir.model.access's assertion
+    if user.may(model, operation):
+        return True
+    if bound.get("raise_exception", True):
+        user.check(model, description, operation)
+    return False
+
+
+def _models_of(db: str, modules: Iterable[str]) -> frozenset[str]:
+    """The models a database lacks without ``modules``; refused where the demo cannot leave them out
+    (another installed model still points to one of them, as no real database could)."""
+    if db not in PROFILES:
+        raise KeyError(f"no demo database {db!r}; there are: {', '.join(PROFILES)}")
+    missing: set[str] = set()
+    for module in modules:
+        if module not in MODULE_MODELS:
+            raise ValueError(f"the demo ERP can leave out {', '.join(MODULE_MODELS)}, not {module!r}")
+        missing |= MODULE_MODELS[module]
+    for name, model in MODELS.items():
+        if name in missing:
+            continue
+        for field_name, field in model.fields.items():
+            if field.relation in missing:
+                raise ValueError(f"{name}.{field_name} points to {field.relation}: it cannot be left out")
+    return frozenset(missing)
+
+
+def _companies(engine: Engine) -> set[int] | None:
+    """The user's companies, where the database has companies (else no check is made)."""
+    table = engine.data.tables.get("res.company")
+    return set(table) if table else None
 
 
 def _bind(method: str, names: tuple[str, ...], args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:

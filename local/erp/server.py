@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import traceback
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -19,9 +20,16 @@ from local.erp.rpc import Erp
 from local.serving import BackgroundServer
 
 
-def create_app(seed: int = DEFAULT_SEED, today: date | None = None) -> Starlette:
-    """An ASGI app serving every demo database; ``app.state.erp`` is its :class:`Erp`."""
-    erp = Erp(seed, today)
+def create_app(
+    seed: int = DEFAULT_SEED,
+    today: date | None = None,
+    *,
+    version: str = "17.0",
+    uninstalled: Mapping[str, Iterable[str]] | None = None,
+) -> Starlette:
+    """An ASGI app serving every demo database; ``app.state.erp`` is its :class:`Erp` (see there
+    for ``version`` and ``uninstalled``)."""
+    erp = Erp(seed, today, version=version, uninstalled=uninstalled)
 
     async def jsonrpc(request: Request) -> JSONResponse:
         try:
@@ -78,8 +86,16 @@ class RunningErp(BackgroundServer):
         return self
 
 
-def start_erp(port: int = 0, seed: int = DEFAULT_SEED, today: date | None = None) -> RunningErp:
+def start_erp(
+    port: int = 0,
+    seed: int = DEFAULT_SEED,
+    today: date | None = None,
+    *,
+    version: str = "17.0",
+    uninstalled: Mapping[str, Iterable[str]] | None = None,
+) -> RunningErp:
     """Serve the demo ERP on ``127.0.0.1:port`` (0: any free port) in a background thread."""
-    server = RunningErp(create_app(seed, today), port=port, name="demo ERP")
+    app = create_app(seed, today, version=version, uninstalled=uninstalled)
+    server = RunningErp(app, port=port, name="demo ERP")
     server.start()
     return server

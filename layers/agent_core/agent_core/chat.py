@@ -55,7 +55,9 @@ from agent_core.store.sessions import BUSY, KEY_IN_USE, SessionHistory, SessionS
 from agent_core.store.tenants import TenantStore
 from agent_core.tenancy import Caller, Tenant
 from agent_core.timeouts import tool_seconds, turn_seconds
+from agent_core.tools.base import Tool
 from agent_core.tools.context import RunContext
+from agent_core.tools.odoo.offer import PROBE_SECONDS, unavailable_tools
 from agent_core.tools.services import ToolServices
 from agent_core.turn import Turn, TurnStores
 from agent_core.turn_request import TurnRequest
@@ -167,7 +169,7 @@ class ChatService:
             deadline_at=deadline.iso,
         )
         user_message = Message.user_text(request.message)
-        tools = agent.select_tools(request.tools)
+        tools = await self.offered(caller, tenant, agent.select_tools(request.tools), deadline)
         thinking = tenant.thinking(agent_id, agent.thinking)
         plan = LoopPlan(
             model=model,
@@ -237,6 +239,20 @@ class ChatService:
         if record is None or record.status == "running":
             raise IdempotencyKeyInUse(KEY_IN_USE)
         return Replay(record)
+
+    async def offered(
+        self, caller: Caller, tenant: Tenant, tools: list[Tool], deadline: Deadline
+    ) -> list[Tool]:
+        """``tools`` but those that cannot work for the tenant (an Odoo app not installed, a read
+        right its Odoo user lacks). Warm, this asks nothing: a binding's capabilities are cached."""
+        offer = await unavailable_tools(
+            self.tool_services,
+            tenant,
+            partial(self.secrets.tenant_secret, caller.tenant_id),
+            [tool.name for tool in tools],
+            within=min(PROBE_SECONDS, max(deadline.remaining(), 0.001)),
+        )
+        return [tool for tool in tools if tool.name not in offer.unavailable]
 
     def context(self, caller: Caller, tenant: Tenant, run: RunRecord) -> RunContext:
         """What the tools of ``run`` know of it."""

@@ -53,7 +53,7 @@ from agent_core.llm.types import (
 from agent_core.observability.calls import observed_call
 from agent_core.redaction import redact
 from agent_core.store.records import CallMode, Rejected, ToolCallRecord
-from agent_core.timeouts import timed_out
+from agent_core.timeouts import call_deadline, timed_out
 from agent_core.tools.base import Tool
 from agent_core.tools.context import RunContext
 from agent_core.turn_state import Awaiting, TurnState
@@ -347,8 +347,9 @@ class _Loop:
             work.close()
             raise DeadlineExceeded("the turn ran out of time before a tool could run")
         try:
-            async with asyncio.timeout(timeout):
-                return await work
+            with call_deadline(timeout):  # a tool that waits (a retry) knows how long it may
+                async with asyncio.timeout(timeout):
+                    return await work
         except TimeoutError:
             if timeout >= remaining:
                 raise DeadlineExceeded("the turn ran out of time while a tool was running") from None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+import zoneinfo
 from decimal import Decimal
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PositiveInt, ValidationInfo, field_validator
 
 from agent_core.errors import Forbidden
 from agent_core.llm.types import Effort, Thinking, ThinkingMode
@@ -17,6 +21,13 @@ WriteMode = Literal["shadow", "confirm", "live"]
 # What the anomaly breaker does when the tenant's tool calls run far above its usual: alert the
 # operators, or alert them and switch the tenant's agents off until an operator turns them on.
 BreakerAction = Literal["alert", "switch_off"]
+
+# The validation context of a record read back from the store: rules added since it was written
+# (an Odoo URL in plain http) are checked where the record is used, not by refusing to read it.
+STORED_KEY = "stored"
+STORED: dict[str, Any] = {STORED_KEY: True}
+_LANG = re.compile(r"^[a-z]{2,3}(_[A-Z]{2}|_[0-9]{3})?(@[a-z]+)?$")  # Odoo's res.lang codes
+_ZONE_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$")
 
 # What a tenant's secret (<prefix>/tenants/<tenant_id>, a JSON object) may hold.
 TENANT_SECRET_FIELDS = ("odoo_login", "odoo_api_key", "projects_token", "anthropic_api_key")
@@ -77,12 +88,51 @@ class Caller(BaseModel):
 
 
 class OdooBinding(BaseModel):
-    """Where the tenant's Odoo lives. Its login and API key live in the tenant's secret."""
+    """Where the tenant's Odoo lives, and as which companies, language and time zone it is read.
+
+    Its login and API key live in the tenant's secret. The URL must be ``https`` (plain ``http``
+    only to a loopback host, for local and test setups): the key travels with every call.
+    ``companies`` are Odoo's ``allowed_company_ids`` (the first is the current company; none: the
+    API user's own companies, as Odoo chooses); ``lang`` and ``tz`` go with every call too.
+    A record stored before these rules is still read (see :data:`STORED`); the client refuses an
+    ``http`` URL at call time, before any key is sent.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     url: HttpUrl
     db: str = Field(min_length=1, max_length=128)
+    companies: tuple[PositiveInt, ...] = Field(default=(), max_length=32)
+    lang: str | None = Field(default=None, max_length=16)
+    tz: str | None = Field(default=None, max_length=64)
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, url: HttpUrl, info: ValidationInfo) -> HttpUrl:
+        if not _stored(info) and (problem := insecure_url(url)):
+            raise ValueError(problem)
+        return url
+
+    @field_validator("lang")
+    @classmethod
+    def _language_code(cls, lang: str | None) -> str | None:
+        if lang is not None and not _LANG.match(lang):
+            raise ValueError(f"{lang!r} is not an Odoo language code (such as en_US, fr_FR or es_419)")
+        return lang
+
+    @field_validator("companies")
+    @classmethod
+    def _distinct(cls, companies: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(companies)) != len(companies):
+            raise ValueError("a company is named twice")
+        return companies
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, tz: str | None, info: ValidationInfo) -> str | None:
+        if tz is not None and not _stored(info) and (problem := unknown_zone(tz)):
+            raise ValueError(problem)
+        return tz
 
 
 class ThinkingOverride(BaseModel):
@@ -152,3 +202,46 @@ class Tenant(BaseModel):
         """The agent's thinking, with what this tenant chose for it (if anything) on top."""
         override = self.agent_thinking.get(agent_id)
         return override.over(default) if override else default
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return isinstance(info.context, dict) and bool(info.context.get(STORED_KEY))
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` is this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def insecure_url(url: Any) -> str | None:
+    """Why an Odoo URL may not carry an API key (plain http to another machine), or None."""
+    scheme, host = str(getattr(url, "scheme", "") or ""), getattr(url, "host", None)
+    if scheme == "https" or (scheme == "http" and is_loopback(host)):
+        return None
+    return (
+        f"an Odoo URL must use https (plain http only to a loopback host such as 127.0.0.1), not {scheme}://"
+        f"{host or ''}: the API key goes with every call"
+    )
+
+
+def unknown_zone(tz: str) -> str | None:
+    """Why ``tz`` is not an IANA time zone (``Europe/Paris``), or None.
+
+    Checked against the machine's time zone database when it has one; a machine without one (a
+    minimal image) checks the shape only, so a record never becomes unreadable for want of it.
+    """
+    zones = _zones()
+    known = tz in zones if zones else bool(_ZONE_SHAPE.match(tz))
+    return None if known else f"{tz!r} is not an IANA time zone (such as Europe/Paris or America/New_York)"
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())

@@ -10,6 +10,10 @@ call never outlives the turn's deadline: that, not a second ceiling, is what bou
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from agent_core.settings import Settings
@@ -19,6 +23,8 @@ if TYPE_CHECKING:
     from agent_core.tools.base import Tool
 
 TOOL_TIMEOUT = "tool_timeout"  # how the model's tool result starts when a call overran
+# When the tool call being served must end (time.monotonic()), for a tool that waits (a retry).
+_call_deadline: ContextVar[float | None] = ContextVar("tool_call_deadline", default=None)
 
 
 def turn_seconds(settings: Settings, agent: Agent | None) -> float:
@@ -42,3 +48,19 @@ def timed_out(tool: Tool, seconds: float) -> str:
         f"{told} If it was making a change, that change may or may not have happened: do not repeat "
         "it before checking, and tell the user."
     )
+
+
+@contextmanager
+def call_deadline(seconds: float) -> Iterator[None]:
+    """Within this block a tool can know how long its call has left (:func:`call_time_left`)."""
+    token = _call_deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _call_deadline.reset(token)
+
+
+def call_time_left() -> float | None:
+    """Seconds the tool call being served has left; None outside a timed call."""
+    deadline = _call_deadline.get()
+    return None if deadline is None else deadline - time.monotonic()

@@ -9,7 +9,7 @@ from cachetools import TTLCache
 
 from agent_core import keys
 from agent_core.store.table import Table, encode, is_condition_failure
-from agent_core.tenancy import Tenant
+from agent_core.tenancy import STORED, Tenant
 
 
 class TenantStore:
@@ -25,7 +25,7 @@ class TenantStore:
         if self._cache is not None and (cached := self._cache.get(tenant_id)) is not None:
             return cached
         item = self.table.get(keys.tenant_pk(tenant_id), keys.TENANT_SK)
-        tenant = Tenant.model_validate_json(item["data"]) if item else None
+        tenant = Tenant.model_validate_json(item["data"], context=STORED) if item else None
         if tenant is not None and self._cache is not None:
             self._cache[tenant_id] = tenant
         return tenant
@@ -69,7 +69,7 @@ class TenantStore:
         tenants: list[Tenant] = []
         while True:
             items, last = self.table.query(**params)
-            tenants.extend(Tenant.model_validate_json(item["data"]) for item in items)
+            tenants.extend(Tenant.model_validate_json(item["data"], context=STORED) for item in items)
             if last is None:
                 return tenants
             params["ExclusiveStartKey"] = encode(last)

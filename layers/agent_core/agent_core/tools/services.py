@@ -13,6 +13,7 @@ from agent_core.settings import Settings
 
 # Types only: the web and Odoo packages import their tools, and the tools import this module.
 if TYPE_CHECKING:
+    from agent_core.tools.odoo.capabilities import OdooCapabilities
     from agent_core.tools.odoo.uids import OdooUids
     from agent_core.tools.web.rules import WebRules
 
@@ -31,6 +32,8 @@ class ToolServices:
     settings: Settings
     web_rules: WebRules
     odoo_uids: OdooUids
+    # What each Odoo binding offers (version, installed and readable models), probed once in a while.
+    odoo_capabilities: OdooCapabilities = field(default_factory=lambda: _capabilities())
     _clients: dict[int, httpx.AsyncClient] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -50,3 +53,9 @@ class ToolServices:
                 cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
             )
         return client
+
+
+def _capabilities() -> OdooCapabilities:
+    from agent_core.tools.odoo.capabilities import OdooCapabilities
+
+    return OdooCapabilities()

@@ -95,6 +95,11 @@ class AgentTool(BaseModel):
     access: Literal["read", "write"]
 
 
+class UnavailableTool(BaseModel):
+    name: str
+    reason: str = Field(description="Why it cannot work for this tenant: the Odoo app or right it needs.")
+
+
 class AgentInfo(BaseModel):
     """An agent as ``GET /agents`` lists it."""
 
@@ -103,9 +108,18 @@ class AgentInfo(BaseModel):
     description: str
     default_max_steps: int
     tools: list[AgentTool]
+    unavailable_tools: list[UnavailableTool] = Field(
+        default_factory=list,
+        description="Tools of the agent that cannot work for the caller's tenant (not offered to the model).",
+    )
+    tools_note: str | None = Field(
+        default=None, description="Why the tools could not be checked (the tenant's Odoo did not answer)."
+    )
 
     @classmethod
-    def of(cls, agent: Agent) -> AgentInfo:
+    def of(
+        cls, agent: Agent, unavailable: dict[str, str] | None = None, note: str | None = None
+    ) -> AgentInfo:
         return cls(
             id=agent.id,
             title=agent.title,
@@ -115,6 +129,12 @@ class AgentInfo(BaseModel):
                 AgentTool(name=t.name, description=t.description, access="read" if t.read_only else "write")
                 for t in agent.tools
             ],
+            unavailable_tools=[
+                UnavailableTool(name=t.name, reason=unavailable[t.name])
+                for t in agent.tools
+                if unavailable and t.name in unavailable
+            ],
+            tools_note=note,
         )
 
 

@@ -10,9 +10,18 @@ import httpx
 
 from agent_core.errors import ToolError
 from agent_core.tools.context import RunContext
+from agent_core.tools.odoo.capabilities import OdooCapabilities
 from agent_core.tools.odoo.connection import OdooConnection, connection_for
-from agent_core.tools.odoo.failures import CredentialsRefused, bad_shape, from_odoo, refused
+from agent_core.tools.odoo.failures import (
+    ACCESS_ERROR,
+    MISSING_MODEL,
+    CredentialsRefused,
+    bad_shape,
+    from_odoo,
+    refused,
+)
 from agent_core.tools.odoo.records import BadShape, checked, fields_of, records
+from agent_core.tools.odoo.transport import post
 from agent_core.tools.odoo.uids import OdooUids
 from agent_core.tools.odoo.values import Domain
 
@@ -25,7 +34,8 @@ async def odoo(ctx: RunContext) -> OdooClient:
     The client is cheap and built per call (the HTTP pool belongs to the event loop); the uid it
     logs in as is cached per process, keyed by server, database, login and a hash of the key.
     """
-    return OdooClient(ctx.services.http, await connection_for(ctx), ctx.services.odoo_uids)
+    connection, services = await connection_for(ctx), ctx.services
+    return OdooClient(services.http, connection, services.odoo_uids, services.odoo_capabilities)
 
 
 class OdooClient:
@@ -35,12 +45,46 @@ class OdooClient:
     refuses (the user was re-created, the database restored) is dropped and the login tried once more.
     The read helpers check each answer against the record type the tool declares (see ``records``),
     so an answer of another shape is such an error too, never a crash in the tool.
+
+    Every ``execute_kw`` sends the binding's ``context`` (companies, ``lang``, ``tz``) merged
+    under the call's own. A missing model or an ``AccessError`` also drops what is known of the
+    binding's capabilities, so the next turn probes them again. The HTTP rules (redirects, retries
+    of 429 and 503) are ``transport``'s.
     """
 
-    def __init__(self, http: httpx.AsyncClient, connection: OdooConnection, uids: OdooUids) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        connection: OdooConnection,
+        uids: OdooUids,
+        capabilities: OdooCapabilities | None = None,
+    ) -> None:
         self.http = http
         self.connection = connection
         self.uids = uids
+        self.capabilities = capabilities
+
+    @property
+    def companies(self) -> tuple[int, ...]:
+        """The companies every call is made for (``allowed_company_ids``, the current one first);
+        empty when the binding names none (Odoo then answers for all of the user's companies)."""
+        return self.connection.companies
+
+    async def version(self) -> dict[str, Any]:
+        """``common.version``: the server's version, asked without logging in."""
+        answer = await self._call("common", "version", [])
+        if not isinstance(answer, dict):
+            raise bad_shape(self.connection, "common.version", "result: should be an object")
+        return answer
+
+    async def can_read(self, model: str) -> bool:
+        """Whether the user may read ``model`` (``check_access_rights('read', raise_exception=False)``,
+        odoo/models.py 16.0-18.0, odoo/orm/models.py 19.0, deprecated there but kept). A model the
+        database lacks raises the missing-model :class:`ToolError`."""
+        answer = await self.execute_kw(model, "check_access_rights", ["read"], {"raise_exception": False})
+        if not isinstance(answer, bool):
+            raise bad_shape(self.connection, f"{model}.check_access_rights", "result: should be a boolean")
+        return answer
 
     async def authenticate(self) -> int:
         """Log in with the API key; the uid is cached for this connection."""
@@ -57,19 +101,26 @@ class OdooClient:
     async def execute_kw(
         self, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None
     ) -> Any:
-        """Call ``model.method(*args, **kwargs)`` as the tenant's user."""
+        """Call ``model.method(*args, **kwargs)`` as the tenant's user, in the binding's context."""
         c = self.connection
         cached = self.uids.get(c.cache_key)
         uid = cached if cached is not None else await self.authenticate()
-        call = [model, method, args, kwargs or {}]
+        kwargs = dict(kwargs or {})
+        kwargs["context"] = {**c.context, **(kwargs.get("context") or {})}
+        call = [model, method, args, kwargs]
         try:
-            return await self._call("object", "execute_kw", [c.db, uid, c.api_key, *call])
-        except CredentialsRefused:
-            if cached is None:
-                raise  # a uid Odoo has just given out is refused: logging in again will not help
-            self.uids.forget(c.cache_key)
-            uid = await self.authenticate()
-            return await self._call("object", "execute_kw", [c.db, uid, c.api_key, *call])
+            try:
+                return await self._call("object", "execute_kw", [c.db, uid, c.api_key, *call])
+            except CredentialsRefused:
+                if cached is None:
+                    raise  # a uid Odoo has just given out is refused: logging in again will not help
+                self.uids.forget(c.cache_key)
+                uid = await self.authenticate()
+                return await self._call("object", "execute_kw", [c.db, uid, c.api_key, *call])
+        except ToolError as exc:
+            if exc.code in (MISSING_MODEL, ACCESS_ERROR) and self.capabilities is not None:
+                self.capabilities.forget(c.cache_key)  # what the probe said no longer holds
+            raise
 
     async def search_read[R](
         self,
@@ -155,25 +206,7 @@ class OdooClient:
             "params": {"service": service, "method": method, "args": args},
             "id": next(_ids),
         }
-        try:
-            response = await self.http.post(c.endpoint, json=payload)
-        except httpx.TimeoutException:
-            raise ToolError(
-                f"the Odoo server at {c.where} did not answer in time; try again in a moment",
-                code="odoo_timeout",
-            ) from None
-        except httpx.HTTPError as exc:
-            raise ToolError(
-                f"could not reach the Odoo server at {c.where} ({type(exc).__name__}); it may be down. "
-                "Try again later, or ask an operator to check the workspace's Odoo URL.",
-                code="odoo_unreachable",
-            ) from None
-        if response.status_code >= 400:
-            raise ToolError(
-                f"the Odoo server at {c.where} answered HTTP {response.status_code}; try again later, "
-                "or ask an operator to check the workspace's Odoo URL",
-                code="odoo_http_error",
-            )
+        response = await post(self.http, c, payload)
         try:
             body = response.json()
         except (ValueError, RecursionError):  # not JSON, or JSON nested deeper than Python parses

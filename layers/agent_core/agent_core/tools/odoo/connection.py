@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
 from agent_core.errors import ToolError
+from agent_core.tenancy import OdooBinding, insecure_url
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.uids import UidKey
 
@@ -23,12 +25,29 @@ NO_CREDENTIALS = (
 
 @dataclass(frozen=True)
 class OdooConnection:
-    """One Odoo database and the user the tenant reaches it as. ``repr`` hides the API key."""
+    """One Odoo database and the user the tenant reaches it as, with the companies, language and
+    time zone every call is made in. ``repr`` hides the API key."""
 
     url: str
     db: str
     login: str
     api_key: str = field(repr=False)
+    companies: tuple[int, ...] = ()
+    lang: str | None = None
+    tz: str | None = None
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """Odoo's ``context`` for every call: ``allowed_company_ids`` (the first is the current
+        company), ``lang`` and ``tz``; what the binding leaves unset is left to the Odoo user's own."""
+        context: dict[str, Any] = {}
+        if self.companies:
+            context["allowed_company_ids"] = list(self.companies)
+        if self.lang:
+            context["lang"] = self.lang
+        if self.tz:
+            context["tz"] = self.tz
+        return context
 
     @property
     def endpoint(self) -> str:
@@ -59,8 +78,34 @@ async def connection_for(ctx: RunContext) -> OdooConnection:
     binding = ctx.tenant.odoo
     if binding is None:
         raise ToolError(NOT_BOUND, code="odoo_not_connected")
-    secret = await ctx.secret()
+    checked_binding(binding)  # before the secret is even read
+    return connection_of(binding, await ctx.secret())
+
+
+def checked_binding(binding: OdooBinding) -> OdooBinding:
+    """The binding, unless its URL would send the key in clear (a record stored before the rule, or
+    written around ``agentctl``): then a :class:`ToolError`, and nothing is sent."""
+    if problem := insecure_url(binding.url):
+        raise ToolError(
+            f"this workspace's Odoo connection is refused: {problem}. An operator can fix it with "
+            "`agentctl tenant update <tenant> --odoo-url https://…`. Retrying will not help.",
+            code="odoo_insecure_url",
+        )
+    return binding
+
+
+def connection_of(binding: OdooBinding, secret: dict[str, Any]) -> OdooConnection:
+    """The connection a binding and the tenant's secret describe."""
+    checked_binding(binding)
     login, api_key = secret.get("odoo_login"), secret.get("odoo_api_key")
     if not isinstance(login, str) or not login or not isinstance(api_key, str) or not api_key:
         raise ToolError(NO_CREDENTIALS, code="odoo_credentials_missing")
-    return OdooConnection(url=str(binding.url), db=binding.db, login=login, api_key=api_key)
+    return OdooConnection(
+        url=str(binding.url),
+        db=binding.db,
+        login=login,
+        api_key=api_key,
+        companies=binding.companies,
+        lang=binding.lang,
+        tz=binding.tz,
+    )
