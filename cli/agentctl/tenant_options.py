@@ -19,6 +19,8 @@ THINKING_MODES = get_args(ThinkingMode)
 EFFORTS = get_args(Effort)
 BREAKER_ACTIONS = get_args(BreakerAction)
 INHERIT = "inherit"
+NONE = "none"  # on update, drops an Odoo company list, language or time zone
+ODOO_OPTIONS = ("odoo_url", "odoo_db", "odoo_company", "odoo_lang", "odoo_tz")
 # Where a field of the tenant record comes from on the command line, for validation messages.
 _OPTION_OF = {
     "name": "--name",
@@ -27,6 +29,9 @@ _OPTION_OF = {
     "enabled_agents": "--agents",
     "odoo.url": "--odoo-url",
     "odoo.db": "--odoo-db",
+    "odoo.companies": "--odoo-company",
+    "odoo.lang": "--odoo-lang",
+    "odoo.tz": "--odoo-tz",
     "projects_url": "--projects-url",
     "writes": "--writes",
     "breaker": "--breaker",
@@ -47,6 +52,24 @@ def add_tenant_options(parser: argparse.ArgumentParser, *, update: bool) -> None
     parser.add_argument("--model", help="a model id for this tenant instead of the platform's")
     parser.add_argument("--odoo-url", metavar="URL", help="the tenant's Odoo (with --odoo-db)")
     parser.add_argument("--odoo-db", metavar="DB", help="the Odoo database name")
+    cleared = f"; {NONE} drops it" if update else ""
+    parser.add_argument(
+        "--odoo-company",
+        metavar="ID[,ID…]",
+        action="append",
+        help="the Odoo company (res.company id) every call is made for, repeatable or comma-separated; "
+        "the first is the current company (default: all of the Odoo user's companies)" + cleared,
+    )
+    parser.add_argument(
+        "--odoo-lang",
+        metavar="LANG",
+        help="the language Odoo answers in, e.g. fr_FR (default: the Odoo user's)" + cleared,
+    )
+    parser.add_argument(
+        "--odoo-tz",
+        metavar="ZONE",
+        help="the IANA time zone Odoo reads dates in, e.g. Europe/Paris (default: the Odoo user's)" + cleared,
+    )
     parser.add_argument("--projects-url", metavar="URL", help="the tenant's project API")
     parser.add_argument(
         "--writes",
@@ -106,16 +129,11 @@ def tenant_changes(options: argparse.Namespace, current: Tenant | None) -> dict[
     _exclusive(options, "no_projects", "projects_url")
     if options.projects_url is not None or getattr(options, "no_projects", False):
         changes["projects_url"] = None if getattr(options, "no_projects", False) else options.projects_url
-    _exclusive(options, "no_odoo", "odoo_url", "odoo_db")
+    _exclusive(options, "no_odoo", *ODOO_OPTIONS)
     if getattr(options, "no_odoo", False):
         changes["odoo"] = None
-    elif options.odoo_url is not None or options.odoo_db is not None:
-        bound = current.odoo if current else None
-        url = options.odoo_url or (str(bound.url) if bound else None)
-        db = options.odoo_db or (bound.db if bound else None)
-        if not url or not db:
-            raise UsageError("--odoo-url and --odoo-db go together: the tenant has no Odoo binding yet")
-        changes["odoo"] = {"url": url, "db": db}
+    elif any(getattr(options, name) is not None for name in ODOO_OPTIONS):
+        changes["odoo"] = _odoo_binding(options, current)
     if options.agent_writes is not None:
         merged: dict[str, str] = dict(current.agent_writes) if current else {}
         for agent_id, mode in _agent_pairs("--agent-writes", options.agent_writes, WRITE_MODES, current):
@@ -148,6 +166,47 @@ def _thinking(options: argparse.Namespace, current: Tenant | None) -> dict[str, 
     return {agent_id: override for agent_id, override in merged.items() if any(override.values())}
 
 
+def _odoo_binding(options: argparse.Namespace, current: Tenant | None) -> dict[str, Any]:
+    """The tenant's Odoo binding with the options' changes: what they leave out stays as it was."""
+    bound = current.odoo if current else None
+    binding: dict[str, Any] = bound.model_dump(mode="json") if bound else {}
+    if options.odoo_url is not None:
+        binding["url"] = options.odoo_url
+    if options.odoo_db is not None:
+        binding["db"] = options.odoo_db
+    if not binding.get("url") or not binding.get("db"):
+        raise UsageError("--odoo-url and --odoo-db go together: the tenant has no Odoo binding yet")
+    if options.odoo_company is not None:
+        binding["companies"] = _companies(options.odoo_company, update=current is not None)
+    for name, value in (("lang", options.odoo_lang), ("tz", options.odoo_tz)):
+        if value is not None:
+            binding[name] = None if value == NONE and current is not None else value
+    return binding
+
+
+def _companies(values: list[str], *, update: bool) -> list[int]:
+    """``--odoo-company`` values (``3``, ``3,4``, repeated), as ids in the order given."""
+    if update and values == [NONE]:
+        return []
+    ids: list[int] = []
+    for part in (part.strip() for value in values for part in value.split(",")):
+        if not part.isdigit() or int(part) < 1:
+            raise UsageError(f"--odoo-company wants company ids (whole numbers from 1), not {part!r}")
+        ids.append(int(part))
+    if not ids:
+        raise UsageError("--odoo-company needs at least one company id")
+    return ids
+
+
+def _option_of(where: str) -> str:
+    """The option a field (``odoo.companies.0``) comes from, else the field itself."""
+    parts = where.split(".")
+    for end in range(len(parts), 0, -1):
+        if (option := _OPTION_OF.get(".".join(parts[:end]))) is not None:
+            return option
+    return where
+
+
 def build_tenant(data: dict[str, Any]) -> Tenant:
     """A tenant record validated by the model itself; a failure is one line naming the option."""
     try:
@@ -156,7 +215,7 @@ def build_tenant(data: dict[str, Any]) -> Tenant:
         problems = []
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"])
-            problems.append(f"{_OPTION_OF.get(where, where)}: {error['msg']}")
+            problems.append(f"{_option_of(where)}: {error['msg']}")
         raise UsageError("; ".join(problems)) from None
 
 

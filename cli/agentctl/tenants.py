@@ -100,6 +100,16 @@ def list_tenants(options: argparse.Namespace, ctx: Context) -> None:
 def describe(tenant: Tenant) -> str:
     """A tenant as aligned ``field  value`` lines."""
     odoo = f"{tenant.odoo.url} (db {tenant.odoo.db})" if tenant.odoo else "(not bound)"
+    binding = tenant.odoo
+    odoo_context = (
+        [
+            ("odoo companies", ", ".join(map(str, binding.companies)) or "(all of the Odoo user's)"),
+            ("odoo lang", binding.lang or "(the Odoo user's)"),
+            ("odoo tz", binding.tz or "(the Odoo user's)"),
+        ]
+        if binding
+        else []
+    )
     return fields(
         [
             ("tenant", tenant.tenant_id),
@@ -108,6 +118,7 @@ def describe(tenant: Tenant) -> str:
             ("agents", ", ".join(tenant.enabled_agents)),
             ("model", tenant.model or "(the platform's)"),
             ("odoo", odoo),
+            *odoo_context,
             ("projects", str(tenant.projects_url) if tenant.projects_url else "(not bound)"),
             ("writes", _writes(tenant)),
             ("thinking", _thinking(tenant)),

@@ -1,0 +1,211 @@
+"""The demo ERP where a real database differs from a single-user, all-apps one: the version it
+answers as, a restricted API user whose missing rights raise Odoo's AccessError, a database without
+Email Marketing, ``check_access_rights``, the context of every call, and labels in the caller's
+language. Expected values come from the seeded dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from local.erp import Erp, RunningErp, credentials, restricted_credentials, start_erp
+from local.erp.errors import AccessError, UserError
+from tests.support.erp import TODAY, seeded
+
+ERP = Erp(today=TODAY, uninstalled={"globex": {"mass_mailing"}})
+
+
+def login(erp: Erp, db: str, credentials_of: Any = credentials) -> tuple[int, str]:
+    user, key = credentials_of(db)
+    uid = erp.dispatch("common", "authenticate", [db, user, key, {}])
+    assert isinstance(uid, int) and uid > 0
+    return uid, key
+
+
+def execute(
+    erp: Erp, db: str, model: str, method: str, args: list[Any], kwargs: dict[str, Any], **how: Any
+) -> Any:
+    uid, key = login(erp, db, how.get("credentials_of", credentials))
+    return erp.dispatch("object", "execute_kw", [db, uid, key, model, method, args, kwargs])
+
+
+@pytest.mark.parametrize("version", ["16.0", "17.0", "18.0", "19.0"])
+def test_common_version_answers_as_the_series_asked_for(version: str) -> None:
+    answer = Erp(today=TODAY, version=version).dispatch("common", "version", [])
+
+    assert answer["server_serie"] == answer["server_version"] == version
+    assert answer["server_version_info"][:2] == [int(version[:2]), 0] and answer["protocol_version"] == 1
+
+
+def test_the_default_stays_17_and_an_unknown_version_is_refused() -> None:
+    assert ERP.dispatch("common", "version", [])["server_serie"] == "17.0"
+    with pytest.raises(ValueError, match=r"not '15\.0'"):
+        Erp(today=TODAY, version="15.0")
+
+
+def test_the_restricted_user_is_a_second_login_beside_the_main_one() -> None:
+    main_uid, _ = login(ERP, "acme")
+    restricted_uid, _ = login(ERP, "acme", restricted_credentials)
+    login_name, key = restricted_credentials("acme")
+
+    assert main_uid == seeded("acme").uid and restricted_uid != main_uid
+    assert (login_name, key) != credentials("acme")
+    # Its key opens no other database, and the main user's key is not its key.
+    assert ERP.dispatch("common", "authenticate", ["globex", login_name, key, {}]) is False
+
+
+def test_a_missing_read_right_raises_odoos_access_error_naming_the_model_and_the_groups() -> None:
+    with pytest.raises(AccessError) as caught:
+        execute(
+            ERP,
+            "acme",
+            "account.move.line",
+            "search_read",
+            [[]],
+            {"limit": 1},
+            credentials_of=restricted_credentials,
+        )
+
+    message = str(caught.value)
+    assert message.startswith("You are not allowed to access 'Journal Item' (account.move.line) records.\n\n")
+    assert "This operation is allowed for the following groups:\n\t- Accounting / Billing" in message
+    assert message.endswith("\n\nContact your administrator to request access if necessary.")
+    # What it may read, it reads as the main user does.
+    leads = execute(ERP, "acme", "crm.lead", "search_count", [[]], {}, credentials_of=restricted_credentials)
+    assert leads == execute(ERP, "acme", "crm.lead", "search_count", [[]], {})
+
+
+def test_check_access_rights_answers_as_odoo_does() -> None:
+    def check(model: str, *args: Any, **kwargs: Any) -> Any:
+        return execute(
+            ERP,
+            "acme",
+            model,
+            "check_access_rights",
+            list(args),
+            kwargs,
+            credentials_of=restricted_credentials,
+        )
+
+    assert check("crm.lead", "read", raise_exception=False) is True
+    assert check("account.account", "read", raise_exception=False) is False
+    with pytest.raises(AccessError, match=r"not allowed to access 'Account' \(account.account\)"):
+        check("account.account", "read")
+    with pytest.raises(ValueError, match="Invalid access mode"):
+        check("crm.lead", "browse", raise_exception=False)
+    assert (
+        execute(ERP, "acme", "account.account", "check_access_rights", ["read"], {"raise_exception": False})
+        is True
+    )
+
+
+def test_a_database_without_email_marketing_has_no_mailing_model() -> None:
+    with pytest.raises(UserError, match=r"^Object mailing.mailing doesn't exist$"):
+        execute(ERP, "globex", "mailing.mailing", "search_read", [[]], {})
+    with pytest.raises(UserError, match="doesn't exist"):
+        execute(ERP, "globex", "mailing.mailing", "check_access_rights", ["read"], {"raise_exception": False})
+    # The other database, and the other models of this one, are as before.
+    assert execute(ERP, "acme", "mailing.mailing", "search_count", [[]], {}) == len(
+        seeded("acme").records("mailing.mailing")
+    )
+    assert execute(ERP, "globex", "crm.stage", "search_count", [[]], {}) == len(
+        seeded("globex").records("crm.stage")
+    )
+
+
+def test_a_module_that_installed_models_point_to_cannot_be_left_out() -> None:
+    with pytest.raises(ValueError, match=r"sale\.order\.opportunity_id points to crm\.lead"):
+        Erp(today=TODAY, uninstalled={"acme": {"crm"}})
+    with pytest.raises(ValueError, match="not 'website'"):
+        Erp(today=TODAY, uninstalled={"acme": {"website"}})
+
+
+def test_every_call_records_the_context_it_was_sent_with() -> None:
+    erp = Erp(today=TODAY)
+    context = {"allowed_company_ids": [1], "lang": "fr_FR", "tz": "Europe/Paris"}
+
+    execute(erp, "acme", "crm.stage", "search_read", [[]], {"fields": ["name"], "context": context})
+    execute(erp, "acme", "res.partner", "search_count", [[]], {})
+
+    assert erp.contexts == [
+        ("acme", "crm.stage", "search_read", context),
+        ("acme", "res.partner", "search_count", {}),
+    ]
+
+
+def test_translatable_labels_come_back_in_the_language_asked_for() -> None:
+    data = seeded("acme")
+    french = {"lang": "fr_FR"}
+    stages = execute(ERP, "acme", "crm.stage", "search_read", [[]], {"fields": ["name"], "context": french})
+    english = execute(ERP, "acme", "crm.stage", "search_read", [[]], {"fields": ["name"]})
+    grouped = execute(
+        ERP,
+        "acme",
+        "crm.lead",
+        "read_group",
+        [[], ["expected_revenue:sum"], ["stage_id"]],
+        {"context": french},
+    )
+    accounts = execute(
+        ERP,
+        "acme",
+        "account.account",
+        "search_read",
+        [[["code", "=", "400000"]]],
+        {"fields": ["name", "display_name"], "context": french},
+    )
+
+    assert [s["name"] for s in english] == [
+        s["name"] for s in sorted(data.records("crm.stage"), key=lambda s: s["sequence"])
+    ]
+    assert [s["name"] for s in stages] == ["Nouveau", "Qualifié", "Proposition", "Gagné"]
+    assert {g["stage_id"][1] for g in grouped} <= {"Nouveau", "Qualifié", "Proposition", "Gagné"}
+    assert accounts == [
+        {"id": accounts[0]["id"], "name": "Ventes de produits", "display_name": "400000 Ventes de produits"}
+    ]
+    # A language without translations falls back to English, as Odoo does.
+    assert (
+        execute(
+            ERP, "acme", "crm.stage", "search_read", [[]], {"fields": ["name"], "context": {"lang": "nl_NL"}}
+        )
+        == english
+    )
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[RunningErp]:
+    with start_erp(today=TODAY, uninstalled={"globex": {"mass_mailing"}}) as running:
+        yield running
+
+
+def test_on_the_wire_the_errors_are_named_as_odoo_names_them(served: RunningErp) -> None:
+    def error(db: str, model: str, login_of: Any) -> dict[str, Any]:
+        user, key = login_of(db)
+        uid = httpx.post(
+            served.url + "/jsonrpc", json=_call("common", "authenticate", db, user, key, {})
+        ).json()["result"]
+        body = _call("object", "execute_kw", db, uid, key, model, "search_read", [[]], {})
+        reply = httpx.post(served.url + "/jsonrpc", json=body).json()
+        data: dict[str, Any] = reply["error"]["data"]
+        return data
+
+    denied = error("acme", "stock.quant", restricted_credentials)
+    missing = error("globex", "mailing.mailing", credentials)
+
+    assert denied["name"] == "odoo.exceptions.AccessError" and "(stock.quant) records." in denied["message"]
+    assert (
+        missing["name"] == "odoo.exceptions.UserError"
+        and missing["message"] == "Object mailing.mailing doesn't exist"
+    )
+
+
+def _call(service: str, method: str, *args: Any) -> dict[str, Any]:
+    return {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {"service": service, "method": method, "args": args},
+        "id": 1,
+    }
