@@ -27,7 +27,7 @@ from agent_core import (
     Tenant,
     Unauthorized,
 )
-from agent_core.tools.odoo.offer import unavailable_tools
+from agent_core.tools.odoo.offer import unavailable_tools, uses_odoo
 from agent_core.web import (
     MAX_OFFSET,
     AgentInfo,
@@ -87,7 +87,12 @@ def create_app(runtime: Runtime) -> FastAPI:
             partial(runtime.secrets.tenant_secret, caller.tenant_id),
             {tool.name for agent in enabled for tool in agent.tools},
         )
-        return AgentList(agents=[AgentInfo.of(agent, offer.unavailable, offer.note) for agent in enabled])
+        return AgentList(
+            agents=[
+                AgentInfo.of(agent, offer.unavailable, offer.note if uses_odoo(agent) else None)
+                for agent in enabled
+            ]
+        )
 
     @app.get("/agents/{agent_id}/executions")
     async def agent_executions(

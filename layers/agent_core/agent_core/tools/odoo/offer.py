@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent_core.errors import AgentRuntimeError, ToolError
 from agent_core.tenancy import Tenant
@@ -21,6 +21,9 @@ from agent_core.tools.odoo.client import OdooClient
 from agent_core.tools.odoo.connection import connection_of
 from agent_core.tools.odoo.failures import MISSING_MODEL
 from agent_core.tools.services import ToolServices
+
+if TYPE_CHECKING:
+    from agent_core.agents.agent import Agent
 
 PROBE_SECONDS = 5.0  # the longest a turn waits for a cold probe
 
@@ -32,6 +35,11 @@ class Offer:
 
     unavailable: dict[str, str] = field(default_factory=dict)
     note: str | None = None
+
+
+def uses_odoo(agent: Agent) -> bool:
+    """Whether any of ``agent``'s tools reads the tenant's Odoo."""
+    return any(is_odoo_tool(tool.name) for tool in agent.tools)
 
 
 async def probe(client: OdooClient, models: Iterable[str] = PROBED_MODELS) -> Capabilities:
