@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import FastAPI, Path, Query
@@ -27,10 +26,8 @@ from agent_core import (
     Tenant,
     Unauthorized,
 )
-from agent_core.tools.odoo.offer import unavailable_tools, uses_odoo
 from agent_core.web import (
     MAX_OFFSET,
-    AgentInfo,
     AgentList,
     AuditReader,
     CurrentCaller,
@@ -38,6 +35,7 @@ from agent_core.web import (
     TaskExecution,
     TaskExecutions,
     TenantInfo,
+    agent_list,
     create_api,
 )
 
@@ -79,20 +77,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         """The agents the caller's tenant has enabled, with their tools (read or write), and those
         that cannot work for the tenant (an Odoo app not installed, a right its Odoo user lacks) and
         why. An Odoo that does not answer fails nothing: ``tools_note`` says so."""
-        tenant = await tenant_of(runtime, caller)
-        enabled = runtime.agents.enabled_for(tenant)
-        offer = await unavailable_tools(
-            runtime.tool_services,
-            tenant,
-            partial(runtime.secrets.tenant_secret, caller.tenant_id),
-            {tool.name for agent in enabled for tool in agent.tools},
-        )
-        return AgentList(
-            agents=[
-                AgentInfo.of(agent, offer.unavailable, offer.note if uses_odoo(agent) else None)
-                for agent in enabled
-            ]
-        )
+        return await agent_list(runtime, caller, await tenant_of(runtime, caller))
 
     @app.get("/agents/{agent_id}/executions")
     async def agent_executions(

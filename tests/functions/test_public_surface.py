@@ -59,7 +59,6 @@ IMPORTS = {
         },
         "agent_core.web": {
             "MAX_OFFSET",
-            "AgentInfo",
             "AgentList",
             "AuditReader",
             "CurrentCaller",
@@ -67,6 +66,7 @@ IMPORTS = {
             "TaskExecution",
             "TaskExecutions",
             "TenantInfo",
+            "agent_list",  # GET /agents: the agents, and the tools the tenant's Odoo cannot serve
             "create_api",
         },
     },

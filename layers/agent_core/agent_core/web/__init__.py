@@ -4,6 +4,7 @@ when first used, so the buffered functions never import it."""
 
 from typing import TYPE_CHECKING, Any
 
+from agent_core.web.agents import agent_list
 from agent_core.web.app import create_api
 from agent_core.web.auth import (
     AuditReader,
@@ -24,6 +25,7 @@ from agent_core.web.schemas import (
     ChatReply,
     ChatRequest,
     ConfirmationRequest,
+    UnavailableTool,
     UserText,
 )
 from agent_core.web.sse import numbered_frames, sse_frames
@@ -50,7 +52,9 @@ __all__ = [
     "TaskExecutions",
     "TaskRequest",
     "TenantInfo",
+    "UnavailableTool",
     "UserText",
+    "agent_list",
     "caller_with",
     "chat_reply",
     "create_api",
