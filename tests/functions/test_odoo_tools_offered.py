@@ -4,17 +4,20 @@ not answer fails no listing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from agent_core import Runtime, issue_api_key
+from agent_core import ModelRequest, Runtime, TurnRequest, issue_api_key
 from agent_core.llm.scripted import say
+from agent_core.llm.types import ModelEvent
+from agent_core.web import chat_reply
 from local.erp import RunningErp, start_erp
 from tests.conftest import RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.aws_calls import AwsCalls
 from tests.support.erp import TODAY, odoo_secret, odoo_tenant
 from tests.support.sockets import closed_url
 from tests.support.stack import serve_stack
@@ -99,3 +102,47 @@ def test_an_odoo_that_does_not_answer_fails_no_listing_and_is_named(runtime: Run
             assert "could not reach the Odoo server at 127.0.0.1" in agent["tools_note"]
         else:
             assert agent["tools_note"] is None  # the general agent reads no Odoo
+
+
+class CountingModel(ScriptedModel):
+    """Notes how many AWS calls had been made when each model request went out."""
+
+    def __init__(self, steps: Any, calls: AwsCalls) -> None:
+        super().__init__(steps)
+        self.calls = calls
+        self.calls_before: list[int] = []
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        self.calls_before.append(self.calls.count())
+        async for event in super().stream(request):
+            yield event
+
+
+@pytest.mark.anyio
+async def test_a_warm_turn_pays_no_probe_and_no_aws_call_for_it(
+    make_runtime: RuntimeFactory, erp: RunningErp
+) -> None:
+    calls = AwsCalls.attached()
+    model = CountingModel([say("One."), say("Two.")], calls)
+    # Secrets are read anew each time they are needed: a warm turn that read one would show it.
+    runtime = make_runtime(model, secret_cache_seconds=0)
+    caller = runtime.authenticator.authenticate(keyed(runtime, "globex", erp.url)["X-API-Key"])
+    cold = erp.calls["common.version"]
+
+    async def turn() -> None:
+        started = await runtime.chat.start(caller, "marketing", TurnRequest(message="How are we doing?"))
+        assert (await chat_reply(started)).status == "completed"
+
+    await turn()  # cold: the binding is probed once
+    await runtime.limits.flush()
+    probes, checks = erp.calls["common.version"], erp.calls["object.execute_kw"]
+    assert probes == cold + 1
+    calls.reset()
+    model.calls_before.clear()
+
+    await turn()
+
+    assert model.calls_before == [0], calls.sent  # nothing asked of AWS before the model request
+    assert "secretsmanager.GetSecretValue" not in calls.sent
+    assert (erp.calls["common.version"], erp.calls["object.execute_kw"]) == (probes, checks)
+    assert "get_campaign_metrics" not in [tool.name for tool in model.requests[-1].tools]

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from agent_core.tools.odoo.apps import app_of
 from agent_core.tools.odoo.uids import UidKey
 
+# A tenant's binding as its record names it: the tenant, the server and the database.
+type BindingKey = tuple[str, str, str]
+
 CAPABILITY_SECONDS = 600.0  # a binding's probe is trusted this long, then made again
 FAILED_PROBE_SECONDS = 30.0  # an Odoo that did not answer the probe is asked again after this
 SUPPORTED_MAJORS = range(16, 20)  # 16.0-18.0, and 19.0 while its /jsonrpc answers
@@ -97,8 +100,16 @@ class OdooCapabilities:
 
     def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         self._entries: dict[UidKey, tuple[float, Capabilities]] = {}
+        self._latest: dict[BindingKey, UidKey] = {}  # the connection each binding was last probed as
         self._lock = threading.Lock()
         self._now = now
+
+    def recall(self, binding: BindingKey) -> Capabilities | None:
+        """What the binding was last found to offer, while that holds: known without reading the
+        tenant's secret (a warm turn asks neither Secrets Manager nor Odoo)."""
+        with self._lock:
+            key = self._latest.get(binding)
+        return self.get(key) if key is not None else None
 
     def get(self, key: UidKey) -> Capabilities | None:
         with self._lock:
@@ -114,6 +125,11 @@ class OdooCapabilities:
         seconds = FAILED_PROBE_SECONDS if capabilities.failure is not None else CAPABILITY_SECONDS
         with self._lock:
             self._entries[key] = (self._now() + seconds, capabilities)
+
+    def link(self, binding: BindingKey, key: UidKey) -> None:
+        """Note that ``binding`` is reached as connection ``key`` (see :meth:`recall`)."""
+        with self._lock:
+            self._latest[binding] = key
 
     def forget(self, key: UidKey) -> None:
         """Drop what is known of this binding (a call just met a missing model or a denied right)."""

@@ -3,7 +3,8 @@
 A turn asks :func:`unavailable_tools` for the tools it would offer: warm, it is answered from the
 process's cache (no call to Odoo, and the tenant's secret comes from the secrets cache); cold,
 the binding is probed once (``common.version``, then one ``check_access_rights`` per model the
-tools read, at once) within :data:`PROBE_SECONDS`. An Odoo that does not answer hides no tool: each
+tools read, at once) within :data:`PROBE_SECONDS`. Warm means known for the tenant's binding (its
+server and database): the secret is read only to probe. An Odoo that does not answer hides no tool: each
 call then tells its own failure, and the failed probe is tried again after a short while.
 """
 
@@ -18,7 +19,7 @@ from agent_core.errors import AgentRuntimeError, ToolError
 from agent_core.tenancy import Tenant
 from agent_core.tools.odoo.capabilities import PROBED_MODELS, Capabilities, is_odoo_tool
 from agent_core.tools.odoo.client import OdooClient
-from agent_core.tools.odoo.connection import connection_of
+from agent_core.tools.odoo.connection import OdooConnection, connection_of
 from agent_core.tools.odoo.failures import MISSING_MODEL
 from agent_core.tools.services import ToolServices
 
@@ -35,6 +36,18 @@ class Offer:
 
     unavailable: dict[str, str] = field(default_factory=dict)
     note: str | None = None
+
+
+async def _probed(services: ToolServices, connection: OdooConnection, within: float) -> Capabilities:
+    """The probe's finding, or why it could not finish within ``within`` seconds."""
+    client = OdooClient(services.http, connection, services.odoo_uids, services.odoo_capabilities)
+    try:
+        async with asyncio.timeout(within):
+            return await probe(client)
+    except TimeoutError:
+        return Capabilities(failure=f"the Odoo server at {connection.where} did not answer in time")
+    except ToolError as exc:
+        return Capabilities(failure=exc.message)
 
 
 def uses_odoo(agent: Agent) -> bool:
@@ -80,23 +93,19 @@ async def unavailable_tools(
     odoo_tools = [name for name in tools if is_odoo_tool(name)]
     if tenant.odoo is None or not odoo_tools:
         return Offer()
-    try:
-        connection = connection_of(tenant.odoo, await asyncio.to_thread(load_secret))
-    except AgentRuntimeError as exc:  # no credentials, an http URL, the secret unreadable
-        return Offer(note=f"Odoo tools were not checked: {exc.message}")
     cache = services.odoo_capabilities
-    capabilities = cache.get(connection.cache_key)
+    binding = (tenant.tenant_id, str(tenant.odoo.url), tenant.odoo.db)
+    capabilities = cache.recall(binding)
     if capabilities is None:
-        client = OdooClient(services.http, connection, services.odoo_uids, cache)
         try:
-            async with asyncio.timeout(within):
-                capabilities = await probe(client)
-        except TimeoutError:
-            late = f"the Odoo server at {connection.where} did not answer in time"
-            capabilities = Capabilities(failure=late)
-        except ToolError as exc:
-            capabilities = Capabilities(failure=exc.message)
-        cache.put(connection.cache_key, capabilities)
+            connection = connection_of(tenant.odoo, await asyncio.to_thread(load_secret))
+        except AgentRuntimeError as exc:  # no credentials, an http URL, the secret unreadable
+            return Offer(note=f"Odoo tools were not checked: {exc.message}")
+        capabilities = cache.get(connection.cache_key)
+        if capabilities is None:
+            capabilities = await _probed(services, connection, within)
+            cache.put(connection.cache_key, capabilities)
+        cache.link(binding, connection.cache_key)
     if capabilities.failure is not None:
         return Offer(note=f"Odoo tools could not be checked ({capabilities.failure}); they are offered as is")
     reasons = {name: why for name in odoo_tools if (why := capabilities.why_not(name)) is not None}
