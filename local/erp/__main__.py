@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     uninstalled: dict[str, set[str]] = {}
     for db, module in options.without:
         uninstalled.setdefault(db, set()).add(module)
+    try:
+        app = create_app(options.seed, options.today, version=options.version, uninstalled=uninstalled)
+    except ValueError as exc:  # a module other models point to cannot be left out
+        parser.error(str(exc))
     # Flushed: through a pipe the banner would wait in a buffer, and a SIGTERM would drop it.
     print(
         f"demo ERP (Odoo {options.version} JSON-RPC) on http://127.0.0.1:{options.port}/jsonrpc, "
@@ -48,13 +52,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     for db in DATABASES:
         login, key = credentials(db)
-        print(f"  db {db:<7} login {login:<20} api key {key}", flush=True)
+        print(f"  db {db:<7} login {login:<26} api key {key}", flush=True)
         login, key = restricted_credentials(db)
-        print(f"  db {db:<7} login {login:<20} api key {key} (sales only)", flush=True)
+        print(f"  db {db:<7} login {login:<26} api key {key} (sales only)", flush=True)
         if db in uninstalled:
             print(f"  db {db:<7} without {', '.join(sorted(uninstalled[db]))}", flush=True)
     uvicorn.run(
-        create_app(options.seed, options.today, version=options.version, uninstalled=uninstalled),
+        app,
         host="127.0.0.1",
         port=options.port,
         log_level="warning",

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from local.erp import Erp, RunningErp, credentials, restricted_credentials, start_erp
+from local.erp.__main__ import main
 from local.erp.errors import AccessError, UserError
 from tests.support.erp import TODAY, seeded
 
@@ -209,3 +210,21 @@ def _call(service: str, method: str, *args: Any) -> dict[str, Any]:
         "params": {"service": service, "method": method, "args": args},
         "id": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("argv", "problem"),
+    [
+        (["--without", "globex:crm"], "sale.order.opportunity_id points to crm.lead"),
+        (["--without", "globex"], "want DB:MODULE"),
+        (["--without", "initech:mass_mailing"], "want DB:MODULE"),
+        (["--version", "15.0"], "invalid choice: '15.0'"),
+    ],
+)
+def test_python_m_local_erp_refuses_what_the_demo_cannot_be(
+    argv: list[str], problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+
+    assert exited.value.code == 2 and problem in capsys.readouterr().err
