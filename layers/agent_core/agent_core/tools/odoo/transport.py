@@ -1,9 +1,12 @@
 """One JSON-RPC POST to a tenant's Odoo, with the HTTP rules a hosted Odoo needs.
 
 - A redirect (301, 302, 307, 308) to the same host over https is followed, and the POST stays a
-  POST with its body (nginx in front of Odoo, Odoo.sh included, answers 301 for a moved address;
-  a POST turned into a GET would never reach ``/jsonrpc``). A redirect to another host or to
-  plain http is refused, before anything is sent there: the API key is in the body.
+  POST with its body. A reverse proxy in front of Odoo answers the external API with a 301 for a
+  moved address (http to https, a renamed host: odoo/odoo#4244 is such a report); httpx, like a
+  browser, would turn the POST into a GET on 301 and 302, which never reaches ``/jsonrpc``. A 303
+  ("see other": fetch with GET) is not followed: its page is not JSON-RPC, and is told as such.
+  A redirect to another host or to plain http is refused, before anything is sent there: the API
+  key is in the body.
 - 429 and 503 (a proxy's rate limit, a worker busy or restarting) are retried with backoff,
   honouring ``Retry-After`` (seconds or an HTTP date), within the tool call's time left
   (:func:`agent_core.timeouts.call_time_left`); a wait longer than that is told at once.
