@@ -14,18 +14,19 @@ class Field:
     string: str
     relation: str | None = None
     selection: tuple[str, ...] = ()
+    store: bool = True
 
-    def describe(self, name: str) -> dict[str, Any]:
-        """What ``fields_get`` says about the field."""
+    def describe(self, name: str, searchable: bool = True) -> dict[str, Any]:
+        """What ``fields_get`` says about the field (``searchable``: stored, or a search method)."""
         described: dict[str, Any] = {
             "name": name,
             "type": self.type,
             "string": self.string,
-            "store": name != "display_name",
+            "store": self.store,
             "readonly": True,
             "required": name == "id",
-            "searchable": True,
-            "sortable": name != "display_name",
+            "searchable": searchable,
+            "sortable": self.store,
         }
         if self.relation:
             described["relation"] = self.relation
@@ -43,13 +44,24 @@ class Model:
     order: str = "id"
     rec_name: str = "name"
     parent: str | None = None  # the many2one that ``child_of`` follows
+    # Computed fields (``store=False``) that Odoo gives a search method; ``display_name`` has one on
+    # every model (``_search_display_name``, odoo/models.py).
+    searchable: frozenset[str] = frozenset()
     base_fields: dict[str, Field] = field(
-        default_factory=lambda: {"id": Field("integer", "ID"), "display_name": Field("char", "Display Name")}
+        default_factory=lambda: {
+            "id": Field("integer", "ID"),
+            "display_name": Field("char", "Display Name", store=False),
+        }
     )
 
     @property
     def all_fields(self) -> dict[str, Field]:
         return {**self.base_fields, **self.fields}
+
+    def can_search(self, name: str) -> bool:
+        """Whether a domain on field ``name`` is applied (stored, or computed with a search method)."""
+        spec = self.all_fields[name]
+        return spec.store or name == "display_name" or name in self.searchable
 
 
 def _char(string: str) -> Field:
@@ -72,6 +84,20 @@ def _flag(string: str) -> Field:
     return Field("boolean", string)
 
 
+def _m2m(relation: str, string: str) -> Field:
+    return Field("many2many", string, relation=relation)
+
+
+def _company() -> Field:
+    """``company_id``, which Odoo's multi-company record rules filter on (see ``Engine.filter``)."""
+    return _m2o("res.company", "Company")
+
+
+def _computed(kind: str, string: str) -> Field:
+    """A field Odoo computes on read and does not store (``store=False``)."""
+    return Field(kind, string, store=False)
+
+
 ACCOUNT_TYPES = (
     "asset_receivable", "asset_cash", "asset_current", "asset_non_current", "asset_prepayments",
     "asset_fixed", "liability_payable", "liability_credit_card", "liability_current",
@@ -81,7 +107,57 @@ ACCOUNT_TYPES = (
 
 MAILING_COUNTS = ("sent", "delivered", "opened", "clicked", "replied", "bounced")
 
+MONTHS = tuple(str(month) for month in range(1, 13))
+
 MODELS: dict[str, Model] = {
+    # odoo/addons/base/models/res_company.py and addons/account/models/company.py (17.0)
+    "res.company": Model(
+        "Companies",
+        {
+            "name": _char("Company Name"),
+            "sequence": _num("Sequence", "integer"),
+            "currency_id": _m2o("res.currency", "Currency"),
+            "fiscalyear_last_day": _num("Fiscalyear Last Day", "integer"),
+            "fiscalyear_last_month": _sel("Fiscalyear Last Month", *MONTHS),
+            "transfer_account_id": _m2o("account.account", "Inter-Banks Transfer Account"),
+            "account_journal_suspense_account_id": _m2o("account.account", "Journal Suspense Account"),
+            "account_journal_payment_debit_account_id": _m2o(
+                "account.account", "Journal Outstanding Receipts"
+            ),
+            "account_journal_payment_credit_account_id": _m2o(
+                "account.account", "Journal Outstanding Payments"
+            ),
+            "active": _flag("Active"),
+        },
+        order="sequence, name",
+    ),
+    # odoo/addons/base/models/res_currency.py (17.0): ``rate`` is computed for the context's company
+    # and date (``_compute_current_rate``), not stored, and has no search method.
+    "res.currency": Model(
+        "Currency",
+        {
+            "name": _char("Currency"),
+            "full_name": _char("Name"),
+            "symbol": _char("Symbol"),
+            "rate": _computed("float", "Current Rate"),
+            "rounding": _num("Rounding Factor"),
+            "decimal_places": _num("Decimal Places", "integer"),
+            "position": _sel("Symbol Position", "after", "before"),
+            "active": _flag("Active"),
+        },
+        order="active desc, name",
+    ),
+    # Units of the currency per one unit of the company's currency, from the day ``name`` on.
+    "res.currency.rate": Model(
+        "Currency Rate",
+        {
+            "name": Field("date", "Date"),
+            "rate": _num("Technical Rate"),
+            "currency_id": _m2o("res.currency", "Currency"),
+            "company_id": _company(),
+        },
+        order="name desc",
+    ),
     "res.partner": Model(
         "Contact",
         {
@@ -95,7 +171,15 @@ MODELS: dict[str, Model] = {
         order="name, id desc",
     ),
     "res.users": Model(
-        "User", {"name": _char("Name"), "login": _char("Login"), "active": _flag("Active")}, "name, login"
+        "User",
+        {
+            "name": _char("Name"),
+            "login": _char("Login"),
+            "company_id": _m2o("res.company", "Company"),
+            "company_ids": _m2m("res.company", "Companies"),
+            "active": _flag("Active"),
+        },
+        "name, login",
     ),
     "account.account": Model(
         "Account",
@@ -104,6 +188,8 @@ MODELS: dict[str, Model] = {
             "name": _char("Account Name"),
             "account_type": _sel("Type", *ACCOUNT_TYPES),
             "reconcile": _flag("Allow Reconciliation"),
+            "currency_id": _m2o("res.currency", "Account Currency"),
+            "company_id": _company(),
         },
         order="code, id",
     ),
@@ -114,6 +200,8 @@ MODELS: dict[str, Model] = {
             "code": _char("Short Code"),
             "type": _sel("Type", "sale", "purchase", "cash", "bank", "general"),
             "default_account_id": _m2o("account.account", "Default Account"),
+            "currency_id": _m2o("res.currency", "Currency"),
+            "company_id": _company(),
             "active": _flag("Active"),
         },
         order="type, code, id",
@@ -129,6 +217,8 @@ MODELS: dict[str, Model] = {
             "state": _sel("Status", "draft", "posted", "cancel"),
             "move_type": _sel("Type", "entry", "out_invoice", "in_invoice", "out_refund", "in_refund"),
             "amount_total": _num("Total", "monetary"),
+            "currency_id": _m2o("res.currency", "Currency"),
+            "company_id": _company(),
         },
         order="date desc, name desc, id desc",
     ),
@@ -146,6 +236,11 @@ MODELS: dict[str, Model] = {
             "credit": _num("Credit", "monetary"),
             "balance": _num("Balance", "monetary"),
             "amount_residual": _num("Residual Amount", "monetary"),
+            "currency_id": _m2o("res.currency", "Currency"),
+            "amount_currency": _num("Amount in Currency", "monetary"),
+            "amount_residual_currency": _num("Residual Amount in Currency", "monetary"),
+            "company_currency_id": _m2o("res.currency", "Company Currency"),
+            "company_id": _company(),
             "parent_state": _sel("Status", "draft", "posted", "cancel"),
             "reconciled": _flag("Reconciled"),
         },
@@ -160,6 +255,12 @@ MODELS: dict[str, Model] = {
             "amount": _num("Amount", "monetary"),
             "journal_id": _m2o("account.journal", "Journal"),
             "move_id": _m2o("account.move", "Journal Entry"),
+            # ``amount`` is in ``currency_id`` (the journal's currency, else the company's);
+            # ``amount_currency`` in ``foreign_currency_id`` when the bank converted it.
+            "currency_id": _m2o("res.currency", "Journal Currency"),
+            "foreign_currency_id": _m2o("res.currency", "Foreign Currency"),
+            "amount_currency": _num("Amount in Currency", "monetary"),
+            "company_id": _company(),
             "is_reconciled": _flag("Is Reconciled"),
         },
         order="date desc, id desc",
@@ -184,6 +285,7 @@ MODELS: dict[str, Model] = {
             "complete_name": _char("Full Location Name"),
             "usage": _sel("Location Type", "supplier", "view", "internal", "customer", "inventory"),
             "location_id": _m2o("stock.location", "Parent Location"),
+            "company_id": _company(),
             "active": _flag("Active"),
         },
         order="complete_name, id",
@@ -197,6 +299,7 @@ MODELS: dict[str, Model] = {
             "location_id": _m2o("stock.location", "Location"),
             "quantity": _num("Quantity"),
             "reserved_quantity": _num("Reserved Quantity"),
+            "company_id": _company(),
         },
         rec_name="product_id",
     ),
@@ -209,6 +312,7 @@ MODELS: dict[str, Model] = {
             "product_min_qty": _num("Min Quantity"),
             "product_max_qty": _num("Max Quantity"),
             "qty_multiple": _num("Multiple Quantity"),
+            "company_id": _company(),
             "active": _flag("Active"),
         },
         order="location_id, id",
@@ -225,6 +329,7 @@ MODELS: dict[str, Model] = {
             "origin": _char("Source Document"),
             "location_id": _m2o("stock.location", "Source Location"),
             "location_dest_id": _m2o("stock.location", "Destination Location"),
+            "company_id": _company(),
         },
         order="scheduled_date, id desc",
     ),
@@ -240,6 +345,7 @@ MODELS: dict[str, Model] = {
             "location_id": _m2o("stock.location", "Source Location"),
             "location_dest_id": _m2o("stock.location", "Destination Location"),
             "picking_id": _m2o("stock.picking", "Transfer"),
+            "company_id": _company(),
         },
         rec_name="reference",
     ),
@@ -267,6 +373,7 @@ MODELS: dict[str, Model] = {
             "date_last_stage_update": Field("datetime", "Last Stage Update"),
             "date_closed": Field("datetime", "Closed Date"),
             "user_id": _m2o("res.users", "Salesperson"),
+            "company_id": _company(),
             "active": _flag("Active"),
         },
         order="priority desc, id desc",
@@ -293,6 +400,7 @@ MODELS: dict[str, Model] = {
             "amount_total": _num("Total", "monetary"),
             "opportunity_id": _m2o("crm.lead", "Opportunity"),
             "user_id": _m2o("res.users", "Salesperson"),
+            "company_id": _company(),
         },
         order="date_order desc, id desc",
     ),
