@@ -90,6 +90,9 @@ def dataset(db: str, seed: int = DEFAULT_SEED, today: date | None = None, versio
         data.add("res.partner", name=name, email=email, is_company=True, supplier_rank=1)
     for part in (seed_finance, seed_stock, seed_sales):
         part(data, random.Random(f"{db}:{seed}:{part.__name__}"))
+    if version == "18.0":  # 18.0 names an account's companies (the engine serves the 18.0 fields)
+        for account in data.records("account.account"):
+            account["company_ids"] = [account["company_id"]]
     return data
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from local.erp import domain as dom
 from local.erp.dataset import Dataset, Record
 from local.erp.errors import AccessError, MissingError, UserError
-from local.erp.schema import MODELS, Field, Model
+from local.erp.schema import Field, Model, models
 
 Predicate = Callable[[Record], bool]
 _ORDER_TERM = re.compile(r"^\s*([a-z0-9_]+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
@@ -27,6 +27,7 @@ class Engine:
 
     def __init__(self, data: Dataset) -> None:
         self.data = data
+        self.models = models(data.version)
         self.rank = cache(self._rank)
         self.ignored_leaves: list[str] = []  # domains on fields Odoo cannot search (see ``_leaf``)
 
@@ -43,11 +44,19 @@ class Engine:
             raise AccessError("Access to unauthorized or invalid companies.")
         return list(allowed)
 
+    def current_company(self, context: dict[str, Any] | None) -> int:
+        """``env.company``: the first allowed company, else the user's own (odoo/api.py)."""
+        allowed = self.companies(context)
+        asked = (context or {}).get("allowed_company_ids")
+        if asked:
+            return int(allowed[0])
+        return int(self.data.get("res.users", self.data.uid)["company_id"])
+
     def model(self, name: str) -> Model:
         """The model called ``name``; Odoo's own complaint if there is none."""
-        if name not in MODELS:
+        if name not in self.models:
             raise UserError(f"Object {name} doesn't exist")
-        return MODELS[name]
+        return self.models[name]
 
     def field(self, model: str, name: str) -> Field:
         """A field of ``model`` (``id`` and ``display_name`` included), or Odoo's ``Invalid field``."""
@@ -79,6 +88,9 @@ class Engine:
                 r for r in self.data.records(model)
                 if (r["company_id"] is None or r["company_id"] in companies) and predicate(r)
             ]  # fmt: skip
+        if "company_ids" in spec.fields and model not in _NOT_COMPANY_RULED:
+            # 18.0's accounts: [('company_ids', 'parent_of', company_ids)] (no branches here)
+            return [r for r in self.data.records(model) if companies & set(r["company_ids"]) and predicate(r)]
         return [record for record in self.data.records(model) if predicate(record)]
 
     def search(
@@ -91,14 +103,21 @@ class Engine:
         context: dict[str, Any] | None = None,
     ) -> list[int]:
         """Ids of the matching records, ordered, then paged by ``offset`` and ``limit``."""
-        records = self.sort(model, self.filter(model, domain, context), order)
+        records = self.sort(model, self.filter(model, domain, context), order, context)
         return [r["id"] for r in records[offset : offset + limit if limit else None]]
 
-    def read(self, model: str, ids: list[int], fields: list[str] | None = None) -> list[dict[str, Any]]:
-        """The given records with ``fields`` (default: all stored ones) as Odoo sends them, ``id`` first."""
-        self.model(model)
+    def read(
+        self,
+        model: str,
+        ids: list[int],
+        fields: list[str] | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The given records with ``fields`` (default: all of them) as Odoo sends them, ``id`` first;
+        company-dependent values as the current company of ``context`` sees them."""
+        spec = self.model(model)
         table = self.data.tables[model]
-        names = ["id", *(f for f in fields or MODELS[model].fields if f != "id")]
+        names = ["id", *(f for f in fields or spec.fields if f != "id")]
         for name in names:
             self.field(model, name)
         missing = [i for i in ids if i not in table]
@@ -107,7 +126,7 @@ class Engine:
                 "Record does not exist or has been deleted.\n"
                 f"(Record: {model}({missing[0]},), User: {self.data.uid})"
             )
-        return [{name: self.render(model, table[i], name) for name in names} for i in ids]
+        return [{name: self.render(model, table[i], name, context) for name in names} for i in ids]
 
     def fields_get(
         self, model: str, allfields: list[str] | None = None, attributes: list[str] | None = None
@@ -123,12 +142,19 @@ class Engine:
             described = {n: {k: v for k, v in d.items() if k in attributes} for n, d in described.items()}
         return described
 
-    def render(self, model: str, record: Record, name: str) -> Any:
+    def render(self, model: str, record: Record, name: str, context: dict[str, Any] | None = None) -> Any:
         """A field's value as Odoo puts it on the wire: ``[id, name]``, ``"2024-05-01"``, ``false``."""
         if name == "display_name":
             return self.data.display_name(model, record["id"])
         spec = self.field(model, name)
-        return self.wire(spec, record[name])
+        return self.wire(spec, self.value(model, record, name, context))
+
+    def value(self, model: str, record: Record, name: str, context: dict[str, Any] | None = None) -> Any:
+        """A record's value of field ``name``; on 18.0 an account's ``code`` is the current
+        company's (``_compute_code`` reads ``code_store`` for ``env.company``): none elsewhere."""
+        if model == "account.account" and name == "code" and "company_ids" in self.model(model).fields:
+            return record["code"] if self.current_company(context) in record["company_ids"] else None
+        return record[name]
 
     def wire(self, spec: Field, value: Any) -> Any:
         """A stored value as JSON-RPC carries it (unset: ``false``, or ``0`` for numbers)."""
@@ -144,20 +170,24 @@ class Engine:
             return value.isoformat()
         return value
 
-    def sort(self, model: str, records: list[Record], order: str | None) -> list[Record]:
+    def sort(
+        self, model: str, records: list[Record], order: str | None, context: dict[str, Any] | None = None
+    ) -> list[Record]:
         """Records in ``order`` (default: the model's); nulls last ascending, first descending."""
-        terms = order_terms(model, order or self.model(model).order)
+        terms = order_terms(self.model(model), order or self.model(model).order)
         for name, descending in reversed(terms):
-            key = self._sort_key(model, name)
+            key = self._sort_key(model, name, context)
             present = sorted((r for r in records if key(r) is not None), key=key, reverse=descending)
             absent = [r for r in records if key(r) is None]
             records = absent + present if descending else present + absent
         return records
 
-    def _sort_key(self, model: str, name: str) -> Callable[[Record], Any]:
+    def _sort_key(self, model: str, name: str, context: dict[str, Any] | None) -> Callable[[Record], Any]:
         spec = self.field(model, name)
         if name == "display_name":
             return lambda r: self.data.display_name(model, r["id"])
+        if not spec.store:
+            return lambda r: self.value(model, r, name, context)
         if spec.type == "many2one" and spec.relation:
             ranks = self.rank(spec.relation)
             return lambda r: ranks.get(r[name]) if r[name] else None
@@ -215,7 +245,7 @@ class Engine:
         if name == "display_name":
             return lambda r: dom.compare(self.data.display_name(model, r["id"]), op, right)
         value = coerce(spec, op, right)
-        return lambda r: dom.compare(r[name], op, value)
+        return lambda r: dom.compare(self.value(model, r, name, context), op, value)
 
     def _unsearchable(self, model: str, name: str) -> Predicate:
         """A leaf on a computed field without a search method: Odoo 17 logs "Non-stored field …
@@ -244,12 +274,12 @@ class Engine:
         return found
 
 
-def order_terms(model: str, order: str) -> list[tuple[str, bool]]:
+def order_terms(model: Model, order: str) -> list[tuple[str, bool]]:
     """``"date desc, id"`` as ``[("date", True), ("id", False)]``, every field checked."""
     terms = []
     for part in order.split(","):
         match = _ORDER_TERM.match(part)
-        if not match or match.group(1) not in MODELS[model].all_fields:
+        if not match or match.group(1) not in model.all_fields:
             raise ValueError(
                 f'Invalid "order" specified ({order}). A valid "order" specification is a comma-separated '
                 "list of valid field names (optionally followed by asc/desc for the direction)"

@@ -190,8 +190,12 @@ MODELS: dict[str, Model] = {
             "reconcile": _flag("Allow Reconciliation"),
             "currency_id": _m2o("res.currency", "Account Currency"),
             "company_id": _company(),
+            # Computed from the type, searched by Odoo's ``_search_include_initial_balance``:
+            # false for income and expense accounts, whose balance starts again each fiscal year.
+            "include_initial_balance": _computed("boolean", "Bring Accounts Balance Forward"),
         },
         order="code, id",
+        searchable=frozenset({"include_initial_balance"}),
     ),
     "account.journal": Model(
         "Journal",
@@ -405,3 +409,30 @@ MODELS: dict[str, Model] = {
         order="date_order desc, id desc",
     ),
 }
+
+
+# Odoo 18.0's chart of accounts (addons/account/models/account_account.py, 18.0): an account may be
+# shared by several companies (``company_ids``; no ``company_id``), and ``code`` is computed for the
+# current company from the company-dependent ``code_store`` (false where the current company has
+# none), searched by ``_search_code`` in the current company.
+ACCOUNT_18 = Model(
+    "Account",
+    {
+        "code": _computed("char", "Code"),
+        "name": _char("Account Name"),
+        "account_type": _sel("Type", *ACCOUNT_TYPES),
+        "reconcile": _flag("Allow Reconciliation"),
+        "currency_id": _m2o("res.currency", "Account Currency"),
+        "company_ids": _m2m("res.company", "Companies"),
+        "include_initial_balance": _computed("boolean", "Bring Accounts Balance Forward"),
+    },
+    order="code, id",
+    searchable=frozenset({"code", "include_initial_balance"}),
+)
+
+
+def models(version: str) -> dict[str, Model]:
+    """The models as the Odoo series ``version`` ("17.0" or "18.0") has them."""
+    if version == "18.0":
+        return {**MODELS, "account.account": ACCOUNT_18}
+    return MODELS

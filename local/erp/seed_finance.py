@@ -52,6 +52,12 @@ EUR_PER_USD = ((400, 0.93), (150, 0.91), (75, 0.92), (20, 0.94))
 Line = tuple[str, float, float]  # (account code, debit, credit), in the entry's currency
 
 
+def brought_forward(account_type: str) -> bool:
+    """Odoo's ``include_initial_balance`` (addons/account/models/account_account.py, 17.0): false for
+    the income and expense groups, whose balances start again at each fiscal year."""
+    return account_type.split("_")[0] not in ("income", "expense")
+
+
 class Books(Protocol):
     """What one company's books are made of (a :class:`Profile` or a :class:`Subsidiary`)."""
 
@@ -230,7 +236,7 @@ def _books(data: Dataset, rng: Random, company: int, books: Books) -> None:
         code = f"10140{index + 1}"
         ledger.accounts[code] = data.add(
             "account.account", code=code, name=name, account_type="asset_cash", currency_id=currency,
-            company_id=company,
+            company_id=company, include_initial_balance=True,
         )  # fmt: skip
     for code, name, kind, reconcile in CHART:
         ledger.accounts[code] = data.add(
@@ -240,6 +246,7 @@ def _books(data: Dataset, rng: Random, company: int, books: Books) -> None:
             account_type=kind,
             reconcile=reconcile,
             company_id=company,
+            include_initial_balance=brought_forward(kind),
         )
     data.get("res.company", company).update(
         transfer_account_id=ledger.accounts[TRANSFER],
@@ -406,10 +413,5 @@ def _registered_payment(ledger: Ledger, bank: str, when: date, invoice: OpenInvo
         label="Customer payment",
         open_codes=(OUTSTANDING_RECEIPTS,),
     )
-    ledger.statement(
-        bank, when, invoice.total, f"SEPA CREDIT {rng_free_ref(invoice)}", SUSPENSE, invoice.partner
-    )
-
-
-def rng_free_ref(invoice: OpenInvoice) -> str:
-    return f"INV-LINE-{invoice.line_id}"
+    ref = f"SEPA CREDIT {invoice.line_id:06d}"
+    ledger.statement(bank, when, invoice.total, ref, SUSPENSE, invoice.partner)

@@ -445,6 +445,50 @@ def test_a_field_odoo_does_not_store_is_described_so_and_dropped_from_domains(
     )
 
 
+def test_odoo_18_account_codes_are_the_current_companys_and_false_elsewhere() -> None:
+    with start_erp(today=TODAY, version="18.0") as erp18:
+        rpc = Rpc(erp18.url)
+        fields = ["code", "name", "company_ids"]
+        everything = rpc.execute("globex", "account.account", "search_read", [], fields=fields)
+        europe = rpc.execute(
+            "globex", "account.account", "search_read", [["code", "=like", "4%"]], fields=fields,
+            context={"allowed_company_ids": [2]},
+        )  # fmt: skip
+        company_id = rpc.error("globex", "account.account", "search_read", [], fields=["company_id"])
+        described = rpc.execute("globex", "account.account", "fields_get", ["code"], ["store", "searchable"])
+
+    globex = seeded("globex")
+    codes = {a["id"]: a["code"] for a in globex.records("account.account")}
+    companies = {a["id"]: a["company_id"] for a in globex.records("account.account")}
+    assert {a["id"]: a["code"] for a in everything} == {
+        i: code if companies[i] == 1 else False for i, code in codes.items()
+    }  # no context: the user's company (1) is the current one
+    assert all(a["company_ids"] == [companies[a["id"]]] for a in everything)
+    assert {a["id"] for a in europe} == {
+        i for i, c in codes.items() if companies[i] == 2 and c.startswith("4")
+    }
+    assert all(a["code"] == codes[a["id"]] for a in europe)
+    assert "Invalid field 'company_id'" in company_id["data"]["message"]
+    assert described == {"code": {"store": False, "searchable": True}}
+
+
+def test_income_accounts_are_not_brought_forward(rpc: Rpc) -> None:
+    forward = rpc.execute(
+        "acme",
+        "account.account",
+        "search_read",
+        [["include_initial_balance", "=", False]],
+        fields=["account_type"],
+    )
+
+    assert {a["account_type"] for a in forward} == {
+        "income",
+        "income_other",
+        "expense",
+        "expense_direct_cost",
+    }
+
+
 # The data: balanced, consistent, different per database and per seed.
 
 

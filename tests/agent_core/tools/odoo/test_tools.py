@@ -8,7 +8,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from statistics import mean
 from typing import Any
@@ -21,7 +21,6 @@ from agent_core import (
     Runtime,
     Settings,
     SingleModelProvider,
-    ToolError,
     ToolServices,
     issue_api_key,
 )
@@ -33,8 +32,6 @@ from agent_core.agents.warehouse import warehouse_agent
 from agent_core.llm.scripted import call, say
 from agent_core.llm.types import ToolResultBlock
 from agent_core.tools.odoo import ODOO_TOOLS
-from agent_core.tools.odoo.banking import get_bank_balance, get_bank_transactions, reconcile_account
-from agent_core.tools.odoo.finance import get_cash_flow, get_gl_balance, list_gl_accounts
 from agent_core.tools.odoo.marketing import (
     get_campaign_metrics,
     get_conversion_rates,
@@ -63,7 +60,6 @@ from tests.support.erp import (
     invoke,
     odoo_secret,
     odoo_tenant,
-    posted_lines,
     seeded,
 )
 from tests.support.stack import serve_stack
@@ -138,201 +134,22 @@ def test_the_18_tools_are_read_only_and_callable_with_no_arguments_and_no_tenant
 
 @pytest.mark.parametrize("db", ["acme", "globex"])
 @pytest.mark.anyio
-async def test_every_tool_answers_with_defaults_in_at_most_three_calls_after_one_login(
+async def test_every_tool_answers_with_defaults_in_three_calls_and_two_per_other_company_after_one_login(
     db: str, erp: RunningErp, services: ToolServices
 ) -> None:
     logins = erp.calls["common.authenticate"]
     ctx = bound(db, erp.url, services)
+    companies = len(seeded(db).records("res.company"))
     for tool in ODOO_TOOLS:
         before = erp.calls["object.execute_kw"]
         result = await invoke(tool, ctx)
         assert result, tool.name
-        assert erp.calls["object.execute_kw"] - before <= 3, tool.name
+        # get_gl_balance asks each company in turn (18.0's account codes are the current company's)
+        assert erp.calls["object.execute_kw"] - before <= 3 + 2 * (companies - 1), tool.name
     assert erp.calls["common.authenticate"] - logins == 1
 
 
-# Finance.
-
-
-@pytest.mark.anyio
-async def test_gl_balance_of_an_account_is_the_sum_of_its_posted_lines(
-    erp: RunningErp, services: ToolServices
-) -> None:
-    data = seeded("acme")
-    receivable = [line for line, account in posted_lines(data) if account["code"] == "121000"]
-    drafts = [line for line in data.records("account.move.line") if line["parent_state"] == "draft"]
-
-    result = await run(get_gl_balance, "acme", erp, services, account_code="121000")
-
-    assert drafts, "drafts exist and must be left out"
-    assert result["accounts"] == [
-        {
-            "code": "121000",
-            "name": "Account Receivable",
-            "type": "asset_receivable",
-            "debit": pytest.approx(sum(line["debit"] for line in receivable), abs=0.01),
-            "credit": pytest.approx(sum(line["credit"] for line in receivable), abs=0.01),
-            "balance": pytest.approx(sum(line["balance"] for line in receivable), abs=0.01),
-        }
-    ]
-    assert result["period"] == {"date_to": TODAY.isoformat()}
-
-
-@pytest.mark.parametrize("db", ["acme"])  # globex has two companies: see the per-company tests
-@pytest.mark.anyio
-async def test_gl_balance_by_code_prefix_over_a_period(
-    db: str, erp: RunningErp, services: ToolServices
-) -> None:
-    data, since = seeded(db), TODAY - timedelta(days=90)
-    expected: dict[str, float] = defaultdict(float)
-    for line, account in posted_lines(data):
-        if account["code"].startswith("4") and since <= line["date"] <= TODAY:
-            expected[account["code"]] += line["balance"]
-
-    result = await run(get_gl_balance, db, erp, services, account_code="4", date_from=since.isoformat())
-
-    assert {a["code"]: a["balance"] for a in result["accounts"]} == pytest.approx(dict(expected), abs=0.01)
-    assert result["total_balance"] == pytest.approx(sum(expected.values()), abs=0.01) and expected
-    assert result["period"] == {"date_from": since.isoformat(), "date_to": TODAY.isoformat()}
-
-
-@pytest.mark.anyio
-async def test_gl_balance_names_a_missing_account_and_the_tool_that_helps(
-    erp: RunningErp, services: ToolServices
-) -> None:
-    with pytest.raises(ToolError, match="no account code starts with '999'; list_gl_accounts"):
-        await run(get_gl_balance, "acme", erp, services, account_code="999")
-    with pytest.raises(ToolError, match="invalid arguments for get_gl_balance: account_code"):
-        await run(get_gl_balance, "acme", erp, services, account_code="1%")
-
-
-@pytest.mark.anyio
-async def test_list_gl_accounts_by_type_and_by_search(erp: RunningErp, services: ToolServices) -> None:
-    data = seeded("acme")
-    cash = await run(list_gl_accounts, "acme", erp, services, account_type="asset_cash")
-    found = await run(list_gl_accounts, "acme", erp, services, search="tax")
-
-    assert [a["code"] for a in cash] == sorted(
-        a["code"] for a in data.where("account.account", account_type="asset_cash")
-    )
-    assert [a["name"] for a in cash] == ["First National Bank", "Cash"]
-    taxes = sorted(a["code"] for a in data.records("account.account") if "tax" in a["name"].lower())
-    assert [a["code"] for a in found] == taxes and all(not a["reconcile"] for a in found)
-
-
-@pytest.mark.anyio
-async def test_cash_flow_per_month_is_money_in_and_out_of_bank_and_cash(
-    erp: RunningErp, services: ToolServices
-) -> None:
-    data = seeded("acme")
-    index = TODAY.year * 12 + TODAY.month - 1 - 5
-    start = date(index // 12, index % 12 + 1, 1)
-    months: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for line, _ in posted_lines(data, types=("asset_cash",)):
-        if start <= line["date"] <= TODAY:
-            months[line["date"].replace(day=1)][0] += line["debit"]
-            months[line["date"].replace(day=1)][1] += line["credit"]
-
-    result = await run(get_cash_flow, "acme", erp, services)
-
-    assert result["period"] == {"date_from": start.isoformat(), "date_to": TODAY.isoformat()}
-    got = [(p["start"], p["inflow"], p["outflow"]) for p in result["periods"]]
-    assert got == [
-        (m.isoformat(), pytest.approx(i, abs=0.01), pytest.approx(o, abs=0.01))
-        for m, (i, o) in sorted(months.items())
-    ]
-    assert result["periods"][-1]["period"] == f"{TODAY:%B %Y}"
-    assert result["net"] == pytest.approx(sum(i - o for i, o in months.values()), abs=0.02)
-
-
-@pytest.mark.parametrize("db", ["acme"])  # globex has two companies: see the per-company tests
-@pytest.mark.anyio
-async def test_bank_balance_per_journal_and_in_total(
-    db: str, erp: RunningErp, services: ToolServices
-) -> None:
-    expected = bank_balances(seeded(db))
-
-    result = await run(get_bank_balance, db, erp, services)
-
-    assert {j["journal"]: j["balance"] for j in result["journals"]} == pytest.approx(expected, abs=0.01)
-    assert result["total"] == pytest.approx(sum(expected.values()), abs=0.01)
-    assert result["as_of"] == TODAY.isoformat()
-
-
-@pytest.mark.anyio
-async def test_bank_balances_differ_between_tenants_and_on_an_earlier_day(
-    erp: RunningErp, services: ToolServices
-) -> None:
-    acme = await run(get_bank_balance, "acme", erp, services)
-    globex = await run(get_bank_balance, "globex", erp, services)
-    earlier = TODAY - timedelta(days=60)
-    then = await run(get_bank_balance, "acme", erp, services, as_of=earlier.isoformat())
-
-    assert [j["journal"] for j in acme["journals"]] == ["First National Bank", "Cash"]
-    assert {"Chase Operating", "Wells Reserve"} <= {j["journal"] for j in globex["journals"]}
-    assert acme["total"] != globex["total"]
-    assert then["total"] == pytest.approx(sum(bank_balances(seeded("acme"), earlier).values()), abs=0.01)
-    assert then["total"] != acme["total"]
-
-
-@pytest.mark.anyio
-async def test_bank_transactions_unreconciled_and_by_journal(erp: RunningErp, services: ToolServices) -> None:
-    data = seeded("globex")
-    lines = sorted(
-        data.records("account.bank.statement.line"), key=lambda r: (r["date"], r["id"]), reverse=True
-    )
-    wells = data.where("account.journal", code="BNK2")[0]["id"]
-
-    open_lines = await run(get_bank_transactions, "globex", erp, services, unreconciled_only=True)
-    reserve = await run(get_bank_transactions, "globex", erp, services, journal="bnk2", limit=500)
-
-    unreconciled = [r for r in lines if not r["is_reconciled"]]
-    assert [t["id"] for t in open_lines["transactions"]] == [r["id"] for r in unreconciled]
-    assert [t["amount"] for t in open_lines["transactions"]] == [r["amount"] for r in unreconciled]
-    assert open_lines["money_in"] == pytest.approx(sum(r["amount"] for r in unreconciled if r["amount"] > 0))
-    assert [t["id"] for t in reserve["transactions"]] == [r["id"] for r in lines if r["journal_id"] == wells]
-    assert {t["journal"] for t in reserve["transactions"]} == {"Wells Reserve"}
-    assert not reserve["more_available"]
-
-
-@pytest.mark.anyio
-async def test_reconcile_account_only_suggests_and_matches_amount_and_partner(
-    erp: RunningErp, services: ToolServices
-) -> None:
-    data = seeded("acme")
-    unreconciled = {r["id"]: r for r in data.records("account.bank.statement.line") if not r["is_reconciled"]}
-    open_items = {
-        line["move_name"]: line
-        for line, account in posted_lines(data, types=("asset_receivable", "liability_payable"))
-        if not line["reconciled"] and line["amount_residual"]
-    }
-    before = dict(erp.calls)
-
-    result = await run(reconcile_account, "acme", erp, services)
-
-    assert "nothing was reconciled or written" in result["note"]
-    lines = [s["statement_line"]["id"] for s in result["suggestions"]] + [
-        u["statement_line"]["id"] for u in result["unmatched"]
-    ]
-    assert sorted(lines) == sorted(unreconciled)
-    assert len(result["suggestions"]) >= 5 and result["open_items_considered"] == len(open_items)
-    for suggestion in result["suggestions"]:
-        line = unreconciled[suggestion["statement_line"]["id"]]
-        item = open_items[suggestion["match"]["entry"]]
-        assert item["amount_residual"] == pytest.approx(line["amount"])
-        if line["partner_id"]:
-            assert (suggestion["confidence"], item["partner_id"]) == ("high", line["partner_id"])
-        else:
-            assert suggestion["confidence"] == "medium"
-    unmatched = {u["statement_line"]["reference"]: u["reason"] for u in result["unmatched"]}
-    assert unmatched["Customer deposit"] == "only another partner's open item has this amount"
-    assert (
-        unmatched["SERVICE CHARGE"]
-        == unmatched["UNKNOWN DEPOSIT"]
-        == "no open invoice or bill has this amount"
-    )
-    called = {key for key, count in erp.calls.items() if count != before.get(key)}
-    assert all(key.endswith(READS) for key in called), called
+# Finance: see test_finance.py.
 
 
 # Warehouse.
@@ -741,4 +558,4 @@ def test_each_tenant_reads_its_own_erp_through_the_chat_api_and_a_rebinding_take
     assert totals(acme) == pytest.approx(bank_balances(seeded("acme")), abs=0.01)
     assert totals(globex) == pytest.approx(bank_balances(seeded("globex")), abs=0.01)
     assert totals(rebound) == pytest.approx(bank_balances(seeded("acme", 2)), abs=0.01)
-    assert len({acme["total"], globex["total"], rebound["total"]}) == 3
+    assert len({json.dumps(r["totals"]) for r in (acme, globex, rebound)}) == 3
