@@ -151,9 +151,12 @@ class Engine:
 
     def value(self, model: str, record: Record, name: str, context: dict[str, Any] | None = None) -> Any:
         """A record's value of field ``name``; on 18.0 an account's ``code`` is the current
-        company's (``_compute_code`` reads ``code_store`` for ``env.company``): none elsewhere."""
+        company's (``_compute_code`` reads ``code_store`` for ``env.company``): none elsewhere; a
+        currency's ``rate`` is the current company's of the day."""
         if model == "account.account" and name == "code" and "company_ids" in self.model(model).fields:
             return record["code"] if self.current_company(context) in record["company_ids"] else None
+        if model == "res.currency" and name == "rate":  # _compute_current_rate: the company's, today
+            return self.data.rate(record["id"], self.current_company(context), self.data.today)
         return record[name]
 
     def wire(self, spec: Field, value: Any) -> Any:

@@ -440,6 +440,18 @@ def test_a_field_odoo_does_not_store_is_described_so_and_dropped_from_domains(
         "name": {"store": True, "searchable": True},
     }
     assert dropped == everything  # Odoo 17 logs the leaf and drops it: it matches every record
+    rates = rpc.execute("globex", "res.currency", "search_read", [], fields=["name", "rate"])
+    europe = rpc.execute(
+        "globex",
+        "res.currency",
+        "search_read",
+        [],
+        fields=["name", "rate"],
+        context={"allowed_company_ids": [2]},
+    )
+    globex = seeded("globex")
+    assert {c["name"]: c["rate"] for c in rates} == {"USD": 1.0, "EUR": globex.rate(1, 1, TODAY)}
+    assert {c["name"]: c["rate"] for c in europe} == {"EUR": 1.0, "USD": globex.rate(2, 2, TODAY)}
     assert (
         erp.erp.engines["acme"].ignored_leaves[-1] == "Non-stored field res.currency.rate cannot be searched."
     )

@@ -462,3 +462,17 @@ async def test_reconciliation_suggests_open_items_and_registered_payments_in_one
     assert unmatched["UNKNOWN DEPOSIT"].startswith("no open invoice, bill or registered payment")
     called = {key for key, count in erp.calls.items() if count != before.get(key)}
     assert all(key.endswith(READS) for key in called), called
+
+
+@pytest.mark.parametrize("version", ["17.0", "18.0"])
+@pytest.mark.anyio
+async def test_no_finance_tool_filters_on_a_field_odoo_cannot_search(
+    version: str, erp: RunningErp, erp18: RunningErp, services: ToolServices
+) -> None:
+    server = erp18 if version == "18.0" else erp
+    for tool in (get_gl_balance, list_gl_accounts, get_cash_flow, get_bank_balance, get_bank_transactions):
+        for db in ("acme", "globex"):
+            await run(tool, db, server, services)
+    await run(reconcile_account, "globex", server, services, account_code="1")
+
+    assert all(not engine.ignored_leaves for engine in server.erp.engines.values())
