@@ -155,6 +155,8 @@ class Engine:
         currency's ``rate`` is the current company's of the day."""
         if model == "account.account" and name == "code" and "company_ids" in self.model(model).fields:
             return record["code"] if self.current_company(context) in record["company_ids"] else None
+        if model == "account.move.line" and name == "account_type":  # related to the account's type
+            return self.data.get("account.account", record["account_id"])["account_type"]
         if model == "res.currency" and name == "rate":  # _compute_current_rate: the company's, today
             return self.data.rate(record["id"], self.current_company(context), self.data.today)
         return record[name]

@@ -240,6 +240,8 @@ MODELS: dict[str, Model] = {
             "credit": _num("Credit", "monetary"),
             "balance": _num("Balance", "monetary"),
             "amount_residual": _num("Residual Amount", "monetary"),
+            # related to account_id.account_type, not stored (addons/account/models/account_move_line.py)
+            "account_type": Field("selection", "Internal Type", selection=ACCOUNT_TYPES, store=False),
             "currency_id": _m2o("res.currency", "Currency"),
             "amount_currency": _num("Amount in Currency", "monetary"),
             "amount_residual_currency": _num("Residual Amount in Currency", "monetary"),
@@ -249,6 +251,7 @@ MODELS: dict[str, Model] = {
             "reconciled": _flag("Reconciled"),
         },
         order="date desc, move_name desc, id",
+        searchable=frozenset({"account_type"}),  # a related field searches through its relation
     ),
     "account.bank.statement.line": Model(
         "Bank Statement Line",

@@ -26,6 +26,9 @@ from local.erp.dataset import Dataset
 TAX = 0.15
 SUSPENSE, TRANSFER = "101701", "101901"
 OUTSTANDING_RECEIPTS, OUTSTANDING_PAYMENTS = "101801", "101802"
+# A second bank's own outstanding receipts account: what a payment method line's
+# ``payment_account_id`` names in Odoo 17 instead of the company's default.
+METHOD_RECEIPTS = "101803"
 CHART = (
     ("101501", "Cash", "asset_cash", False),
     (SUSPENSE, "Bank Suspense Account", "asset_current", False),
@@ -248,6 +251,16 @@ def _books(data: Dataset, rng: Random, company: int, books: Books) -> None:
             company_id=company,
             include_initial_balance=brought_forward(kind),
         )
+    if len(books.banks) > 1:
+        ledger.accounts[METHOD_RECEIPTS] = data.add(
+            "account.account",
+            code=METHOD_RECEIPTS,
+            name=f"Outstanding Receipts ({books.banks[1][1]})",
+            account_type="asset_current",
+            reconcile=True,
+            company_id=company,
+            include_initial_balance=True,
+        )
     data.get("res.company", company).update(
         transfer_account_id=ledger.accounts[TRANSFER],
         account_journal_suspense_account_id=ledger.accounts[SUSPENSE],
@@ -393,25 +406,31 @@ def _unreconciled(
     ledger.statement(banks[-1], recent[6], -35.0, "SERVICE CHARGE", SUSPENSE)
     ledger.statement(banks[0], recent[6], round(rng.uniform(150, 600), 2), "UNKNOWN DEPOSIT", SUSPENSE)
     for index, invoice in enumerate(invoices[4:6]):
-        _registered_payment(ledger, banks[0], recent[7 + index], invoice)
+        # the second bank (if any) registers payments on its payment method's own account
+        bank = banks[index % len(banks)]
+        outstanding = METHOD_RECEIPTS if bank != banks[0] else OUTSTANDING_RECEIPTS
+        _registered_payment(ledger, bank, recent[7 + index], invoice, outstanding)
 
 
-def _registered_payment(ledger: Ledger, bank: str, when: date, invoice: OpenInvoice) -> None:
+def _registered_payment(
+    ledger: Ledger, bank: str, when: date, invoice: OpenInvoice, outstanding: str
+) -> None:
     """A customer payment registered in Odoo 17 before the bank statement arrived: the invoice is
-    paid (its receivable line reconciled with the payment's), and the money waits on the outstanding
-    receipts account (``account_journal_payment_debit_account_id``) for the bank line, which is
-    still on the suspense account (addons/account/models/account_payment.py)."""
+    paid (its receivable line reconciled with the payment's), and the money waits on an outstanding
+    receipts account (the payment method line's ``payment_account_id``, else the company's
+    ``account_journal_payment_debit_account_id``) for the bank line, which is still on the suspense
+    account (addons/account/models/account_payment.py)."""
     data = ledger.data
     receivable = data.get("account.move.line", invoice.line_id)
     receivable.update(amount_residual=0.0, amount_residual_currency=0.0, reconciled=True)
-    lines = [(OUTSTANDING_RECEIPTS, invoice.total, 0.0), ("121000", 0.0, invoice.total)]
+    lines = [(outstanding, invoice.total, 0.0), ("121000", 0.0, invoice.total)]
     ledger.move(
         bank,
         when - timedelta(days=2),
         lines,
         partner=invoice.partner,
         label="Customer payment",
-        open_codes=(OUTSTANDING_RECEIPTS,),
+        open_codes=(outstanding,),
     )
     ref = f"SEPA CREDIT {invoice.line_id:06d}"
     ledger.statement(bank, when, invoice.total, ref, SUSPENSE, invoice.partner)

@@ -394,8 +394,9 @@ async def test_bank_transactions_say_their_currency_and_company_and_are_bounded(
 
 
 def open_items(data: Dataset) -> dict[int, Record]:
-    """Open receivable and payable items, and payments waiting on an outstanding account."""
-    outstanding = {
+    """Open receivable and payable items, and payments waiting on an outstanding account: the
+    company's default ones, or a reconcilable current asset of a bank journal (a payment method's)."""
+    defaults = {
         account
         for company in data.records("res.company")
         for account in (
@@ -403,6 +404,7 @@ def open_items(data: Dataset) -> dict[int, Record]:
             company["account_journal_payment_credit_account_id"],
         )
     }
+    banks = {j["id"] for j in data.records("account.journal") if j["type"] in ("bank", "cash")}
     return {
         line["id"]: line
         for line, account in posted_lines(data)
@@ -410,7 +412,12 @@ def open_items(data: Dataset) -> dict[int, Record]:
         and line["amount_residual_currency"]
         and (
             account["account_type"] in ("asset_receivable", "liability_payable")
-            or account["id"] in outstanding
+            or account["id"] in defaults
+            or (
+                account["account_type"] == "asset_current"
+                and account["reconcile"]
+                and line["journal_id"] in banks
+            )
         )
     }
 
@@ -440,6 +447,7 @@ async def test_reconciliation_suggests_open_items_and_registered_payments_in_one
     assert not result["lines_truncated"] and not result["open_items_truncated"]
     kinds = {s["match"]["kind"] for s in result["suggestions"]}
     assert kinds == {"invoice or bill", "registered payment"}
+    registered: set[str] = set()
     for suggestion in result["suggestions"]:
         line = unreconciled[suggestion["statement_line"]["id"]]
         [item] = [i for i in by_entry[suggestion["match"]["entry"]] if i["company_id"] == line["company_id"]]
@@ -453,10 +461,13 @@ async def test_reconciliation_suggests_open_items_and_registered_payments_in_one
         assert suggestion["statement_line"]["company"] == names[line["company_id"]]
         if suggestion["match"]["kind"] == "registered payment":
             assert "Outstanding" in suggestion["match"]["account"] and "outstanding" in suggestion["reason"]
+            registered.add(suggestion["match"]["account"])
         if line["partner_id"]:
             assert (suggestion["confidence"], item["partner_id"]) == ("high", line["partner_id"])
         else:
             assert suggestion["confidence"] == "medium"
+    if db == "globex":  # one payment method of the second bank has its own outstanding account
+        assert "101803 Outstanding Receipts (Wells Reserve)" in registered
     unmatched = {u["statement_line"]["reference"]: u["reason"] for u in result["unmatched"]}
     assert unmatched["Customer deposit"] == "only another partner's open item has this amount"
     assert unmatched["UNKNOWN DEPOSIT"].startswith("no open invoice, bill or registered payment")

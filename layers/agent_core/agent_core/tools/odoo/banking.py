@@ -251,9 +251,20 @@ async def reconcile_account(
         order="date, id",
         limit=limit + 1,
     )
-    kinds: Domain = [["account_id.account_type", "in", ["asset_receivable", "liability_payable"]]]
-    if outstanding:  # addons/account/models/company.py: where 17.0 registers payments before the bank line
-        kinds = ["|", *kinds, ["account_id", "in", sorted(outstanding)]]
+    # Registered payments wait on an outstanding account: the company's default
+    # (addons/account/models/company.py) or a payment method line's ``payment_account_id``, a
+    # reconcilable current asset, in a bank or cash journal.
+    kinds: Domain = [
+        "|",
+        "|",
+        ["account_type", "in", ["asset_receivable", "liability_payable"]],
+        ["account_id", "in", sorted(outstanding)],
+        "&",
+        "&",
+        ["account_type", "=", "asset_current"],
+        ["account_id.reconcile", "=", True],
+        ["journal_id.type", "in", ["bank", "cash"]],
+    ]
     domain: Domain = [*POSTED, ["reconciled", "=", False], *kinds, ["amount_residual_currency", "!=", 0]]
     if account_code:
         domain.append(["account_id.code", "=like", f"{account_code}%"])
@@ -262,7 +273,7 @@ async def reconcile_account(
     )
     items_truncated = len(items) > MAX_OPEN_ITEMS
     items = items[:MAX_OPEN_ITEMS]
-    answers = suggest(lines[:limit], items, outstanding)
+    answers = suggest(lines[:limit], items)
     return Suggestions(
         suggestions=[a for a in answers if isinstance(a, Suggestion)],
         unmatched=[a for a in answers if isinstance(a, Unmatched)],

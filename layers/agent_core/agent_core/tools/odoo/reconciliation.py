@@ -41,6 +41,7 @@ class OpenItemRecord(TypedDict):
     move_name: Text
     partner_id: Many2one
     account_id: Many2one
+    account_type: Text
     amount_residual: float
     amount_residual_currency: float
     currency_id: Many2one
@@ -90,9 +91,10 @@ class Suggestions(BaseModel):
     open_items_total: int
 
 
-def suggest(
-    lines: list[StatementLineRecord], items: list[OpenItemRecord], outstanding: set[int]
-) -> list[Suggestion | Unmatched]:
+INVOICE_TYPES = ("asset_receivable", "liability_payable")
+
+
+def suggest(lines: list[StatementLineRecord], items: list[OpenItemRecord]) -> list[Suggestion | Unmatched]:
     """Match each statement line (oldest first) to the oldest unused open item of the same company
     and amount in one currency: the line's amount against the residual of items in the line's
     currency, or (when the bank converted it) the line's ``amount_currency`` against items in that
@@ -100,7 +102,7 @@ def suggest(
     with another currency's amount.
 
     Open items are invoices and bills (receivable, payable) and payments registered in Odoo that wait
-    on an outstanding receipts or payments account (``outstanding``). An item's open amount is signed
+    on an outstanding receipts or payments account (any other account). An item's open amount is signed
     as the line's: money in matches receivables and outstanding receipts, money out payables and
     outstanding payments. If the line names a partner, only that partner's items match (``high``);
     if it names none, the amount alone does (``medium``).
@@ -123,14 +125,14 @@ def suggest(
         chosen = candidates[0]
         used.add(chosen["id"])
         reason = "same amount and partner" if partner else "same amount; the bank line names no partner"
-        if id_of(chosen["account_id"]) in outstanding:
+        if chosen["account_type"] not in INVOICE_TYPES:
             reason += "; a payment already registered in Odoo waits on this outstanding account"
         if len(candidates) > 1:
             reason += f" ({len(candidates) - 1} more open items have this amount)"
         answers.append(
             Suggestion(
                 statement_line=line,
-                match=_item(chosen, outstanding),
+                match=_item(chosen),
                 confidence="high" if partner else "medium",
                 reason=reason,
             )
@@ -167,10 +169,10 @@ def statement_line(raw: StatementLineRecord) -> StatementLine:
     )
 
 
-def _item(raw: OpenItemRecord, outstanding: set[int]) -> OpenItem:
+def _item(raw: OpenItemRecord) -> OpenItem:
     return OpenItem(
         entry=raw["move_name"] or "",
-        kind="registered payment" if id_of(raw["account_id"]) in outstanding else "invoice or bill",
+        kind="invoice or bill" if raw["account_type"] in INVOICE_TYPES else "registered payment",
         date=day_of(raw["date"]),
         partner=name_of(raw["partner_id"]),
         account=name_of(raw["account_id"]),
