@@ -388,6 +388,19 @@ async def test_bank_transactions_say_their_currency_and_company_and_are_bounded(
     assert not reserve["truncated"]
     assert [t["id"] for t in newest["transactions"]] == [r["id"] for r in lines[:5]]
     assert (newest["truncated"], newest["total"]) == (True, len(lines))
+    acme = seeded("acme").records("account.bank.statement.line")
+    everything = await run(get_bank_transactions, "acme", erp, services, limit=500)
+    assert [t["id"] for t in everything["transactions"]] == [
+        r["id"] for r in sorted(acme, key=lambda r: (r["date"], r["id"]), reverse=True)
+    ]
+    assert everything["totals"] == [
+        {
+            "company": "Acme Corporation",
+            "currency": "USD",
+            "money_in": pytest.approx(sum(r["amount"] for r in acme if r["amount"] > 0), abs=0.01),
+            "money_out": pytest.approx(-sum(r["amount"] for r in acme if r["amount"] < 0), abs=0.01),
+        }
+    ]
 
 
 # Reconciliation.
