@@ -319,6 +319,7 @@ async def get_cash_flow(
         lazy=False,
         limit=MAX_GROUPS + 1,
     )
+    truncated, groups = len(groups) > MAX_GROUPS, groups[:MAX_GROUPS]
     before = [*POSTED, *cash, ["date", "<", start.isoformat()]]
     openings = await erp.read_group("account.move.line", before, ["balance:sum"], ["company_id"], CompanySums)
     opening = {id_of(g["company_id"]): money(g["balance"]) for g in openings}
@@ -336,7 +337,7 @@ async def get_cash_flow(
         period=Period(date_from=start, date_to=end),
         granularity=granularity,
         companies=answers,
-        truncated=len(groups) > MAX_GROUPS,
+        truncated=truncated,
     )
 
 
