@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from local.erp.profiles import PROFILES, Profile
-from local.erp.schema import MODELS, NUMERIC
+from local.erp.schema import MODELS, NUMERIC, shared_accounts
 
 Record = dict[str, Any]
 DEFAULT_SEED = 1
 API_USER_BASE = 6  # users 1-5 are the admin and the salespeople
-VERSIONS = ("17.0", "18.0")
+VERSIONS = ("16.0", "17.0", "18.0", "19.0")
 # Odoo's base data: EUR is res.currency 1 (odoo/addons/base/data/base_data.sql creates it with the
 # first company), USD is 2 (the first record of odoo/addons/base/data/res_currency_data.xml).
 CURRENCIES = (("EUR", "Euro", "€", "after"), ("USD", "United States dollar", "$", "before"))
@@ -35,7 +35,8 @@ def dataset(db: str, seed: int = DEFAULT_SEED, today: date | None = None, versio
     res.currency 1 is EUR and 2 is USD, as in Odoo's base data; res.company 1 is the profile's
     company (USD), and ``globex`` has a second one, 2, "Globex Europe B.V." (EUR). Every record of a
     model with ``company_id`` belongs to company 1 unless a seed says otherwise. ``version`` is the
-    Odoo series the database imitates ("17.0" or "18.0", where account codes are per company).
+    Odoo series the database imitates: 16.0 and 17.0 keep an account's company and code on the
+    account; from 18.0 an account names its companies and its code is per company.
     """
     # The seed modules build on Dataset: imported here, they need no import cycle.
     from local.erp.seed_finance import seed_finance
@@ -90,7 +91,7 @@ def dataset(db: str, seed: int = DEFAULT_SEED, today: date | None = None, versio
         data.add("res.partner", name=name, email=email, is_company=True, supplier_rank=1)
     for part in (seed_finance, seed_stock, seed_sales):
         part(data, random.Random(f"{db}:{seed}:{part.__name__}"))
-    if version == "18.0":  # 18.0 names an account's companies (the engine serves the 18.0 fields)
+    if shared_accounts(version):  # the account names its companies (the engine serves 18.0's fields)
         for account in data.records("account.account"):
             account["company_ids"] = [account["company_id"]]
     return data

@@ -434,8 +434,13 @@ ACCOUNT_18 = Model(
 )
 
 
+def shared_accounts(version: str) -> bool:
+    """Whether the series ``version`` ("17.0", "18.0", …) has 18.0's company-dependent accounts."""
+    return int(version.split(".")[0]) >= 18
+
+
 def models(version: str) -> dict[str, Model]:
-    """The models as the Odoo series ``version`` ("17.0" or "18.0") has them."""
-    if version == "18.0":
+    """The models as the Odoo series ``version`` has them."""
+    if shared_accounts(version):
         return {**MODELS, "account.account": ACCOUNT_18}
     return MODELS
