@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 NUMERIC = frozenset({"integer", "float", "monetary"})
@@ -14,6 +14,7 @@ class Field:
     string: str
     relation: str | None = None
     selection: tuple[str, ...] = ()
+    store: bool = True
 
     def describe(self, name: str) -> dict[str, Any]:
         """What ``fields_get`` says about the field."""
@@ -72,6 +73,11 @@ def _flag(string: str) -> Field:
     return Field("boolean", string)
 
 
+def _computed(spec: Field) -> Field:
+    """A field Odoo computes when it is read and does not store: no domain, no grouping on it."""
+    return replace(spec, store=False)
+
+
 ACCOUNT_TYPES = (
     "asset_receivable", "asset_cash", "asset_current", "asset_non_current", "asset_prepayments",
     "asset_fixed", "liability_payable", "liability_credit_card", "liability_current",
@@ -79,7 +85,12 @@ ACCOUNT_TYPES = (
     "expense_depreciation", "expense_direct_cost", "off_balance",
 )  # fmt: skip
 
-MAILING_COUNTS = ("sent", "delivered", "opened", "clicked", "replied", "bounced")
+# addons/mass_mailing/models/mailing.py (17.0): counters and ratios computed by _compute_statistics
+# (and clicks_ratio by _compute_clicks_ratio) from mailing.trace, none stored.
+MAILING_COUNTS = (
+    "expected", "canceled", "sent", "delivered", "opened", "clicked", "replied", "bounced", "failed",
+)  # fmt: skip
+MAILING_RATIOS = ("received_ratio", "opened_ratio", "replied_ratio", "bounced_ratio", "clicks_ratio")
 
 MODELS: dict[str, Model] = {
     "res.partner": Model(
@@ -209,6 +220,14 @@ MODELS: dict[str, Model] = {
             "product_min_qty": _num("Min Quantity"),
             "product_max_qty": _num("Max Quantity"),
             "qty_multiple": _num("Multiple Quantity"),
+            "trigger": _sel("Trigger", "auto", "manual"),
+            # addons/stock/models/stock_orderpoint.py (17.0): on hand and forecast are computed at
+            # read time (_compute_qty: virtual_available at the rule's location up to lead_days_date);
+            # qty_to_order is stored (_compute_qty_to_order; 18.0 no longer stores it).
+            "lead_days_date": _computed(Field("date", "Lead Days Date")),
+            "qty_on_hand": _computed(_num("On Hand")),
+            "qty_forecast": _computed(_num("Forecast")),
+            "qty_to_order": _num("To Order"),
             "active": _flag("Active"),
         },
         order="location_id, id",
@@ -249,6 +268,7 @@ MODELS: dict[str, Model] = {
             "name": _char("Stage Name"),
             "sequence": _num("Sequence", "integer"),
             "is_won": _flag("Is Won Stage"),
+            "fold": _flag("Folded in Pipeline"),  # addons/crm/models/crm_stage.py
         },
         order="sequence, name, id",
     ),
@@ -277,7 +297,10 @@ MODELS: dict[str, Model] = {
             "subject": _char("Subject"),
             "state": _sel("Status", "draft", "in_queue", "sending", "done"),
             "sent_date": Field("datetime", "Sent Date"),
-            **{name: _num(name.title(), "integer") for name in MAILING_COUNTS},
+            # 'sms' is added by addons/mass_mailing_sms/models/mailing_mailing.py (selection_add).
+            "mailing_type": _sel("Mailing Type", "mail", "sms"),
+            **{name: _computed(_num(name.title(), "integer")) for name in MAILING_COUNTS},
+            **{name: _computed(_num(name.replace("_", " ").title())) for name in MAILING_RATIOS},
         },
         order="sent_date desc, id desc",
         rec_name="subject",

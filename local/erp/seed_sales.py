@@ -1,16 +1,22 @@
 """CRM and sales: stages, leads and opportunities, sales orders, and email campaigns.
 
 A few customers are dormant: their last confirmed order is 120+ days old. One of them is being
-courted (an open opportunity), the others are nobody's: upsell candidates.
+courted (an open opportunity), the others are nobody's: upsell candidates. After the won stage
+comes a folded one that holds no lead ("On Hold"): Odoo's ``read_group`` still returns it. Among
+the campaigns are a few SMS mailings, sent like the emails.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from random import Random
 from typing import Any
 
 from local.erp.dataset import Dataset
+
+FOLDED_STAGE = "On Hold"
+SMS_CAMPAIGNS = ("Flash Sale Tonight", "Your Order Is Ready", "Weekend Store Hours")
 
 
 def seed_sales(data: Dataset, rng: Random) -> None:
@@ -20,6 +26,7 @@ def seed_sales(data: Dataset, rng: Random) -> None:
         for number, (name, probability) in enumerate(profile.stages, start=1)
     ]
     typical = dict(zip(stages, (probability for _, probability in profile.stages), strict=True))
+    data.add("crm.stage", name=FOLDED_STAGE, sequence=len(stages) + 1, fold=True)
     users = [u["id"] for u in data.records("res.users") if u["login"] not in ("admin", data.login)]
     customers = [p["id"] for p in data.records("res.partner") if p["customer_rank"]]
     shuffled = rng.sample(customers, len(customers))
@@ -113,27 +120,63 @@ def _order(
 
 
 def _campaigns(data: Dataset, rng: Random) -> None:
-    """Sent campaigns about every three weeks; the newest two are still a draft and queued."""
+    """Sent campaigns about every three weeks; the newest two are still a draft and queued.
+
+    SMS mailings go out between them. The counters are what ``_compute_statistics`` counts on the
+    mailing's traces and the ratios its 17.0 formula (addons/mass_mailing/models/mailing.py): each
+    of received, opened, replied and bounced over the traces not cancelled, clicks_ratio likewise
+    (``_compute_clicks_ratio``), rounded to 2 digits. Odoo computes them when read; the demo keeps
+    them on the record, marked not stored in the schema.
+    """
     subjects = data.profile.campaigns
     for index, subject in enumerate(subjects):
         pending = len(subjects) - index
         if pending <= 2:
-            data.add("mailing.mailing", subject=subject, state="draft" if pending == 1 else "in_queue")
+            state = "draft" if pending == 1 else "in_queue"
+            data.add("mailing.mailing", subject=subject, mailing_type="mail", state=state)
             continue
-        sent = rng.randint(800, 6000)
-        bounced = round(sent * rng.uniform(0.01, 0.05))
-        delivered = sent - bounced
-        opened = round(delivered * rng.uniform(0.15, 0.45))
-        clicked = round(opened * rng.uniform(0.1, 0.4))
-        data.add(
-            "mailing.mailing",
-            subject=subject,
-            state="done",
-            sent_date=data.days_ago(pending * 21 + rng.uniform(0, 6)),
-            sent=sent,
-            delivered=delivered,
-            opened=opened,
-            clicked=clicked,
-            replied=round(clicked * rng.uniform(0.05, 0.25)),
-            bounced=bounced,
-        )
+        sent_date = data.days_ago(pending * 21 + rng.uniform(0, 6))
+        data.add("mailing.mailing", subject=subject, mailing_type="mail", sent_date=sent_date, **_traces(rng))
+    for number, subject in enumerate(SMS_CAMPAIGNS, start=1):
+        sent_date = data.days_ago(number * 30 + rng.uniform(0, 9))
+        counts = _traces(rng, sms=True)
+        data.add("mailing.mailing", subject=subject, mailing_type="sms", sent_date=sent_date, **counts)
+
+
+def _traces(rng: Random, *, sms: bool = False) -> dict[str, Any]:
+    """A done mailing's counters and ratios; an SMS is never "opened"."""
+    expected = rng.randint(800, 6000)
+    canceled = round(expected * rng.uniform(0.0, 0.03))  # blacklisted, duplicates, opted out
+    failed = round(expected * rng.uniform(0.0, 0.01))
+    sent = expected - canceled - failed
+    bounced = round(sent * rng.uniform(0.01, 0.05))
+    delivered = sent - bounced
+    opened = 0 if sms else round(delivered * rng.uniform(0.15, 0.45))
+    replied = round((delivered if sms else opened) * rng.uniform(0.01, 0.06))
+    clicked = round((delivered if sms else opened) * rng.uniform(0.1, 0.4))
+    total = (expected - canceled) or 1
+    counts = {
+        "state": "done",
+        "expected": expected,
+        "canceled": canceled,
+        "failed": failed,
+        "sent": sent,
+        "bounced": bounced,
+        "delivered": delivered,
+        "opened": opened,
+        "replied": replied,
+        "clicked": clicked,
+    }
+    ratios = {
+        "received_ratio": delivered,
+        "opened_ratio": opened,
+        "replied_ratio": replied,
+        "bounced_ratio": bounced,
+        "clicks_ratio": clicked,
+    }
+    return counts | {name: _round2(100.0 * part / total) for name, part in ratios.items()}
+
+
+def _round2(value: float) -> float:
+    """Odoo's ``float_round(value, precision_digits=2)``: half away from zero."""
+    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

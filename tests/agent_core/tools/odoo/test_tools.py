@@ -54,6 +54,7 @@ from agent_core.tools.odoo.warehouse import (
     get_stock_levels,
 )
 from local.erp import Dataset, Record, RunningErp, start_erp
+from local.erp.seed_sales import FOLDED_STAGE
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.context import tool_services
 from tests.support.erp import (
@@ -367,38 +368,79 @@ async def test_stock_levels_for_a_product_and_for_a_location(erp: RunningErp, se
     assert all(r["available"] == r["on_hand"] - r["reserved"] for r in shelf["levels"])
 
 
-def reorder_expectations(data: Dataset) -> dict[str, tuple[float, float]]:
-    """Product -> (on hand under the rule's location, quantity to order), for rules below minimum."""
-    stock = internal_stock(data)
+FORECAST_STATES = ("waiting", "confirmed", "partially_available", "assigned")
+
+
+def forecast(data: Dataset, rule: Record) -> tuple[float, float]:
+    """(on hand, forecast) at the rule's location and under it: quants, then transfers not yet done
+    (a draft counts for nothing) dated up to the end of the rule's lead_days_date, as Odoo 17 does."""
+    where = data.get("stock.location", rule["location_id"])["complete_name"]
+    inside = {
+        loc["id"]
+        for loc in data.records("stock.location")
+        if (loc["complete_name"] + "/").startswith(where + "/")
+    }
+    until = datetime.combine(rule["lead_days_date"], datetime.max.time())
+    on_hand = sum(
+        q["quantity"]
+        for q in data.records("stock.quant")
+        if q["product_id"] == rule["product_id"] and q["location_id"] in inside
+    )
+    coming = 0.0
+    for move in data.where("stock.move", product_id=rule["product_id"]):
+        if move["state"] in FORECAST_STATES and move["date"] <= until:
+            if move["location_dest_id"] in inside and move["location_id"] not in inside:
+                coming += move["product_uom_qty"]
+            elif move["location_id"] in inside and move["location_dest_id"] not in inside:
+                coming -= move["product_uom_qty"]
+    return on_hand, on_hand + coming
+
+
+def reorder_expectations(data: Dataset) -> dict[str, tuple[float, float, float]]:
+    """Product -> (on hand, forecast, quantity to order), for rules whose forecast is below minimum."""
     expected = {}
     for rule in data.records("stock.warehouse.orderpoint"):
-        where = data.get("stock.location", rule["location_id"])["complete_name"]
-        on_hand = sum(
-            q["quantity"]
-            for (p, loc), q in stock.items()
-            if p == rule["product_id"]
-            and (data.get("stock.location", loc)["complete_name"] + "/").startswith(where + "/")
-        )
-        if on_hand < rule["product_min_qty"]:
-            need = rule["product_max_qty"] - on_hand
+        on_hand, expected_stock = forecast(data, rule)
+        if expected_stock < rule["product_min_qty"]:
+            need = max(rule["product_max_qty"], rule["product_min_qty"]) - expected_stock
             order = math.ceil(need / rule["qty_multiple"]) * rule["qty_multiple"]
-            expected[name(data, "product.product", rule["product_id"]) or ""] = (on_hand, order)
+            expected[name(data, "product.product", rule["product_id"]) or ""] = (
+                on_hand,
+                expected_stock,
+                order,
+            )
     return expected
 
 
 @pytest.mark.parametrize("db", ["acme", "globex"])
 @pytest.mark.anyio
-async def test_reorder_alerts_refill_to_the_maximum_in_multiples(
+async def test_reorder_alerts_use_odoos_forecast_and_refill_to_the_maximum_in_multiples(
     db: str, erp: RunningErp, services: ToolServices
 ) -> None:
-    expected = reorder_expectations(seeded(db))
+    data = seeded(db)
+    rules = data.records("stock.warehouse.orderpoint")
+    expected = reorder_expectations(data)
 
     result = await run(get_reorder_alerts, db, erp, services)
 
-    assert {a["product"]: (a["on_hand"], a["suggested_quantity"]) for a in result["alerts"]} == expected
-    assert expected and any(on_hand == 0 for on_hand, _ in expected.values())  # a sold-out product is there
+    got = {a["product"]: (a["on_hand"], a["forecast"], a["suggested_quantity"]) for a in result["alerts"]}
+    assert got == expected
+    assert expected and any(
+        on_hand == 0 for on_hand, _, _ in expected.values()
+    )  # a sold-out product is there
     assert all(a["suggested_quantity"] % a["multiple"] == 0 for a in result["alerts"])
-    assert result["rules_checked"] == len(seeded(db).records("stock.warehouse.orderpoint"))
+    assert (result["rules_checked"], result["rules_total"], result["truncated"]) == (
+        len(rules),
+        len(rules),
+        False,
+    )
+    by_product = {name(data, "product.product", r["product_id"]): r for r in rules}
+    covered = [
+        p for p, r in by_product.items() if forecast(data, r)[0] < r["product_min_qty"] and p not in got
+    ]
+    drained = [p for p, (on_hand, _, _) in got.items() if on_hand >= by_product[p]["product_min_qty"]]
+    assert covered, "below the minimum on hand, but a receipt on its way covers it: no alert"
+    assert drained, "enough on hand, but deliveries due take the forecast below the minimum: an alert"
 
 
 @pytest.mark.parametrize("days", [90, 280])
@@ -452,6 +494,7 @@ async def test_pending_receipts_are_open_incoming_transfers_with_late_ones_flagg
     assert [r["reference"] for r in result["receipts"]] == [p["name"] for p in pending]
     assert [r["late"] for r in result["receipts"]] == [p["scheduled_date"] < now() for p in pending]
     assert 0 < late["count"] == result["late"] < result["count"]
+    assert (result["total"], result["truncated"]) == (len(pending), False)
     first = pending[0]
     lines = sorted(
         (name(data, "product.product", m["product_id"]), m["product_uom_qty"])
@@ -459,6 +502,26 @@ async def test_pending_receipts_are_open_incoming_transfers_with_late_ones_flagg
     )
     assert sorted((line["product"], line["quantity"]) for line in result["receipts"][0]["lines"]) == lines
     assert result["receipts"][0]["vendor"] == name(data, "res.partner", first["partner_id"])
+
+
+@pytest.mark.anyio
+async def test_a_limit_that_cuts_an_answer_short_says_so(erp: RunningErp, services: ToolServices) -> None:
+    data = seeded("globex")
+    pending = [
+        p
+        for p in data.where("stock.picking", picking_type_code="incoming")
+        if p["state"] not in ("done", "cancel")
+    ]
+    pairs = internal_stock(data)
+
+    receipts = await run(get_pending_receipts, "globex", erp, services, limit=2)
+    levels = await run(get_stock_levels, "globex", erp, services, limit=3)
+    everything = await run(get_stock_levels, "globex", erp, services, limit=len(pairs))
+
+    assert (receipts["count"], receipts["total"], receipts["truncated"]) == (2, len(pending), True)
+    assert (len(levels["levels"]), levels["truncated"]) == (3, True)
+    assert (len(everything["levels"]), everything["truncated"]) == (len(pairs), False)
+    assert levels["levels"] == everything["levels"][:3]
 
 
 # Marketing.
@@ -476,6 +539,8 @@ async def test_pipeline_overview_counts_leads_and_opportunities_per_stage(
     expected = []
     for stage in stages:
         mine = [lead for lead in active_leads(data) if lead["stage_id"] == stage["id"]]
+        if stage["fold"] and not mine:
+            continue
         expected.append(
             {
                 "stage": stage["name"],
@@ -487,6 +552,8 @@ async def test_pipeline_overview_counts_leads_and_opportunities_per_stage(
         )
     assert result["stages"] == expected
     assert [s["stage"] for s in result["stages"]] == ["New", "Qualified", "Proposition", "Negotiation", "Won"]
+    assert [s["name"] for s in stages if s["fold"]] == [FOLDED_STAGE]  # folded and empty: left out
+    assert result["truncated"] is False
 
 
 @pytest.mark.anyio
@@ -514,26 +581,69 @@ async def test_lead_scoring_ranks_open_leads_by_the_documented_score(
     assert [lead["score"] for lead in result["leads"]] == [
         pytest.approx(score(lead), abs=0.1) for lead in best
     ]
-    assert result["scored"] == len(candidates) and "40% probability" in result["method"]
+    assert (
+        result["scored"] == result["open_leads"] == len(candidates) and "40% probability" in result["method"]
+    )
+    assert result["truncated"] is False
+
+
+def sent_emails(data: Dataset) -> list[Record]:
+    done = [m for m in data.where("mailing.mailing", state="done") if m["mailing_type"] == "mail"]
+    return sorted(done, key=lambda m: m["sent_date"], reverse=True)
+
+
+def odoo_rate(part: int, mailing: dict[str, int]) -> float:
+    """Odoo 17's ratio (addons/mass_mailing/models/mailing.py): over the traces not cancelled."""
+    return round(100 * part / ((mailing["expected"] - mailing["canceled"]) or 1), 2)
+
+
+@pytest.mark.parametrize("db", ["acme", "globex"])
+@pytest.mark.anyio
+async def test_campaign_metrics_are_odoos_rates_of_sent_email_campaigns_only(
+    db: str, erp: RunningErp, services: ToolServices
+) -> None:
+    data = seeded(db)
+    sent = sent_emails(data)
+    sms = data.where("mailing.mailing", mailing_type="sms", state="done")
+
+    result = await run(get_campaign_metrics, db, erp, services)
+
+    assert [c["subject"] for c in result["campaigns"]] == [m["subject"] for m in sent]
+    assert sms and not {m["subject"] for m in sms} & {c["subject"] for c in result["campaigns"]}
+    rates = {
+        "delivery": "delivered",
+        "open": "opened",
+        "click": "clicked",
+        "reply": "replied",
+        "bounce": "bounced",
+    }
+    for campaign, mailing in zip(result["campaigns"], sent, strict=True):
+        assert campaign["sent"] == mailing["sent"] and campaign["clicked"] == mailing["clicked"]
+        for rate, count in rates.items():
+            assert campaign[f"{rate}_rate"] == pytest.approx(odoo_rate(mailing[count], mailing), abs=0.01)
+        assert campaign["click_to_open_rate"] == round(100 * mailing["clicked"] / mailing["opened"], 1)
+    summed = {key: sum(m[key] for m in sent) for key in ("expected", "canceled", *rates.values())}
+    totals = result["totals"]
+    assert totals["opened"] == summed["opened"]
+    for rate, count in rates.items():
+        assert totals[f"{rate}_rate"] == pytest.approx(odoo_rate(summed[count], summed), abs=0.01)
+    assert (result["sent_campaigns"], result["truncated"]) == (len(sent), False)
+    assert len(sent) < len(
+        data.where("mailing.mailing", mailing_type="mail")
+    )  # drafts and queued: not results
 
 
 @pytest.mark.anyio
-async def test_campaign_metrics_and_rates_of_sent_campaigns(erp: RunningErp, services: ToolServices) -> None:
-    data = seeded("acme")
-    sent = sorted(data.where("mailing.mailing", state="done"), key=lambda m: m["sent_date"], reverse=True)
+async def test_campaign_metrics_say_when_the_limit_cut_the_list(
+    erp: RunningErp, services: ToolServices
+) -> None:
+    sent = sent_emails(seeded("globex"))
 
-    result = await run(get_campaign_metrics, "acme", erp, services)
+    result = await run(get_campaign_metrics, "globex", erp, services, limit=3)
 
-    assert [c["subject"] for c in result["campaigns"]] == [m["subject"] for m in sent]
-    for campaign, mailing in zip(result["campaigns"], sent, strict=True):
-        assert campaign["sent"] == mailing["sent"] and campaign["clicked"] == mailing["clicked"]
-        assert campaign["open_rate"] == round(100 * mailing["opened"] / mailing["delivered"], 1)
-        assert campaign["click_rate"] == round(100 * mailing["clicked"] / mailing["delivered"], 1)
-        assert campaign["bounce_rate"] == round(100 * mailing["bounced"] / mailing["sent"], 1)
-    totals = result["totals"]
-    assert totals["opened"] == sum(m["opened"] for m in sent)
-    assert totals["open_rate"] == round(100 * totals["opened"] / sum(m["delivered"] for m in sent), 1)
-    assert len(sent) < len(data.records("mailing.mailing"))  # drafts and queued ones are not results
+    assert [c["subject"] for c in result["campaigns"]] == [m["subject"] for m in sent[:3]]
+    assert (result["sent_campaigns"], result["truncated"]) == (len(sent), True)
+    assert result["totals"]["sent"] == sum(m["sent"] for m in sent[:3])
 
 
 @pytest.mark.anyio
@@ -541,8 +651,13 @@ async def test_conversion_rates_through_the_stages_to_won_and_to_orders(
     erp: RunningErp, services: ToolServices
 ) -> None:
     data = seeded("acme")
-    stages = sorted(data.records("crm.stage"), key=lambda s: s["sequence"])
     leads = data.records("crm.lead")
+    used = {lead["stage_id"] for lead in leads}
+    stages = sorted(
+        (s for s in data.records("crm.stage") if s["id"] in used or not s["fold"]),
+        key=lambda s: s["sequence"],
+    )
+    assert len(stages) < len(data.records("crm.stage"))  # the folded stage holds no lead: left out
     position = {s["id"]: index for index, s in enumerate(stages)}
     won = [lead for lead in leads if lead["stage_id"] in won_stages(data)]
     ordered = {o["opportunity_id"] for o in data.where("sale.order", state="sale") if o["opportunity_id"]}
@@ -588,7 +703,13 @@ async def test_pipeline_value_expected_and_weighted_per_open_stage(
             sum(d["expected_revenue"] * d["probability"] / 100 for d in mine), abs=0.05
         )
     assert result["opportunities"] == len(deals)
-    assert "Won" not in [s["stage"] for s in result["stages"]]
+    shown = [s["stage"] for s in result["stages"]]
+    assert "Won" not in shown and FOLDED_STAGE not in shown  # Odoo's read_group returns both, empty
+    assert (
+        shown
+        == [s["name"] for s in sorted(data.records("crm.stage"), key=lambda s: s["sequence"])][: len(shown)]
+    )
+    assert result["truncated"] is False
 
 
 @pytest.mark.anyio
@@ -613,6 +734,8 @@ async def test_deal_velocity_days_in_stage_and_days_to_win(erp: RunningErp, serv
         assert stage["open_deals"] == len(days)
         assert stage["average_days_in_stage"] == pytest.approx(mean(days), abs=0.1)
     assert result["won_deals"] == len(won) > 0
+    assert FOLDED_STAGE not in [s["stage"] for s in result["open_stages"]]
+    assert (result["opportunities"], result["truncated"]) == (len(deals), False)
     to_win = [(d["date_closed"] - d["create_date"]).total_seconds() / 86400 for d in won]
     assert result["average_days_to_win"] == pytest.approx(mean(to_win), abs=0.1)
     waits = result["longest_waiting"]

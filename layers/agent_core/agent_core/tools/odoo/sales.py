@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from statistics import mean, median
-from typing import Annotated, TypedDict
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field
 
 from agent_core.clock import utc_now
 from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
+from agent_core.tools.odoo.bounds import RECORDS, groups_of, page_of
 from agent_core.tools.odoo.client import odoo
 from agent_core.tools.odoo.marketing import crm_stages
 from agent_core.tools.odoo.records import Many2one, Moment
@@ -33,11 +34,18 @@ from agent_core.tools.odoo.values import (
 CONFIRMED = [["state", "=", "sale"]]
 
 
-class PipelineByStage(TypedDict):
-    stage_id: Many2one
-    stage_id_count: int
-    expected_revenue: float
-    prorated_revenue: float
+# Grouped by stage, Odoo adds every stage with no record (crm.lead's group_expand) with its sums
+# ``false``, and says whether each stage is folded (``__fold``).
+PipelineByStage = TypedDict(
+    "PipelineByStage",
+    {
+        "stage_id": Many2one,
+        "stage_id_count": int,
+        "expected_revenue": float | Literal[False],
+        "prorated_revenue": float | Literal[False],
+        "__fold": NotRequired[bool],
+    },
+)
 
 
 class StageValue(BaseModel):
@@ -52,20 +60,29 @@ class PipelineValue(BaseModel):
     opportunities: int
     expected_revenue: float
     weighted_revenue: float
+    truncated: bool
 
 
 @tool(read_only=True)
 async def get_pipeline_value(ctx: RunContext, salesperson: Salesperson = None) -> PipelineValue:
     """Open opportunities per CRM stage: expected revenue and probability-weighted revenue.
 
-    Weighted revenue is expected revenue × probability. Won and lost opportunities are left out.
+    Weighted revenue is expected revenue × probability. Won and lost opportunities are left out, and
+    so are stages folded in the pipeline that hold none.
     """
     erp = await odoo(ctx)
+    won = {stage["id"] for stage in await crm_stages(erp) if stage["is_won"]}
     domain = [["type", "=", "opportunity"], ["stage_id.is_won", "=", False]]
     if salesperson:
         domain.append(["user_id", "ilike", salesperson])
-    groups = await erp.read_group(
-        "crm.lead", domain, ["expected_revenue:sum", "prorated_revenue:sum"], ["stage_id"], PipelineByStage
+    found = await groups_of(
+        erp,
+        "crm.lead",
+        domain,
+        ["expected_revenue:sum", "prorated_revenue:sum"],
+        ["stage_id"],
+        PipelineByStage,
+        counted="stage_id_count",
     )
     stages = [
         StageValue(
@@ -74,13 +91,15 @@ async def get_pipeline_value(ctx: RunContext, salesperson: Salesperson = None) -
             expected_revenue=money(g["expected_revenue"]),
             weighted_revenue=money(g["prorated_revenue"]),
         )
-        for g in groups
+        for g in found.rows
+        if g["stage_id_count"] or not (g.get("__fold") or id_of(g["stage_id"]) in won)
     ]
     return PipelineValue(
         stages=stages,
         opportunities=sum(s.opportunities for s in stages),
         expected_revenue=money(sum(s.expected_revenue for s in stages)),
         weighted_revenue=money(sum(s.weighted_revenue for s in stages)),
+        truncated=found.truncated,
     )
 
 
@@ -115,6 +134,9 @@ class DealVelocity(BaseModel):
     average_days_to_win: float | None
     median_days_to_win: float | None
     won_since: date
+    opportunities_read: int
+    opportunities: int
+    truncated: bool = Field(description="More opportunities exist than were read; figures cover those read.")
 
 
 @tool(read_only=True)
@@ -126,14 +148,19 @@ async def get_deal_velocity(
     ] = 365,
 ) -> DealVelocity:
     """How fast deals move: days open opportunities have sat in their current stage (per stage, in
-    stage order, and the five waiting longest), and days from creation to close for won deals."""
+    stage order, and the five waiting longest), and days from creation to close for won deals.
+
+    Stages folded in the pipeline with no open deal are left out."""
     erp = await odoo(ctx)
     now = utc_now()
     stages = await crm_stages(erp)
     domain = [["type", "=", "opportunity"]]
     if salesperson:
         domain.append(["user_id", "ilike", salesperson])
-    deals = await erp.search_read("crm.lead", domain, Deal)
+    found = await page_of(
+        erp, "crm.lead", domain, Deal, order="date_last_stage_update desc, id desc", limit=RECORDS
+    )
+    deals = found.rows
     won_ids = {s["id"] for s in stages if s["is_won"]}
     since = now - timedelta(days=won_within_days)
     waiting, to_win = [], []
@@ -149,6 +176,8 @@ async def get_deal_velocity(
         if stage["id"] in won_ids:
             continue
         days = [d for deal, d in waiting if id_of(deal["stage_id"]) == stage["id"]]
+        if stage["fold"] and not days:
+            continue
         open_stages.append(
             StageAge(
                 stage=stage["name"],
@@ -173,6 +202,9 @@ async def get_deal_velocity(
         average_days_to_win=round(mean(to_win), 1) if to_win else None,
         median_days_to_win=round(median(to_win), 1) if to_win else None,
         won_since=since.date(),
+        opportunities_read=len(deals),
+        opportunities=found.total,
+        truncated=found.truncated,
     )
 
 
