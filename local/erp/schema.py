@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 NUMERIC = frozenset({"integer", "float", "monetary"})
@@ -71,11 +71,6 @@ def _num(string: str, kind: str = "float") -> Field:
 
 def _flag(string: str) -> Field:
     return Field("boolean", string)
-
-
-def _computed(spec: Field) -> Field:
-    """A field Odoo computes when it is read and does not store: no domain, no grouping on it."""
-    return replace(spec, store=False)
 
 
 ACCOUNT_TYPES = (
@@ -224,9 +219,9 @@ MODELS: dict[str, Model] = {
             # addons/stock/models/stock_orderpoint.py (17.0): on hand and forecast are computed at
             # read time (_compute_qty: virtual_available at the rule's location up to lead_days_date);
             # qty_to_order is stored (_compute_qty_to_order; 18.0 no longer stores it).
-            "lead_days_date": _computed(Field("date", "Lead Days Date")),
-            "qty_on_hand": _computed(_num("On Hand")),
-            "qty_forecast": _computed(_num("Forecast")),
+            "lead_days_date": Field("date", "Lead Days Date", store=False),
+            "qty_on_hand": Field("float", "On Hand", store=False),
+            "qty_forecast": Field("float", "Forecast", store=False),
             "qty_to_order": _num("To Order"),
             "active": _flag("Active"),
         },
@@ -299,8 +294,8 @@ MODELS: dict[str, Model] = {
             "sent_date": Field("datetime", "Sent Date"),
             # 'sms' is added by addons/mass_mailing_sms/models/mailing_mailing.py (selection_add).
             "mailing_type": _sel("Mailing Type", "mail", "sms"),
-            **{name: _computed(_num(name.title(), "integer")) for name in MAILING_COUNTS},
-            **{name: _computed(_num(name.replace("_", " ").title())) for name in MAILING_RATIOS},
+            **{name: Field("integer", name.title(), store=False) for name in MAILING_COUNTS},
+            **{name: Field("float", name.replace("_", " ").title(), store=False) for name in MAILING_RATIOS},
         },
         order="sent_date desc, id desc",
         rec_name="subject",
