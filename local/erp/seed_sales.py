@@ -3,7 +3,10 @@
 A few customers are dormant: their last confirmed order is 120+ days old. One of them is being
 courted (an open opportunity), the others are nobody's: upsell candidates. After the won stage
 comes a folded one that holds no lead ("On Hold"): Odoo's ``read_group`` still returns it. Among
-the campaigns are a few SMS mailings, sent like the emails.
+the campaigns are a few SMS mailings, sent like the emails. With a second company (globex), a fifth
+of the leads are its own, its orders are in its currency (EUR), and three in ten of the first
+company's orders not won from a lead are on a EUR pricelist; each order keeps Odoo's
+``currency_rate`` (the company currency's rate to the order's on the order day).
 """
 
 from __future__ import annotations
@@ -31,8 +34,11 @@ def seed_sales(data: Dataset, rng: Random) -> None:
     customers = [p["id"] for p in data.records("res.partner") if p["customer_rank"]]
     shuffled = rng.sample(customers, len(customers))
     dormant, active = shuffled[:4], shuffled[4:]
+    main = data.company_id()
+    second = next((c["id"] for c in data.records("res.company") if c["id"] != main), None)
 
     def lead(partner: int | None, outcome: str, kind: str = "opportunity") -> int:
+        company = second if second and rng.random() < 0.2 else main
         created = data.days_ago(rng.uniform(5, 300))
         age = (data.now - created).total_seconds() / 86400
         values: dict[str, Any] = {"stage_id": stages[0], "probability": float(rng.choice((5, 10, 15)))}
@@ -61,6 +67,8 @@ def seed_sales(data: Dataset, rng: Random) -> None:
             create_date=created,
             date_last_stage_update=min(updated, data.now),
             user_id=rng.choice(users),
+            company_id=company,
+            company_currency=data.company_currency(company),
             active=values.pop("active", True),
             **values,
         )
@@ -93,6 +101,21 @@ def seed_sales(data: Dataset, rng: Random) -> None:
         if partner in dormant and state in ("draft", "sent"):
             state = "sale"
         orders.append(_order(rng, partner, data.days_ago(days), state, users))
+    if second:  # a second company: some of the first's customers buy on a EUR pricelist, and its own orders
+        eur = data.currency_id("EUR")
+        for order in orders:
+            if not order["opportunity_id"] and rng.random() < 0.3:
+                order["currency_id"] = eur
+        for _ in range(profile.orders // 3):
+            state = rng.choices(("sale", "draft", "cancel"), (8, 1, 1))[0]
+            orders.append(_order(rng, rng.choice(active), data.days_ago(rng.uniform(1, 360)), state, users))
+            orders[-1].update(company_id=second, currency_id=data.company_currency(second))
+    for order in orders:
+        order.setdefault("company_id", main)
+        order.setdefault("currency_id", data.company_currency(order["company_id"]))
+        order["currency_rate"] = data.rate(
+            order["currency_id"], order["company_id"], order["date_order"].date()
+        )
     for number, order in enumerate(sorted(orders, key=lambda o: o["date_order"]), start=1):
         data.add("sale.order", name=f"S{number:05d}", **order)
 
@@ -108,7 +131,9 @@ def _order(
     opportunity: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     untaxed = opportunity["expected_revenue"] if opportunity else round(rng.uniform(400, 18_000), 2)
+    won_in = {"company_id": opportunity["company_id"]} if opportunity else {}  # in the lead's company
     return {
+        **won_in,
         "partner_id": partner,
         "date_order": when,
         "state": state,

@@ -64,10 +64,11 @@ def posted_lines(data: Dataset, *, types: tuple[str, ...] = ()) -> list[tuple[Re
 
 
 def bank_balances(data: Dataset, as_of: date = TODAY) -> dict[str, float]:
+    """The company-currency balance of each bank and cash journal, by journal name (unique in the demo)."""
     balances = {}
     for journal in data.records("account.journal"):
         if journal["type"] in ("bank", "cash"):
-            balances[journal["code"]] = round(
+            balances[journal["name"]] = round(
                 sum(
                     line["balance"]
                     for line, _ in posted_lines(data)
