@@ -536,6 +536,19 @@ async def test_pipeline_overview_counts_leads_and_opportunities_per_stage(
 
     result = await run(get_pipeline_overview, "globex", erp, services)
 
+    def per_company(leads: list[Record]) -> list[dict[str, Any]]:
+        companies = sorted({lead["company_id"] for lead in leads}, key=lambda c: company_of(data, c))
+        return [
+            {
+                "company": company_of(data, c),
+                "currency": currency_of(data, data.company_currency(c)),
+                "amount": pytest.approx(
+                    sum(x["expected_revenue"] for x in leads if x["company_id"] == c), abs=0.01
+                ),
+            }
+            for c in companies
+        ]
+
     expected = []
     for stage in stages:
         mine = [lead for lead in active_leads(data) if lead["stage_id"] == stage["id"]]
@@ -547,10 +560,12 @@ async def test_pipeline_overview_counts_leads_and_opportunities_per_stage(
                 "won_stage": stage["is_won"],
                 "leads": sum(lead["type"] == "lead" for lead in mine),
                 "opportunities": sum(lead["type"] == "opportunity" for lead in mine),
-                "expected_revenue": pytest.approx(sum(lead["expected_revenue"] for lead in mine), abs=0.01),
+                "expected_revenue": per_company(mine),
             }
         )
     assert result["stages"] == expected
+    assert result["expected_revenue"] == per_company(active_leads(data))
+    assert [m["currency"] for m in result["expected_revenue"]] == ["USD", "EUR"]  # two companies, never added
     assert [s["stage"] for s in result["stages"]] == ["New", "Qualified", "Proposition", "Negotiation", "Won"]
     assert [s["name"] for s in stages if s["fold"]] == [FOLDED_STAGE]  # folded and empty: left out
     assert result["truncated"] is False
@@ -759,6 +774,7 @@ async def test_deal_velocity_days_in_stage_and_days_to_win(erp: RunningErp, serv
         assert stage["average_days_in_stage"] == pytest.approx(mean(days), abs=0.1)
     assert result["won_deals"] == len(won) > 0
     assert FOLDED_STAGE not in [s["stage"] for s in result["open_stages"]]
+    assert {w["expected_revenue"]["currency"] for w in result["longest_waiting"]} == {"USD"}
     assert (result["opportunities"], result["truncated"]) == (len(deals), False)
     to_win = [(d["date_closed"] - d["create_date"]).total_seconds() / 86400 for d in won]
     assert result["average_days_to_win"] == pytest.approx(mean(to_win), abs=0.1)

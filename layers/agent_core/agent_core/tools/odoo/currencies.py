@@ -21,6 +21,25 @@ class Money(BaseModel):
     currency: str | None
 
 
+class CompanyMoney(Money):
+    company: str | None
+
+
+def per_company(
+    amounts: list[tuple[int | None, str | None, float]], currencies: dict[int, str | None]
+) -> list[CompanyMoney]:
+    """``(company id, company name, amount)`` summed per company, each in its currency, by company name."""
+    totals: dict[tuple[int | None, str | None], float] = {}
+    for company, name, amount in amounts:
+        totals[(company, name)] = totals.get((company, name), 0.0) + amount
+    return [
+        CompanyMoney(
+            company=name, currency=currencies.get(company) if company else None, amount=round(total, 2)
+        )
+        for (company, name), total in sorted(totals.items(), key=lambda item: str(item[0][1]))
+    ]
+
+
 class Company(TypedDict):
     id: int
     name: str

@@ -12,6 +12,7 @@ from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.bounds import GROUPS, RECORDS, groups_of, page_of
 from agent_core.tools.odoo.client import OdooClient, odoo
+from agent_core.tools.odoo.currencies import CompanyMoney, Money, company_currencies, per_company
 from agent_core.tools.odoo.records import Many2one, Moment, Text
 from agent_core.tools.odoo.values import (
     DateFrom,
@@ -33,7 +34,8 @@ from agent_core.tools.odoo.values import (
 
 ALL_LEADS = {"active_test": False}  # lost leads are archived in Odoo; conversion counts them
 SCORING = (
-    "score 0-100 = 40% probability + 30% expected revenue (relative to the largest open one) "
+    "score 0-100 = 40% probability + 30% expected revenue (relative to the largest open one in the same "
+    "currency) "
     "+ 15% priority (stars out of 3) + 15% recency (100 if the stage changed today, down to 0 at 90 days)"
 )
 
@@ -48,7 +50,7 @@ class CrmStage(TypedDict):
 
 LeadsByStageAndType = TypedDict(
     "LeadsByStageAndType",
-    {"stage_id": Many2one, "type": Text, "expected_revenue": float, "__count": int},
+    {"stage_id": Many2one, "type": Text, "company_id": Many2one, "expected_revenue": float, "__count": int},
 )
 
 
@@ -57,20 +59,22 @@ class StageCount(BaseModel):
     won_stage: bool
     leads: int
     opportunities: int
-    expected_revenue: float
+    expected_revenue: list[CompanyMoney]
 
 
 class PipelineOverview(BaseModel):
     stages: list[StageCount]
     leads: int
     opportunities: int
-    expected_revenue: float
+    expected_revenue: list[CompanyMoney]
     truncated: bool
+    note: str = "expected revenue per company, in the company's currency; never added across companies"
 
 
 @tool(read_only=True)
 async def get_pipeline_overview(ctx: RunContext, salesperson: Salesperson = None) -> PipelineOverview:
-    """Leads and opportunities per CRM stage (in stage order), with their expected revenue.
+    """Leads and opportunities per CRM stage (in stage order), with their expected revenue per company
+    (in the company's currency).
 
     Open and won ones; lost (archived) ones are left out, and so are stages folded in the pipeline
     that hold none.
@@ -83,12 +87,13 @@ async def get_pipeline_overview(ctx: RunContext, salesperson: Salesperson = None
         "crm.lead",
         domain,
         ["expected_revenue:sum"],
-        ["stage_id", "type"],
+        ["stage_id", "type", "company_id"],
         LeadsByStageAndType,
         lazy=False,
         limit=GROUPS,
     )
     groups = found.rows
+    currencies = await company_currencies(erp, sorted({c for g in groups if (c := id_of(g["company_id"]))}))
     rows = []
     for stage in stages:
         mine = [g for g in groups if id_of(g["stage_id"]) == stage["id"]]
@@ -100,16 +105,20 @@ async def get_pipeline_overview(ctx: RunContext, salesperson: Salesperson = None
                 won_stage=stage["is_won"],
                 leads=sum(g["__count"] for g in mine if g["type"] == "lead"),
                 opportunities=sum(g["__count"] for g in mine if g["type"] == "opportunity"),
-                expected_revenue=money(sum(g["expected_revenue"] for g in mine)),
+                expected_revenue=per_company(_revenues(mine), currencies),
             )
         )
     return PipelineOverview(
         stages=rows,
         leads=sum(r.leads for r in rows),
         opportunities=sum(r.opportunities for r in rows),
-        expected_revenue=money(sum(r.expected_revenue for r in rows)),
+        expected_revenue=per_company(_revenues(groups), currencies),
         truncated=found.truncated,
     )
+
+
+def _revenues(groups: list[LeadsByStageAndType]) -> list[tuple[int | None, str | None, float]]:
+    return [(id_of(g["company_id"]), name_of(g["company_id"]), g["expected_revenue"]) for g in groups]
 
 
 class Lead(TypedDict):
@@ -123,6 +132,7 @@ class Lead(TypedDict):
     priority: Annotated[str, StringConstraints(pattern=r"^\d$")] | Literal[False]  # "0" to "3" stars
     date_last_stage_update: Moment
     user_id: Many2one
+    company_currency: Many2one
 
 
 class ScoredLead(BaseModel):
@@ -132,7 +142,7 @@ class ScoredLead(BaseModel):
     type: str
     score: float
     probability: float
-    expected_revenue: float
+    expected_revenue: Money
     priority: int
     days_since_stage_change: float | None
     salesperson: str | None
@@ -150,9 +160,9 @@ class LeadScores(BaseModel):
 async def get_lead_scoring(ctx: RunContext, top: Top = 10, salesperson: Salesperson = None) -> LeadScores:
     """The open leads and opportunities most worth a call now, scored 0-100, best first.
 
-    Score: 40% probability, 30% expected revenue (relative to the largest open one), 15% priority
-    (stars), 15% recency of the last stage change (full today, none after 90 days). Won and lost
-    ones are left out.
+    Score: 40% probability, 30% expected revenue (relative to the largest open one in its currency),
+    15% priority (stars), 15% recency of the last stage change (full today, none after 90 days). Won
+    and lost ones are left out.
     """
     erp = await odoo(ctx)
     domain = [["stage_id.is_won", "=", False], *_assigned(salesperson)]
@@ -161,16 +171,19 @@ async def get_lead_scoring(ctx: RunContext, top: Top = 10, salesperson: Salesper
     )
     rows = found.rows
     now = utc_now()
-    largest = max((r["expected_revenue"] for r in rows), default=0) or 1
+    largest: dict[str | None, float] = {}  # per currency: revenues in different currencies do not compare
+    for r in rows:
+        currency = name_of(r["company_currency"])
+        largest[currency] = max(largest.get(currency, 0.0), r["expected_revenue"])
     scored = []
     for r in rows:
         changed = moment_of(r["date_last_stage_update"])
         age = (now - changed).total_seconds() / 86400 if changed else None
         recency = max(0.0, 1 - age / 90) if age is not None else 0.0
         stars = int(r["priority"] or 0)
-        score = (
-            40 * r["probability"] / 100 + 30 * r["expected_revenue"] / largest + 15 * stars / 3 + 15 * recency
-        )
+        currency = name_of(r["company_currency"])
+        relative = r["expected_revenue"] / (largest[currency] or 1)
+        score = 40 * r["probability"] / 100 + 30 * relative + 15 * stars / 3 + 15 * recency
         scored.append(
             ScoredLead(
                 name=r["name"],
@@ -179,7 +192,7 @@ async def get_lead_scoring(ctx: RunContext, top: Top = 10, salesperson: Salesper
                 type=r["type"],
                 score=round(score, 1),
                 probability=r["probability"],
-                expected_revenue=money(r["expected_revenue"]),
+                expected_revenue=Money(amount=money(r["expected_revenue"]), currency=currency),
                 priority=stars,
                 days_since_stage_change=round(age, 1) if age is not None else None,
                 salesperson=name_of(r["user_id"]),
