@@ -278,6 +278,9 @@ MODELS: dict[str, Model] = {
             "default_code": _char("Internal Reference"),
             "list_price": _num("Sales Price"),
             "standard_price": _num("Cost"),
+            # addons/product/models/product_template.py: the cost is in cost_currency_id, the current
+            # company's currency (computed, not stored).
+            "cost_currency_id": Field("many2one", "Cost Currency", relation="res.currency", store=False),
             "type": _sel("Product Type", "consu", "service", "product"),
             "active": _flag("Active"),
         },

@@ -109,6 +109,7 @@ def seed_stock(data: Dataset, rng: Random) -> None:
             default_code=p.code,
             list_price=p.price,
             standard_price=p.cost,
+            cost_currency_id=data.company_currency(data.company_id()),
             type=p.type,
         )
         for p in profile.products

@@ -464,9 +464,11 @@ async def test_slow_moving_stock_has_stock_and_no_done_move_for_days(
     assert {r["product"]: r["on_hand"] for r in result["products"]} == {
         name(data, "product.product", p): q for p, q in idle.items()
     }
-    assert [r["stock_value"] for r in result["products"]] == sorted(
-        (round(idle[p] * cost[p], 2) for p in idle), reverse=True
-    )
+    values = sorted((round(idle[p] * cost[p], 2) for p in idle), reverse=True)
+    assert [r["stock_value"] for r in result["products"]] == [
+        {"amount": v, "currency": "USD"} for v in values
+    ]
+    assert result["total_value"] == [{"amount": pytest.approx(sum(values), abs=0.01), "currency": "USD"}]
     assert all(
         r["last_move"] == last[p].date().isoformat()
         for r, p in zip(result["products"], sorted(idle, key=lambda p: -idle[p] * cost[p]), strict=True)

@@ -13,6 +13,7 @@ from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.bounds import GROUPS, RECORDS, groups_of, page_of
 from agent_core.tools.odoo.client import odoo
+from agent_core.tools.odoo.currencies import Money
 from agent_core.tools.odoo.records import Day, Many2one, Moment, Text
 from agent_core.tools.odoo.values import (
     Domain,
@@ -178,12 +179,13 @@ class ProductCost(TypedDict):
     id: int
     display_name: str
     standard_price: float
+    cost_currency_id: Many2one
 
 
 class SlowMover(BaseModel):
     product: str | None
     on_hand: float
-    stock_value: float
+    stock_value: Money
     last_move: date | None
     days_since_last_move: int | None
 
@@ -191,7 +193,7 @@ class SlowMover(BaseModel):
 class SlowMovingStock(BaseModel):
     days: int
     products: list[SlowMover]
-    total_value: float
+    total_value: list[Money]
     idle_products: int
     truncated: bool = Field(description="More products hold stock than were read; the list is of those.")
 
@@ -205,7 +207,8 @@ async def get_slow_moving_stock(
 ) -> SlowMovingStock:
     """Products with stock on hand and no done stock move (in or out) in the last ``days`` days.
 
-    Largest stock value (quantity × cost) first; ``last_move`` is empty if it never moved.
+    Largest stock value (quantity × cost, in the cost's currency) first; ``last_move`` is empty if it
+    never moved.
     """
     erp = await odoo(ctx)
     now = utc_now()
@@ -239,16 +242,22 @@ async def get_slow_moving_stock(
             SlowMover(
                 product=product["display_name"],
                 on_hand=on_hand[product["id"]],
-                stock_value=money(on_hand[product["id"]] * product["standard_price"]),
+                stock_value=Money(
+                    amount=money(on_hand[product["id"]] * product["standard_price"]),
+                    currency=name_of(product["cost_currency_id"]),
+                ),
                 last_move=moment.date() if moment else None,
                 days_since_last_move=(now - moment).days if moment else None,
             )
         )
-    movers.sort(key=lambda m: -m.stock_value)
+    movers.sort(key=lambda m: -m.stock_value.amount)
+    totals: dict[str | None, float] = {}
+    for m in movers:
+        totals[m.stock_value.currency] = totals.get(m.stock_value.currency, 0.0) + m.stock_value.amount
     return SlowMovingStock(
         days=days,
         products=movers[:limit],
-        total_value=money(sum(m.stock_value for m in movers)),
+        total_value=[Money(amount=money(v), currency=c) for c, v in sorted(totals.items(), key=str)],
         idle_products=len(movers),
         truncated=stock.truncated,
     )
