@@ -148,10 +148,8 @@ def _campaigns(data: Dataset, rng: Random) -> None:
     """Sent campaigns about every three weeks; the newest two are still a draft and queued.
 
     SMS mailings go out between them. The counters are what ``_compute_statistics`` counts on the
-    mailing's traces and the ratios its 17.0 formula (addons/mass_mailing/models/mailing.py): each
-    of received, opened, replied and bounced over the traces not cancelled, clicks_ratio likewise
-    (``_compute_clicks_ratio``), rounded to 2 digits. Odoo computes them when read; the demo keeps
-    them on the record, marked not stored in the schema.
+    mailing's traces, the ratios what its formula makes of them (see ``_ratios``). Odoo computes
+    them when read; the demo keeps them on the record, marked not stored in the schema.
     """
     subjects = data.profile.campaigns
     for index, subject in enumerate(subjects):
@@ -161,11 +159,15 @@ def _campaigns(data: Dataset, rng: Random) -> None:
             data.add("mailing.mailing", subject=subject, mailing_type="mail", state=state)
             continue
         sent_date = data.days_ago(pending * 21 + rng.uniform(0, 6))
-        data.add("mailing.mailing", subject=subject, mailing_type="mail", sent_date=sent_date, **_traces(rng))
+        counts = _traces(rng)
+        data.add("mailing.mailing", subject=subject, mailing_type="mail", sent_date=sent_date, **counts)
     for number, subject in enumerate(SMS_CAMPAIGNS, start=1):
         sent_date = data.days_ago(number * 30 + rng.uniform(0, 9))
         counts = _traces(rng, sms=True)
         data.add("mailing.mailing", subject=subject, mailing_type="sms", sent_date=sent_date, **counts)
+    for mailing in data.records("mailing.mailing"):
+        if mailing["state"] == "done":
+            mailing.update(_ratios(mailing, data.version))
 
 
 def _traces(rng: Random, *, sms: bool = False) -> dict[str, Any]:
@@ -179,8 +181,7 @@ def _traces(rng: Random, *, sms: bool = False) -> dict[str, Any]:
     opened = 0 if sms else round(delivered * rng.uniform(0.15, 0.45))
     replied = round((delivered if sms else opened) * rng.uniform(0.01, 0.06))
     clicked = round((delivered if sms else opened) * rng.uniform(0.1, 0.4))
-    total = (expected - canceled) or 1
-    counts = {
+    return {
         "state": "done",
         "expected": expected,
         "canceled": canceled,
@@ -192,14 +193,25 @@ def _traces(rng: Random, *, sms: bool = False) -> dict[str, Any]:
         "replied": replied,
         "clicked": clicked,
     }
-    ratios = {
-        "received_ratio": delivered,
-        "opened_ratio": opened,
-        "replied_ratio": replied,
-        "bounced_ratio": bounced,
-        "clicks_ratio": clicked,
+
+
+def _ratios(m: dict[str, Any], version: str) -> dict[str, float]:
+    """addons/mass_mailing/models/mailing.py, ``_compute_statistics`` and ``_compute_clicks_ratio``,
+    rounded to 2 digits. 17.0: each over the traces not cancelled. 18.0: opened and replied over
+    those neither bounced nor failed either, bounced over those not failed, clicks over the traces
+    not bounced, cancelled or in error."""
+    total = (m["expected"] - m["canceled"]) or 1
+    no_error = (m["expected"] - m["canceled"] - m["bounced"] - m["failed"]) or 1
+    sent = (m["expected"] - m["canceled"] - m["failed"]) or 1
+    modern = version != "17.0"
+    parts = {
+        "received_ratio": (m["delivered"], total),
+        "opened_ratio": (m["opened"], no_error if modern else total),
+        "replied_ratio": (m["replied"], no_error if modern else total),
+        "bounced_ratio": (m["bounced"], sent if modern else total),
+        "clicks_ratio": (m["clicked"], no_error if modern else total),
     }
-    return counts | {name: _round2(100.0 * part / total) for name, part in ratios.items()}
+    return {name: _round2(100.0 * part / whole) for name, (part, whole) in parts.items()}
 
 
 def _round2(value: float) -> float:
