@@ -74,6 +74,15 @@ def test_fields_odoo_does_not_store_cannot_be_grouped_or_aggregated(
         read_group(acme, "stock.warehouse.orderpoint", [], ["qty_forecast:sum"], ["location_id"])
 
 
+def test_a_reorder_rules_stored_quantity_to_order_groups_where_its_forecast_cannot(acme: Engine) -> None:
+    rules = acme.data.records("stock.warehouse.orderpoint")
+
+    (group,) = read_group(acme, "stock.warehouse.orderpoint", [], ["qty_to_order:sum"], ["trigger"])
+
+    assert group["qty_to_order"] == pytest.approx(sum(r["qty_to_order"] for r in rules))
+    assert group["trigger_count"] == len(rules)
+
+
 def test_a_plain_field_odoo_does_not_store_is_left_out_of_the_groups(acme: Engine) -> None:
     groups = read_group(acme, "mailing.mailing", [], ["opened", "subject"], ["mailing_type"], lazy=False)
 
