@@ -62,27 +62,16 @@ async def groups_of[G](
     group: type[G],
     *,
     limit: int = GROUPS,
-    counted: str | None = None,
     orderby: str | None = None,
     lazy: bool = True,
     context: dict[str, Any] | None = None,
 ) -> Groups[G]:
     """At most ``limit`` groups, and whether Odoo had more.
 
-    ``counted`` names the count of a group (``<field>_count`` or ``__count``) when Odoo may add
-    empty groups of its own (a lazy ``read_group`` on a field that fills its groups in): those are
-    not groups of records and do not count against the limit.
+    Meant for eager reads and fields without a ``group_expand``: Odoo adds the empty groups such a
+    field fills in after the limit, and those would count here as groups cut.
     """
     rows = await erp.read_group(
         model, domain, fields, groupby, group, orderby=orderby, limit=limit + 1, lazy=lazy, context=context
     )
-    found = [row for row in rows if counted is None or _count(row, counted)]
-    if len(found) <= limit:
-        return Groups(rows, truncated=False)
-    extra = found[limit]
-    return Groups([row for row in rows if row is not extra], truncated=True)
-
-
-def _count(row: Any, counted: str) -> int:
-    value = row.get(counted, 0) if isinstance(row, dict) else 0
-    return int(value) if isinstance(value, int) else 0
+    return Groups(rows[:limit], truncated=len(rows) > limit)
