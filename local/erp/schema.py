@@ -105,7 +105,12 @@ ACCOUNT_TYPES = (
     "expense_depreciation", "expense_direct_cost", "off_balance",
 )  # fmt: skip
 
-MAILING_COUNTS = ("sent", "delivered", "opened", "clicked", "replied", "bounced")
+# addons/mass_mailing/models/mailing.py (17.0): counters and ratios computed by _compute_statistics
+# (and clicks_ratio by _compute_clicks_ratio) from mailing.trace, none stored.
+MAILING_COUNTS = (
+    "expected", "canceled", "sent", "delivered", "opened", "clicked", "replied", "bounced", "failed",
+)  # fmt: skip
+MAILING_RATIOS = ("received_ratio", "opened_ratio", "replied_ratio", "bounced_ratio", "clicks_ratio")
 
 MONTHS = tuple(str(month) for month in range(1, 13))
 
@@ -280,6 +285,9 @@ MODELS: dict[str, Model] = {
             "default_code": _char("Internal Reference"),
             "list_price": _num("Sales Price"),
             "standard_price": _num("Cost"),
+            # addons/product/models/product_template.py: the cost is in cost_currency_id, the current
+            # company's currency (computed, not stored).
+            "cost_currency_id": Field("many2one", "Cost Currency", relation="res.currency", store=False),
             "type": _sel("Product Type", "consu", "service", "product"),
             "active": _flag("Active"),
         },
@@ -319,6 +327,14 @@ MODELS: dict[str, Model] = {
             "product_min_qty": _num("Min Quantity"),
             "product_max_qty": _num("Max Quantity"),
             "qty_multiple": _num("Multiple Quantity"),
+            "trigger": _sel("Trigger", "auto", "manual"),
+            # addons/stock/models/stock_orderpoint.py (17.0): on hand and forecast are computed at
+            # read time (_compute_qty: virtual_available at the rule's location up to lead_days_date);
+            # qty_to_order is stored (_compute_qty_to_order; 18.0 no longer stores it).
+            "lead_days_date": _computed("date", "Lead Days Date"),
+            "qty_on_hand": _computed("float", "On Hand"),
+            "qty_forecast": _computed("float", "Forecast"),
+            "qty_to_order": _num("To Order"),
             "company_id": _company(),
             "active": _flag("Active"),
         },
@@ -362,6 +378,7 @@ MODELS: dict[str, Model] = {
             "name": _char("Stage Name"),
             "sequence": _num("Sequence", "integer"),
             "is_won": _flag("Is Won Stage"),
+            "fold": _flag("Folded in Pipeline"),  # addons/crm/models/crm_stage.py
         },
         order="sequence, name, id",
     ),
@@ -381,6 +398,9 @@ MODELS: dict[str, Model] = {
             "date_closed": Field("datetime", "Closed Date"),
             "user_id": _m2o("res.users", "Salesperson"),
             "company_id": _company(),
+            # addons/crm/models/crm_lead.py: expected_revenue is in company_currency, the company's
+            # currency, computed and not stored.
+            "company_currency": Field("many2one", "Currency", relation="res.currency", store=False),
             "active": _flag("Active"),
         },
         order="priority desc, id desc",
@@ -391,7 +411,10 @@ MODELS: dict[str, Model] = {
             "subject": _char("Subject"),
             "state": _sel("Status", "draft", "in_queue", "sending", "done"),
             "sent_date": Field("datetime", "Sent Date"),
-            **{name: _num(name.title(), "integer") for name in MAILING_COUNTS},
+            # 'sms' is added by addons/mass_mailing_sms/models/mailing_mailing.py (selection_add).
+            "mailing_type": _sel("Mailing Type", "mail", "sms"),
+            **{name: _computed("integer", name.title()) for name in MAILING_COUNTS},
+            **{name: _computed("float", name.replace("_", " ").title()) for name in MAILING_RATIOS},
         },
         order="sent_date desc, id desc",
         rec_name="subject",
@@ -405,6 +428,11 @@ MODELS: dict[str, Model] = {
             "state": _sel("Status", "draft", "sent", "sale", "cancel"),
             "amount_untaxed": _num("Untaxed Amount", "monetary"),
             "amount_total": _num("Total", "monetary"),
+            # addons/sale/models/sale_order.py (17.0): amounts are in currency_id (the pricelist's,
+            # else the company's); currency_rate is the company currency's rate to it on the order
+            # date (_compute_currency_rate), stored.
+            "currency_id": _m2o("res.currency", "Currency"),
+            "currency_rate": _num("Currency Rate"),
             "opportunity_id": _m2o("crm.lead", "Opportunity"),
             "user_id": _m2o("res.users", "Salesperson"),
             "company_id": _company(),

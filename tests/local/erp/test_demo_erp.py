@@ -264,7 +264,7 @@ def test_default_order_is_the_models_and_many2one_order_follows_the_related_mode
     stages = rpc.execute("acme", "crm.stage", "search_read", [], fields=["name"])
     dated = rpc.execute("acme", "sale.order", "search", [], order="date_order desc", limit=3)
 
-    assert [s["name"] for s in stages] == ["New", "Qualified", "Proposition", "Won"]
+    assert [s["name"] for s in stages] == ["New", "Qualified", "Proposition", "Won", "On Hold"]
     newest = sorted(ORDERS, key=lambda o: o["date_order"], reverse=True)[:3]
     assert dated == [o["id"] for o in newest]
 
