@@ -104,6 +104,7 @@ function addCard(turn, { call_id, tool, input }, state, words) {
 }
 
 function setCard(card, state, words) {
+  if (!card) return; // a call this page did not see start
   card.dataset.state = state;
   card.querySelector(".state").textContent = words;
 }
@@ -138,7 +139,7 @@ const on = {
   },
   tool_result(turn, data) {
     const card = turn.cards.get(data.call_id);
-    if (!card) return;
+    if (!card || card.dataset.state === "rejected") return;
     if (card.dataset.state === "would_execute") setCard(card, "would_execute", `would run, did not · ${data.latency_ms} ms`);
     else if (data.ok) setCard(card, "done", `done · ${data.latency_ms} ms`);
     else setCard(card, "error", `error · ${data.latency_ms} ms`);
@@ -151,7 +152,10 @@ const on = {
   },
   done(turn, data) {
     turn.finished = true;
-    if (data.refusal) notice(turn, `The model declined: ${data.refusal.explanation || data.refusal.category}`);
+    if (data.refusal) {
+      const why = data.refusal.explanation ?? data.refusal.category ?? "no reason given";
+      notice(turn, `The model declined: ${why}`);
+    }
     const why = data.stop_reason === data.status ? "" : ` (${data.stop_reason})`;
     turn.box.append(el("p", "outcome", `Done: ${data.status}${why}`));
     if (data.status === "awaiting_confirmation" && turn.pending) askConfirmation(turn);
@@ -257,6 +261,7 @@ function offerReview(turn) {
 async function decide(turn, approve) {
   const { call_id } = turn.pending;
   turn.pending = null;
+  if (!approve) setCard(turn.cards.get(call_id), "rejected", "rejected by you");
   const path = `/agents/${part(turn.agentId)}/sessions/${part(state.sessionId)}/confirmations/${part(call_id)}`;
   const init = { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ approve }) };
   await follow(turn, () => api(path, init));

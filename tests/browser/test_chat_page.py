@@ -106,6 +106,21 @@ def test_a_write_is_approved_in_the_dialog_and_the_answer_goes_on_in_place(
         screenshot("approved")
 
 
+def test_a_write_rejected_in_the_dialog_does_not_run_and_the_model_is_told(page: Page) -> None:
+    steps = [call("place_order", ORDER, call_id="toolu_order"), say("Understood, no order.")]
+    with page_stack(steps, writes="confirm") as stack:
+        chat = ChatPage(page, stack).open()
+        chat.send("order 40 gaskets")
+
+        page.get_by_role("dialog").get_by_role("button", name="Reject").click()
+
+        expect(chat.outcome().last).to_have_text("Done: completed (end_turn)")
+        expect(chat.card("place_order")).to_have_attribute("data-state", "rejected")
+        expect(chat.card("place_order").locator(".state")).to_have_text("rejected by you")
+        assert chat.answer_text() == "Understood, no order."
+        assert SHOP.orders == []
+
+
 def test_a_dropped_connection_resumes_from_the_last_event_without_repeating_text(
     page: Page, screenshot: Screenshot
 ) -> None:

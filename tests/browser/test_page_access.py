@@ -3,6 +3,7 @@ measured on the rendered page), telling errors and refusals, and keeping the key
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import Page, Request, expect
@@ -138,6 +139,18 @@ def test_errors_and_refusals_are_told(page: Page) -> None:
         chat.send("something else")
         expect(chat.outcome()).to_have_text("Done: failed (error)")
         expect(chat.answers.last.locator(".notice")).to_contain_text("(model_error)")
+
+
+def test_a_wrong_key_is_told_and_nothing_else_happens(page: Page) -> None:
+    with page_stack([]) as stack:
+        page.goto(stack.url + "/")
+        page.get_by_label("API key").fill("ak_not-a-key")
+        page.get_by_role("button", name="Connect").click()
+
+        expect(page.get_by_role("status")).to_have_text(
+            re.compile(r"^Could not connect: .+ \(unauthorized\)$")
+        )
+        expect(page.get_by_label("Talk to")).to_be_disabled()
 
 
 def test_the_key_stays_in_the_tab_and_never_in_a_url(page: Page, browser_requests: list[Request]) -> None:
