@@ -354,6 +354,8 @@ async function connect() {
     await loadAgents();
     await loadSessions();
     setStatus(`Connected: ${state.agents.length} agents.`);
+    $("connection").open = false;
+    $("message").focus();
   } catch (error) {
     setStatus(`Could not connect: ${error.message}`);
   }

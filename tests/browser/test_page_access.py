@@ -71,8 +71,9 @@ def test_on_a_phone_everything_fits_and_every_text_is_readable(page: Page, scree
         expect(chat.answers.nth(1).locator(".notice")).to_contain_text("Error:")
 
         assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing scrolls sideways
-        for name in ("Send", "New conversation", "Connect"):
-            box = page.get_by_role("button", name=name).bounding_box()
+        controls = [page.get_by_role("button", name=n) for n in ("Send", "New conversation")]
+        for control in [*controls, page.locator("summary")]:  # the folded connection, to unfold
+            box = control.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
         assert page.evaluate(LOW_CONTRAST, "body") == []
         screenshot("phone")
@@ -94,28 +95,39 @@ def test_a_person_connects_and_chats_by_keyboard_alone_seeing_where_the_focus_is
     with page_stack([say("Hello by keyboard.")]) as stack:
         page.goto(stack.url + "/")
 
-        page.keyboard.press("Tab")
-        expect(page.get_by_label("API URL")).to_be_focused()
-        page.keyboard.press("Tab")
-        expect(page.get_by_label("API key")).to_be_focused()
+        reached = tab_through(page, "Tab", until="api-key")
+        assert reached == ["Connection", "api-url", "api-key"]
         page.keyboard.type(stack.key)
         page.keyboard.press("Enter")
         expect(page.get_by_role("status")).to_contain_text("Connected")
+        expect(page.get_by_label("Message")).to_be_focused()  # ready to type; the connection folds away
+        expect(page.get_by_label("API key")).to_be_hidden()
 
-        reached: list[str] = []
-        for _ in range(8):
-            page.keyboard.press("Tab")
-            assert page.evaluate(FOCUS_RING), f"no visible focus on {reached}"
-            reached.append(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
-            if reached[-1] == "message":
-                break
-        assert reached == ["Connect", "agent", "new-conversation", "message"]
+        assert tab_through(page, "Shift+Tab", until="Connection") == [
+            "new-conversation",
+            "agent",
+            "Connection",
+        ]
+        assert tab_through(page, "Tab", until="message") == ["agent", "new-conversation", "message"]
         page.keyboard.type("hello")
         page.keyboard.press("Enter")
 
         expect(ChatPage(page, stack).outcome()).to_have_text("Done: completed (end_turn)")
         expect(page.locator("#transcript .message.assistant p.text")).to_have_text("Hello by keyboard.")
         screenshot("keyboard")
+
+
+def tab_through(page: Page, key: str, until: str) -> list[str]:
+    """Press ``key`` until the focus reaches ``until`` (an id, or a text); what it reached on the way,
+    each shown with a visible focus ring."""
+    reached: list[str] = []
+    while until not in reached and len(reached) < 10:
+        page.keyboard.press(key)
+        reached.append(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()")
+        )
+        assert page.evaluate(FOCUS_RING), f"no visible focus on {reached[-1]}"
+    return reached
 
 
 def test_errors_and_refusals_are_told(page: Page) -> None:
