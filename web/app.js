@@ -7,7 +7,7 @@ const $ = (id) => document.getElementById(id);
 const RETRIES = 5; // reconnections of one stream before giving up
 const WAITS = 300; // seconds to wait for a turn whose start was lost to end (its deadline is shorter)
 
-const state = { api: "", key: "", agents: [], agentId: null, sessionId: null };
+const state = { api: "", key: "", agents: [], agentId: null, sessionId: null, busy: false };
 
 // ---- The API ----------------------------------------------------------------------------------
 
@@ -113,7 +113,7 @@ function setCard(card, state, words) {
 
 function newTurn(agentId) {
   // seq: the number of the last event shown, so a resumed stream never shows one twice.
-  return { box: addMessage("assistant", "Agent"), agentId, runId: null, seq: 0, text: null,
+  return { box: addMessage("assistant", "Agent"), agentId, sessionId: null, runId: null, seq: 0, text: null,
            cards: new Map(), pending: null, finished: false };
 }
 
@@ -121,7 +121,7 @@ const on = {
   run_started(turn, data) {
     turn.runId = data.run_id;
     turn.agentId = data.agent_id;
-    state.sessionId = data.session_id;
+    turn.sessionId = state.sessionId = data.session_id;
   },
   text_delta(turn, data) {
     if (!turn.text) turn.text = turn.box.appendChild(el("p", "text"));
@@ -212,9 +212,11 @@ async function follow(turn, open) {
 
 const pause = (ms) => new Promise((resume) => setTimeout(resume, ms));
 
+// While an answer streams, the conversation stays the one it streams into.
 function setBusy(busy) {
+  state.busy = busy;
   $("transcript").setAttribute("aria-busy", String(busy));
-  $("send").disabled = busy;
+  for (const id of ["send", "new-conversation", "agent"]) $(id).disabled = busy || !state.agentId;
   setStatus(busy ? "The agent is answering…" : "");
 }
 
@@ -254,7 +256,7 @@ function offerReview(turn) {
     button.remove();
     askConfirmation(turn);
   };
-  turn.cards.get(turn.pending.call_id).append(button);
+  (turn.cards.get(turn.pending.call_id) ?? turn.box).append(button);
 }
 
 // The answer streams on into the same turn: the run resumes with its numbering.
@@ -262,7 +264,7 @@ async function decide(turn, approve) {
   const { call_id } = turn.pending;
   turn.pending = null;
   if (!approve) setCard(turn.cards.get(call_id), "rejected", "rejected by you");
-  const path = `/agents/${part(turn.agentId)}/sessions/${part(state.sessionId)}/confirmations/${part(call_id)}`;
+  const path = `/agents/${part(turn.agentId)}/sessions/${part(turn.sessionId)}/confirmations/${part(call_id)}`;
   const init = { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ approve }) };
   await follow(turn, () => api(path, init));
 }
@@ -306,7 +308,7 @@ async function loadSessions() {
       button.type = "button";
       button.append(el("span", "muted small", ` · ${s.agent_id} · ${new Date(s.last_activity_at).toLocaleString()}`));
       button.setAttribute("aria-current", String(s.session_id === state.sessionId));
-      button.onclick = () => openSession(s).catch((error) => setStatus(error.message));
+      button.onclick = () => state.busy || openSession(s).catch((error) => setStatus(error.message));
       const item = el("li");
       item.append(button);
       return item;
@@ -379,7 +381,7 @@ $("new-conversation").addEventListener("click", () => {
 $("composer").addEventListener("submit", (event) => {
   event.preventDefault();
   const message = $("message").value;
-  if (!message.trim() || !state.agentId || $("send").disabled) return;
+  if (!message.trim() || !state.agentId || state.busy) return;
   $("message").value = "";
   send(message).catch((error) => setStatus(error.message));
 });
@@ -391,7 +393,7 @@ $("message").addEventListener("keydown", (event) => {
   }
 });
 
-// The page's own origin is the API's when `make dev` serves it; a page opened from a file has none.
+// The page's own origin is the API's when `make dev` serves it; hosted elsewhere, the user names it.
 $("api-url").value = sessionStorage.getItem("agent-runtime.api") ?? (location.origin.startsWith("http") ? location.origin : "");
 $("api-key").value = sessionStorage.getItem("agent-runtime.key") ?? "";
 if ($("api-url").value && $("api-key").value) connect();

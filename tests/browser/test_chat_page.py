@@ -29,6 +29,7 @@ def test_the_answer_appears_while_the_model_is_still_writing_it(page: Page, scre
         expect(chat.outcome()).to_have_count(0)
         expect(page.locator("#transcript")).to_have_attribute("aria-busy", "true")
         expect(page.get_by_role("button", name="Send")).to_be_disabled()
+        expect(page.get_by_role("button", name="New conversation")).to_be_disabled()
         screenshot("mid-stream")
 
         held.release()
