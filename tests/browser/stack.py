@@ -146,6 +146,34 @@ class CutOnce:
             app.exception()  # what it raised writing to the cut connection is expected: retrieved
 
 
+class Splinter:
+    """Sends every chat stream in pieces of ``size`` bytes (splitting lines and UTF-8 characters),
+    with a keep-alive comment before each frame, as a slow network and a quiet model would."""
+
+    def __init__(self, app: ASGIApp, size: int = 5) -> None:
+        self.app = app
+        self.size = size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith("/chat/stream"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_in_pieces(message: Message) -> None:
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            body = b": ping\n\n" + message.get("body", b"")
+            for start in range(0, len(body), self.size):
+                await send(
+                    {"type": "http.response.body", "body": body[start : start + self.size], "more_body": True}
+                )
+            if not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app(scope, receive, send_in_pieces)
+
+
 @dataclass(frozen=True)
 class PageStack:
     url: str
@@ -161,6 +189,7 @@ def page_stack(
     holds: Mapping[str, Hold] | None = None,
     writes: WriteMode = "shadow",
     cut_at: bytes | None = None,
+    splintered: bool = False,
 ) -> Iterator[PageStack]:
     """The page and the API on one loopback origin, for tenant acme (agent ``shop``, ``writes``), whose
     key may chat and write; the model plays ``steps``."""
@@ -173,6 +202,8 @@ def page_stack(
     api: ASGIApp = gateway_for(runtime)
     if cut_at is not None:
         api = CutOnce(api, cut_at)
+    if splintered:
+        api = Splinter(api)
     try:
         with serve(WithWebPage(api)) as url:
             yield PageStack(url, key, runtime, model)

@@ -41,6 +41,17 @@ def test_the_answer_appears_while_the_model_is_still_writing_it(page: Page, scre
         screenshot("done")
 
 
+def test_a_stream_split_anywhere_and_kept_alive_with_comments_reads_the_same(page: Page) -> None:
+    words = ["Grüße ", "aus Köln — ", "✓ 日本語 ", "and\nnew lines."]
+    with page_stack([say(*words)], splintered=True) as stack:
+        chat = ChatPage(page, stack).open()
+
+        chat.send("greet me")
+
+        expect(chat.outcome()).to_have_text("Done: completed (end_turn)")
+        assert chat.answer_text() == "".join(words)
+
+
 def test_a_tool_call_shows_as_a_card_that_runs_then_completes_and_a_shadowed_write_says_so(
     page: Page, screenshot: Screenshot
 ) -> None:
