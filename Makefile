@@ -26,7 +26,7 @@ export SAM_CLI_TELEMETRY := 0
 .PHONY: help dev dev-reset test lint format build validate bench requirements check-python chromium
 
 help:
-	@echo "make dev       the whole stack on http://127.0.0.1:$${PORT:-3000} (no AWS account or API key needed)"
+	@echo "make dev       the whole stack on http://127.0.0.1:$${PORT:-3000}, a chat page at / (no AWS account or API key needed)"
 	@echo "make dev-reset the same, from scratch: forgets the local tenants, keys, sessions and audit first"
 	@echo "make test      every test (installs Chromium for the browser tests where missing, as root)"
 	@echo "make lint      ruff and mypy (strict)"

@@ -197,7 +197,8 @@ async function follow(turn, open) {
       if (!(error instanceof TypeError)) throw error; // a network failure is a TypeError
     }
     if (++failures > RETRIES) {
-      notice(turn, "The connection was lost. The run goes on: reopen this conversation later to read it.");
+      notice(turn, turn.runId ? "The connection was lost. The run goes on: reopen this conversation later to read it."
+                              : "The API could not be reached.");
       break;
     }
     setStatus("Connection lost: resuming…");
