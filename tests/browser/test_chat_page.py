@@ -118,13 +118,19 @@ def test_a_write_is_approved_in_the_dialog_and_the_answer_goes_on_in_place(
         screenshot("approved")
 
 
-def test_a_write_rejected_in_the_dialog_does_not_run_and_the_model_is_told(page: Page) -> None:
+def test_a_write_put_off_then_rejected_in_the_dialog_does_not_run_and_the_model_is_told(page: Page) -> None:
     steps = [call("place_order", ORDER, call_id="toolu_order"), say("Understood, no order.")]
     with page_stack(steps, writes="confirm") as stack:
         chat = ChatPage(page, stack).open()
         chat.send("order 40 gaskets")
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
 
-        page.get_by_role("dialog").get_by_role("button", name="Reject").click()
+        page.keyboard.press("Escape")  # not now: the card keeps the question open
+        expect(dialog).to_be_hidden()
+        assert SHOP.orders == []
+        chat.card("place_order").get_by_role("button", name="Review the change").click()
+        dialog.get_by_role("button", name="Reject").click()
 
         expect(chat.outcome().last).to_have_text("Done: completed (end_turn)")
         expect(chat.card("place_order")).to_have_attribute("data-state", "rejected")
