@@ -47,6 +47,7 @@ def browser() -> Iterator[Browser]:
         if os.environ.get("CI"):
             pytest.fail(MISSING)
         pytest.skip(MISSING)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's screenshots only
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
         yield launched
