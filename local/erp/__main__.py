@@ -8,7 +8,8 @@ from datetime import date
 import uvicorn
 
 from local.erp import DATABASES, DEFAULT_SEED, create_app, credentials, restricted_credentials
-from local.erp.rpc import MODULE_MODELS, VERSIONS
+from local.erp.dataset import VERSIONS
+from local.erp.rpc import MODULE_MODELS
 
 
 def _without(value: str) -> tuple[str, str]:

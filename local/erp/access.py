@@ -12,16 +12,12 @@ What Odoo does and this imitates:
 - ``odoo/models.py`` (16.0-17.0; deprecated but kept in 18.0 and in 19.0's ``odoo/orm/models.py``):
   ``check_access_rights(operation, raise_exception=True)`` answers True, or False when the right is
   missing and ``raise_exception`` is false (else the ``AccessError`` above).
-- ``odoo/api.py`` (``Environment.company``/``companies``, 16.0-18.0): an ``allowed_company_ids``
-  naming a company the user is not in raises ``AccessError("Access to unauthorized or invalid
-  companies.")``.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 from local.erp.errors import AccessError
 from local.erp.profiles import PROFILES
@@ -91,14 +87,3 @@ def access_error(model: str, description: str, operation: str) -> AccessError:
     )
     head = _HEADS[operation].format(kind=description, model=model)
     return AccessError(f"{head}\n\n{allowed}\n\n{RESOLUTION}")
-
-
-def check_companies(context: dict[str, Any], companies: set[int] | None) -> None:
-    """Refuse an ``allowed_company_ids`` outside the user's companies (when the database has any)."""
-    asked = context.get("allowed_company_ids")
-    if asked is None:
-        return
-    if not isinstance(asked, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in asked):
-        raise AccessError("Access to unauthorized or invalid companies.")
-    if companies is not None and set(asked) - companies:
-        raise AccessError("Access to unauthorized or invalid companies.")

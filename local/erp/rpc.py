@@ -7,18 +7,17 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from local.erp.access import OPERATIONS, ApiUser, check_companies, restricted_user
-from local.erp.dataset import DEFAULT_SEED, dataset
+from local.erp.access import OPERATIONS, ApiUser, restricted_user
+from local.erp.dataset import DEFAULT_SEED, VERSIONS, dataset
 from local.erp.engine import Engine
 from local.erp.errors import AccessDenied, AccessError, DatabaseMissing, UserError
 from local.erp.grouping import read_group
 from local.erp.profiles import PROFILES
-from local.erp.schema import MODELS
+from local.erp.schema import Model, models
 from local.erp.translations import translated
 
 # common.version as each series answers it (odoo/service/common.py, exp_version; the numbers from
 # odoo/release.py): 17.0 by default.
-VERSIONS = ("16.0", "17.0", "18.0", "19.0")
 # What each module the demo can leave out provides (an uninstalled module's models do not exist:
 # odoo/service/model.py answers "Object <model> doesn't exist").
 MODULE_MODELS: dict[str, frozenset[str]] = {
@@ -67,9 +66,10 @@ class Erp:
     ) -> None:
         self.seed = seed
         self.version = version_info(version)
-        self.engines = {db: Engine(dataset(db, seed, today)) for db in PROFILES}
+        self.engines = {db: Engine(dataset(db, seed, today, version)) for db in PROFILES}
         self.calls: Counter[str] = Counter()
-        self.missing = {db: _models_of(db, modules) for db, modules in (uninstalled or {}).items()}
+        schema = models(version)
+        self.missing = {db: _models_of(db, modules, schema) for db, modules in (uninstalled or {}).items()}
         # Every execute_kw's context, in order: (db, model, method, context), for tests to assert on.
         self.contexts: list[tuple[str, str, str, dict[str, Any]]] = []
         self.users = {db: self._users(db) for db in self.engines}
@@ -122,7 +122,6 @@ class Erp:
             raise UserError(f"Object {model} doesn't exist")  # odoo/service/model.py, execute_cr
         spec = engine.model(model)
         self.calls[f"{model}.{method}"] += 1
-        check_companies(context, _companies(engine))
         if method in WRITES:
             raise AccessError(
                 f"You are not allowed to modify '{spec.description}' ({model}) records: "
@@ -135,7 +134,9 @@ class Erp:
         if method != "fields_get":  # fields_get describes a model without reading its records
             user.check(model, spec.description)
         lang = context.get("lang")
-        return translated(model, self._answer(engine, model, method, args, kwargs, context), lang)
+        return translated(
+            model, self._answer(engine, model, method, args, kwargs, context), lang, engine.models
+        )
 
     def _answer(
         self,
@@ -155,11 +156,11 @@ class Erp:
             return min(len(engine.filter(model, domain, context)), limit or 10**9)
         if method == "search_read":
             ids = engine.search(model, domain, offset, limit, bound.get("order"), context)
-            return engine.read(model, ids, bound.get("fields") or None)
+            return engine.read(model, ids, bound.get("fields") or None, context)
         if method == "read":
             given = bound["ids"]
             records = [given] if isinstance(given, int) else list(given or [])
-            return engine.read(model, records, bound.get("fields"))
+            return engine.read(model, records, bound.get("fields"), context)
         if method == "fields_get":
             return engine.fields_get(model, bound.get("allfields"), bound.get("attributes"))
         return read_group(
@@ -196,7 +197,7 @@ def _check_access_rights(
     return False
 
 
-def _models_of(db: str, modules: Iterable[str]) -> frozenset[str]:
+def _models_of(db: str, modules: Iterable[str], schema: Mapping[str, Model]) -> frozenset[str]:
     """The models a database lacks without ``modules``; refused where the demo cannot leave them out
     (another installed model still points to one of them, as no real database could)."""
     if db not in PROFILES:
@@ -206,19 +207,13 @@ def _models_of(db: str, modules: Iterable[str]) -> frozenset[str]:
         if module not in MODULE_MODELS:
             raise ValueError(f"the demo ERP can leave out {', '.join(MODULE_MODELS)}, not {module!r}")
         missing |= MODULE_MODELS[module]
-    for name, model in MODELS.items():
+    for name, model in schema.items():
         if name in missing:
             continue
         for field_name, field in model.fields.items():
             if field.relation in missing:
                 raise ValueError(f"{name}.{field_name} points to {field.relation}: it cannot be left out")
     return frozenset(missing)
-
-
-def _companies(engine: Engine) -> set[int] | None:
-    """The user's companies, where the database has companies (else no check is made)."""
-    table = engine.data.tables.get("res.company")
-    return set(table) if table else None
 
 
 def _bind(method: str, names: tuple[str, ...], args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -27,8 +27,9 @@ def create_app(
     version: str = "17.0",
     uninstalled: Mapping[str, Iterable[str]] | None = None,
 ) -> Starlette:
-    """An ASGI app serving every demo database; ``app.state.erp`` is its :class:`Erp` (see there
-    for ``version`` and ``uninstalled``)."""
+    """An ASGI app serving every demo database; ``app.state.erp`` is its :class:`Erp` (``version``:
+    the Odoo series its databases imitate, see :func:`local.erp.dataset.dataset`; ``uninstalled``:
+    modules some databases lack, see :class:`Erp`)."""
     erp = Erp(seed, today, version=version, uninstalled=uninstalled)
 
     async def jsonrpc(request: Request) -> JSONResponse:

@@ -12,9 +12,10 @@ here are ``crm.stage.name`` (``addons/crm/models/crm_stage.py``), ``account.acco
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from local.erp.schema import MODELS
+from local.erp.schema import MODELS, Model
 
 TRANSLATABLE: dict[str, frozenset[str]] = {
     "crm.stage": frozenset({"name"}),
@@ -29,6 +30,7 @@ TERMS: dict[str, dict[str, str]] = {
         "Proposition": "Proposition",
         "Negotiation": "Négociation",
         "Won": "Gagné",
+        "On Hold": "En attente",
         # account.account
         "Cash": "Liquidités",
         "Bank Suspense Account": "Compte d'attente bancaire",
@@ -58,12 +60,13 @@ def term(lang: Any, text: str) -> str:
     return TERMS.get(lang, {}).get(text, text) if isinstance(lang, str) else text
 
 
-def translated(model: str, rows: Any, lang: Any) -> Any:
+def translated(model: str, rows: Any, lang: Any, schema: Mapping[str, Model] = MODELS) -> Any:
     """``rows`` (records as ``read`` sends them, or ``read_group``'s groups) with their translatable
-    values and the names of translatable records they point to in ``lang``."""
+    values and the names of translatable records they point to in ``lang`` (``schema``: the
+    database's models, by version)."""
     if not isinstance(lang, str) or lang not in TERMS or not isinstance(rows, list):
         return rows
-    fields = MODELS[model].all_fields
+    fields = schema[model].all_fields
     own = TRANSLATABLE.get(model, frozenset())
     out = []
     for row in rows:

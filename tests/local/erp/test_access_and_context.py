@@ -162,8 +162,14 @@ def test_translatable_labels_come_back_in_the_language_asked_for() -> None:
     assert [s["name"] for s in english] == [
         s["name"] for s in sorted(data.records("crm.stage"), key=lambda s: s["sequence"])
     ]
-    assert [s["name"] for s in stages] == ["Nouveau", "Qualifié", "Proposition", "Gagné"]
-    assert {g["stage_id"][1] for g in grouped} <= {"Nouveau", "Qualifié", "Proposition", "Gagné"}
+    assert [s["name"] for s in stages] == ["Nouveau", "Qualifié", "Proposition", "Gagné", "En attente"]
+    assert {g["stage_id"][1] for g in grouped} <= {
+        "Nouveau",
+        "Qualifié",
+        "Proposition",
+        "Gagné",
+        "En attente",
+    }
     assert accounts == [
         {"id": accounts[0]["id"], "name": "Ventes de produits", "display_name": "400000 Ventes de produits"}
     ]

@@ -59,20 +59,20 @@ async def test_every_tool_sends_the_bindings_companies_language_and_time_zone_on
 async def test_the_client_names_the_companies_it_asks_for_and_a_call_may_add_to_the_context(
     erp: RunningErp, services: ToolServices
 ) -> None:
-    tenant = placed("acme", erp.url, companies=[1, 3], tz="America/New_York")
-    client = await odoo(run_context(tenant, odoo_secret("acme"), services))
+    tenant = placed("globex", erp.url, companies=[2, 1], tz="America/New_York")
+    client = await odoo(run_context(tenant, odoo_secret("globex"), services))
     erp.erp.contexts.clear()
 
     count = await client.search_count("res.partner", [], context={"active_test": False, "tz": "UTC"})
 
-    assert client.companies == (1, 3)
-    assert count == len(seeded("acme").records("res.partner"))
+    assert client.companies == (2, 1)
+    assert count == len(seeded("globex").records("res.partner"))
     assert erp.erp.contexts == [
         (
-            "acme",
+            "globex",
             "res.partner",
             "search_count",
-            {"allowed_company_ids": [1, 3], "tz": "UTC", "active_test": False},
+            {"allowed_company_ids": [2, 1], "tz": "UTC", "active_test": False},
         )
     ]
 

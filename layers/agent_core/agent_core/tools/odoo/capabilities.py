@@ -25,24 +25,24 @@ SUPPORTED_MAJORS = range(16, 20)  # 16.0-18.0, and 19.0 while its /jsonrpc answe
 # The models each Odoo tool reads (tests/agent_core/tools/odoo/test_capabilities.py checks them
 # against the calls each tool makes to the demo ERP).
 TOOL_MODELS: dict[str, tuple[str, ...]] = {
-    "get_gl_balance": ("account.account", "account.move.line"),
-    "list_gl_accounts": ("account.account",),
-    "get_cash_flow": ("account.move.line",),
-    "get_bank_balance": ("account.journal", "account.move.line"),
+    "get_gl_balance": ("account.account", "account.move.line", "res.company"),
+    "list_gl_accounts": ("account.account", "res.company"),
+    "get_cash_flow": ("account.move.line", "res.company"),
+    "get_bank_balance": ("account.journal", "account.move.line", "res.company"),
     "get_bank_transactions": ("account.bank.statement.line",),
-    "reconcile_account": ("account.bank.statement.line", "account.move.line"),
+    "reconcile_account": ("account.bank.statement.line", "account.move.line", "res.company"),
     "get_stock_levels": ("stock.quant",),
     "get_reorder_alerts": ("stock.warehouse.orderpoint", "stock.quant"),
     "get_slow_moving_stock": ("stock.quant", "stock.move", "product.product"),
     "get_pending_receipts": ("stock.picking", "stock.move"),
-    "get_pipeline_overview": ("crm.lead", "crm.stage"),
+    "get_pipeline_overview": ("crm.lead", "crm.stage", "res.company"),
     "get_lead_scoring": ("crm.lead", "crm.stage"),
     "get_campaign_metrics": ("mailing.mailing",),
     "get_conversion_rates": ("crm.lead", "crm.stage", "sale.order"),
-    "get_pipeline_value": ("crm.lead", "crm.stage"),
+    "get_pipeline_value": ("crm.lead", "crm.stage", "res.company"),
     "get_deal_velocity": ("crm.lead", "crm.stage"),
     "get_top_customers": ("sale.order",),
-    "get_upsell_opportunities": ("sale.order", "crm.lead"),
+    "get_upsell_opportunities": ("sale.order", "crm.lead", "res.company"),
 }
 PROBED_MODELS = tuple(sorted({model for models in TOOL_MODELS.values() for model in models}))
 
