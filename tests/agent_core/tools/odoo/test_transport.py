@@ -116,7 +116,7 @@ async def test_a_redirect_on_the_same_host_is_followed_and_the_post_keeps_its_bo
 
     result = await invoke(get_bank_balance, bound("acme", f"{url}/redirect/{code}/relative", services))
 
-    totals = {j["code"]: j["balance"] for j in result["journals"]}
+    totals = {j["journal"]: j["balance"] for j in result["journals"]}
     assert totals == pytest.approx(bank_balances(seeded("acme")), abs=0.01)
     moved = [(method, body) for method, path, body in state.seen if path.startswith("/moved/")]
     assert moved and all(seen == ("POST", True) for seen in moved)  # never turned into a GET
