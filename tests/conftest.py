@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from moto import mock_aws
 
@@ -17,6 +18,7 @@ from local.aws import ensure_table
 from local.state import STATE_DIR_VARIABLE
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.atomic_moto import make_writes_atomic
+from tests.support.openapi_check import OpenApiCheck, checked_handle_async_request, checked_handle_request
 
 # Every log line of the run, for tests/test_logs.py's audit (no secret may be logged).
 pytest_plugins = ["tests.support.log_audit"]
@@ -125,3 +127,15 @@ def tenants(make_runtime: RuntimeFactory) -> dict[str, DemoTenant]:
 @pytest.fixture
 def scripted() -> Callable[..., ScriptedModel]:
     return ScriptedModel
+
+
+@pytest.fixture(autouse=True)
+def _responses_match_the_openapi_document(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every response a test receives from a route of the API is what the OpenAPI document says
+    (tests/support/openapi_check.py); the test fails at its end, each mismatch named, if not."""
+    OpenApiCheck.failures.clear()
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", checked_handle_request)
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", checked_handle_async_request)
+    yield
+    failures, OpenApiCheck.failures[:] = list(OpenApiCheck.failures), []
+    assert not failures, "responses the OpenAPI document does not describe:\n" + "\n".join(failures)
