@@ -17,7 +17,8 @@ def create_api(runtime: Runtime, *, title: str) -> FastAPI:
     """An app with the runtime attached, JSON errors everywhere, a body size limit, every
     request's id in its logs, its response headers and its error body, CORS on its answers, and
     streams sent unbuffered."""
-    app = FastAPI(title=title, version="1", docs_url=None, redoc_url=None)
+    # No function serves its own part of the API's document: the health function serves the whole one.
+    app = FastAPI(title=title, version="1", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = runtime
     install_error_handlers(app)
     install_rate_limit_handler(app)
