@@ -23,12 +23,12 @@ UV_SYSTEM_CERTS ?= 1
 export UV_SYSTEM_CERTS
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev dev-reset test lint format build validate bench requirements openapi check-python
+.PHONY: help dev dev-reset test lint format build validate bench requirements openapi check-python chromium
 
 help:
-	@echo "make dev       the whole stack on http://127.0.0.1:$${PORT:-3000} (no AWS account or API key needed)"
+	@echo "make dev       the whole stack on http://127.0.0.1:$${PORT:-3000}, a chat page at / (no AWS account or API key needed)"
 	@echo "make dev-reset the same, from scratch: forgets the local tenants, keys, sessions and audit first"
-	@echo "make test      every test"
+	@echo "make test      every test (installs Chromium for the browser tests where missing, as root)"
 	@echo "make lint      ruff and mypy (strict)"
 	@echo "make build     sam build (the layer, compiled to bytecode, and the three functions)"
 	@echo "make validate  sam validate --lint"
@@ -53,8 +53,22 @@ dev: .venv/.synced
 dev-reset: .venv/.synced
 	$(UV) run --frozen python -m local.dev --fresh
 
-test: .venv/.synced
+test: .venv/.synced chromium
 	$(UV) run --frozen pytest
+
+# The browser tests (tests/browser/) drive the distribution's Chromium: Playwright cannot download
+# its own browsers here. Where none is found, root on Debian installs it with apt-get; anyone else
+# is told how, and the browser tests then skip saying so (on CI, where CI is set, they fail instead).
+chromium:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$CHROMIUM" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+			|| echo "make: could not install Chromium: the browser tests will skip"; \
+	else \
+		echo "make: no Chromium found: the browser tests will skip. Install it with"; \
+		echo "  sudo apt-get install chromium   (Debian/Ubuntu), or set CHROMIUM=/path/to/chromium"; \
+	fi
 
 lint: .venv/.synced
 	$(UV) run --frozen ruff check .

@@ -3,7 +3,8 @@
 moto serves AWS (unless AWS_ENDPOINT_URL points elsewhere), the table is created from
 template.yaml, a demo ERP (Odoo JSON-RPC) and a demo project API start beside it, demo tenants
 get keys in .local/dev-keys.json, .local/stack.json tells agentctl where all this is, and the
-three functions answer on http://127.0.0.1:$PORT behind a gateway that routes as API Gateway does.
+three functions answer on http://127.0.0.1:$PORT behind a gateway that routes as API Gateway does,
+with the chat page (web/) at / on the same origin.
 
 What is changed in the local AWS is kept in .local/ (see :mod:`local.state`): stopping and
 starting again, even after a ``kill -9``, keeps tenants, keys, secrets, sessions and audit.
@@ -90,6 +91,7 @@ def _serve(state: LocalState) -> None:
         from agent_core import Runtime
         from local.gateway import build_gateway
         from local.seed import seed
+        from local.web_page import WithWebPage
 
         runtime = Runtime()
         moved = follow_moved_servers(runtime, state.servers_file, servers.urls)
@@ -106,7 +108,7 @@ def _serve(state: LocalState) -> None:
             **servers.urls,
         }
         state.stack_file.write_text(json.dumps(stack, indent=2) + "\n")
-        gateway = build_gateway()
+        gateway = WithWebPage(build_gateway())
         print(_banner(stack, state, runtime.settings.model_name), flush=True)
         config = uvicorn.Config(gateway, log_level="warning", timeout_keep_alive=75)
         uvicorn.Server(config).run(sockets=[gateway_socket])
@@ -140,6 +142,7 @@ def _banner(stack: dict[str, str], state: LocalState, model: str) -> str:
     hint = "" if model != "local" else "  (set ANTHROPIC_API_KEY for Claude)"
     return f"""
 agent-runtime local stack is ready on {base}
+  chat page:  {base}/  (paste a demo key from {keys_file})
   model:      {model}{hint}
   AWS:        {stack["endpoint_url"]}  (table {stack["table_name"]})
   demo ERP:   {stack["erp_url"]}  (Odoo JSON-RPC; databases acme, globex)

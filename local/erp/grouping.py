@@ -1,5 +1,8 @@
 """``read_group`` as Odoo 17 answers it: groups, ``<field>_count`` or ``__count``, aggregates,
-``__domain``, ``__range`` and ``__context``, with date granularities and ``orderby``."""
+``__domain``, ``__range`` and ``__context``, with date granularities and ``orderby``; in lazy mode,
+the empty groups a field's ``group_expand`` adds, with ``__fold``; fields Odoo does not store are
+refused for grouping and aggregation (``odoo/models.py``, 17.0: ``read_group``, ``_read_group``,
+``_read_group_fill_results``, ``_field_to_sql``)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,20 @@ GRANULARITIES = ("day", "week", "month", "quarter", "year")
 _FIELD_SPEC = re.compile(r"^(\w+)(?::(\w+)(?:\((\w+)\))?)?$")  # name | name:agg | alias:agg(field)
 _GROUP_SPEC = re.compile(r"^(\w+)(?::(\w+))?$")
 _ORDER_TERM = re.compile(r"^\s*([\w:]+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
+
+
+def _stages(engine: Engine) -> list[Any]:
+    return [stage["id"] for stage in engine.sort("crm.stage", engine.data.records("crm.stage"), None)]
+
+
+# The groups a field's ``group_expand`` adds to a lazy read_group, in their order.
+GROUP_EXPAND: dict[tuple[str, str], Callable[[Engine], list[Any]]] = {
+    # addons/crm/models/crm_lead.py: stage_id has group_expand='_read_group_stage_ids': the stages
+    # grouped and every stage of no sales team (the demo has no teams: every stage).
+    ("crm.lead", "stage_id"): _stages,
+    # addons/mass_mailing/models/mailing.py: state has group_expand='_group_expand_states' (all states).
+    ("mailing.mailing", "state"): lambda engine: list(engine.field("mailing.mailing", "state").selection),
+}
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,10 @@ def read_group(
         orderby,
         {"__count": count_name, count_name: count_name, **{name: name for name in aggregates}},
     )
-    return ordered[offset : offset + limit if limit else None]
+    page = ordered[offset : offset + limit if limit else None]
+    if lazy and keys:  # Odoo fills after the limit, and only in lazy mode
+        page = _fill(engine, model, keys[0], domain, page, aggregates, count_name, groupby, orderby)
+    return page
 
 
 def _group_key(engine: Engine, model: str, spec: str) -> GroupKey:
@@ -98,7 +118,7 @@ def _group_key(engine: Engine, model: str, spec: str) -> GroupKey:
     if not match:
         raise ValueError(f"Invalid groupby specification {spec!r}.")
     name, granularity = match.groups()
-    field = engine.field(model, name)
+    field = _stored(engine, model, name)
     if field.type in ("date", "datetime"):
         granularity = granularity or "month"
         if granularity not in GRANULARITIES:
@@ -123,10 +143,73 @@ def _aggregates(
         if function and function not in AGGREGATES:
             raise ValueError(f"Invalid aggregation function {function!r}.")
         if function:
+            _stored(engine, model, source or name)
             found[name] = (source or name, function)
-        elif field.type in NUMERIC and name not in grouped:
-            found[name] = (name, "sum")
+        elif field.type in NUMERIC and field.store and name not in grouped:
+            found[name] = (name, "sum")  # a plain field Odoo does not store is left out, silently
     return found
+
+
+def _stored(engine: Engine, model: str, name: str) -> Field:
+    """The field, if Odoo stores it: one computed at read time has no column to group or sum."""
+    field = engine.field(model, name)
+    if not field.store:
+        raise ValueError(f"Cannot convert field {model}.{name} to SQL")
+    return field
+
+
+def _fill(
+    engine: Engine,
+    model: str,
+    key: GroupKey,
+    domain: list[Any],
+    rows: list[dict[str, Any]],
+    aggregates: dict[str, tuple[str, str]],
+    count_name: str,
+    groupby: list[str],
+    orderby: str | bool,
+) -> list[dict[str, Any]]:
+    """The groups ``group_expand`` names, in its order, empty ones added; then the other groups.
+
+    Grouped by a many2one whose model has a ``fold`` field, each group says whether its record is
+    folded (``__fold``; ``False`` for the group of records without one).
+    """
+    expand = GROUP_EXPAND.get((model, key.name))
+    if expand is None:
+        return rows
+    values = expand(engine)
+    if str(orderby).strip().lower() == f"{key.spec} desc":
+        values.reverse()
+    present = {_key_of(row[key.spec]): row for row in rows}
+    filled = []
+    for value in values:
+        row = present.pop(value, None)
+        if row is None:
+            label, leaves = _label(engine, key, value)
+            row = {key.spec: label, count_name: 0}
+            row.update({name: _empty(function) for name, (_, function) in aggregates.items()})
+            row["__domain"] = conjunction(domain or [], leaves)
+            if len(groupby) > 1:
+                row["__context"] = {"group_by": groupby[1:]}
+        filled.append(row)
+    filled += present.values()
+    relation = key.field.relation
+    if relation and "fold" in engine.model(relation).fields:
+        for row in filled:
+            value = _key_of(row[key.spec])
+            row["__fold"] = bool(engine.data.get(relation, value)["fold"]) if value else False
+    return filled
+
+
+def _key_of(label: Any) -> Any:
+    if isinstance(label, list):
+        return label[0]
+    return None if label is False else label
+
+
+def _empty(function: str) -> Any:
+    """An aggregate of no records, as Odoo's ``_read_group_empty_value`` gives it."""
+    return {"count": 0, "count_distinct": 0, "array_agg": []}.get(function, False)
 
 
 def _aggregate(engine: Engine, field: Field, function: str, values: list[Any]) -> Any:

@@ -15,6 +15,23 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Subsidiary:
+    """A second company of the same database, with its own currency, banks and books."""
+
+    company: str
+    currency: str
+    banks: tuple[tuple[str, str, float], ...]
+    invoice_range: tuple[float, float]
+    bill_range: tuple[float, float]
+    invoices: int
+    bills: int
+    rent: float
+    payroll: float
+    closed_months_ago: int | None = None
+    foreign_banks: tuple[tuple[str, str, str, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class Profile:
     company: str
     domain: str
@@ -36,6 +53,13 @@ class Profile:
     orders: int
     rent: float
     payroll: float
+    currency: str = "USD"
+    # The last fiscal year closed at the end of the month this many months before the reference
+    # day's month (so the demo always holds entries from before the fiscal year); None: December 31.
+    closed_months_ago: int | None = None
+    # Bank journals in another currency than the company's: (code, name, currency, opening balance).
+    foreign_banks: tuple[tuple[str, str, str, float], ...] = ()
+    subsidiary: Subsidiary | None = None
 
 
 ACME = Profile(
@@ -197,6 +221,20 @@ GLOBEX = Profile(
     orders=48,
     rent=11_200.0,
     payroll=52_000.0,
+    closed_months_ago=4,
+    foreign_banks=(("BNK3", "Chase EUR Account", "EUR", 95_000.0),),
+    subsidiary=Subsidiary(
+        company="Globex Europe B.V.",
+        currency="EUR",
+        banks=(("BNK1", "ING Business Account", 180_000.0),),
+        invoice_range=(1_500.0, 14_000.0),
+        bill_range=(800.0, 7_000.0),
+        invoices=14,
+        bills=9,
+        rent=4_800.0,
+        payroll=21_000.0,
+        closed_months_ago=2,
+    ),
 )
 
 PROFILES = {"acme": ACME, "globex": GLOBEX}

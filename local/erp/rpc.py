@@ -33,9 +33,9 @@ WRITES = frozenset({"create", "write", "unlink", "copy", "action_post", "button_
 class Erp:
     """Every demo database of one server, and a count of the calls it answered (tests read it)."""
 
-    def __init__(self, seed: int = DEFAULT_SEED, today: date | None = None) -> None:
+    def __init__(self, seed: int = DEFAULT_SEED, today: date | None = None, *, version: str = "17.0") -> None:
         self.seed = seed
-        self.engines = {db: Engine(dataset(db, seed, today)) for db in PROFILES}
+        self.engines = {db: Engine(dataset(db, seed, today, version)) for db in PROFILES}
         self.calls: Counter[str] = Counter()
 
     def dispatch(self, service: Any, method: Any, args: list[Any]) -> Any:
@@ -90,11 +90,11 @@ class Erp:
             return min(len(engine.filter(model, domain, context)), limit or 10**9)
         if method == "search_read":
             ids = engine.search(model, domain, offset, limit, bound.get("order"), context)
-            return engine.read(model, ids, bound.get("fields") or None)
+            return engine.read(model, ids, bound.get("fields") or None, context)
         if method == "read":
             given = bound["ids"]
             records = [given] if isinstance(given, int) else list(given or [])
-            return engine.read(model, records, bound.get("fields"))
+            return engine.read(model, records, bound.get("fields"), context)
         if method == "fields_get":
             return engine.fields_get(model, bound.get("allfields"), bound.get("attributes"))
         return read_group(

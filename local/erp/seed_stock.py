@@ -8,12 +8,15 @@ Each storable product moves at one pace: ``fast`` (last move within 30 days), ``
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from random import Random
 
 from local.erp.dataset import Dataset
 
 PENDING_RECEIPT_DAYS = (-12, -6, -3, 2, 4, 7, 11, 18, 25)
+LEAD_DAYS = (3, 5, 7, 14)  # a rule's lead time: today + this is its lead_days_date
+LONGEST_LEAD = 30
+FORECAST_STATES = ("waiting", "confirmed", "partially_available", "assigned")
 
 
 class Warehouse:
@@ -106,6 +109,7 @@ def seed_stock(data: Dataset, rng: Random) -> None:
             default_code=p.code,
             list_price=p.price,
             standard_price=p.cost,
+            cost_currency_id=data.company_currency(data.company_id()),
             type=p.type,
         )
         for p in profile.products
@@ -191,7 +195,12 @@ def _history(
 def _orderpoints(
     wh: Warehouse, rng: Random, storable: list[int], home: dict[int, str], pace: dict[int, str]
 ) -> None:
-    """Reorder rules on most products; a third of them, all selling (and the sold-out one), are short."""
+    """Reorder rules on most products; a third of them, all selling (and the sold-out one), are short.
+
+    Short means below the minimum on Odoo's forecast, not on hand. Two rules show the difference:
+    one is below its minimum on hand but a pending receipt covers it (no alert), one has enough on
+    hand but pending deliveries take the forecast below its minimum (an alert).
+    """
     data = wh.data
     ruled = rng.sample(storable, round(len(storable) * 0.65))
     sold_out = next(p for p, kind in pace.items() if kind == "sold_out")
@@ -199,26 +208,76 @@ def _orderpoints(
         ruled.append(sold_out)
     moving = [product for product in ruled if pace[product] == "fast"]
     short = set(moving[: len(ruled) // 3]) | {sold_out}
+    lead_days = {product: rng.choice(LEAD_DAYS) for product in storable}
+    special: dict[int, str] = {}
+    for kind in ("covered", "drained"):
+        candidates = [p for p in ruled + storable if p not in short and p not in special]
+        for product in candidates:
+            on_hand, forecast = forecast_at(wh, product, _rule_at(data, home, product), LONGEST_LEAD)
+            if (forecast - on_hand if kind == "covered" else on_hand - forecast) >= 2:
+                special[product], lead_days[product] = kind, LONGEST_LEAD
+                if product not in ruled:
+                    ruled.append(product)
+                break
     for number, product in enumerate(ruled, start=1):
-        rule_at = data.profile.orderpoint_location[home[product]]
-        prefix = rule_at + "/"
-        on_hand = sum(
-            qty
-            for (prod, loc), qty in wh.on_hand.items()
-            if prod == product and (data.get("stock.location", loc)["complete_name"] + "/").startswith(prefix)
-        )
+        rule_at = _rule_at(data, home, product)
+        on_hand, forecast = forecast_at(wh, product, rule_at, lead_days[product])
         low: float
         if product in short:
-            low = on_hand + rng.randint(5, 40)
+            low = max(forecast, 0.0) + rng.randint(5, 40)
+        elif product in special:
+            low = min(on_hand, forecast) + max(1, abs(forecast - on_hand) // 2)
         else:
-            low = max(1.0, float(int(on_hand * rng.uniform(0.2, 0.6))))
+            low = max(1.0, float(int(max(forecast, 0.0) * rng.uniform(0.2, 0.6))))
         multiple = rng.choice((5.0, 10.0, 12.0) if product in short else (1.0, 5.0, 10.0, 25.0))
+        high = float(low * rng.choice((2, 3)))
         data.add(
             "stock.warehouse.orderpoint",
             name=f"OP/{number:05d}",
             product_id=product,
             location_id=wh.locations[rule_at],
             product_min_qty=float(low),
-            product_max_qty=float(low * rng.choice((2, 3))),
+            product_max_qty=high,
             qty_multiple=multiple,
+            trigger="auto",
+            lead_days_date=data.today + timedelta(days=lead_days[product]),
+            qty_on_hand=on_hand,
+            qty_forecast=forecast,
+            qty_to_order=_to_order(forecast, float(low), high, multiple),
         )
+
+
+def _rule_at(data: Dataset, home: dict[int, str], product: int) -> str:
+    return data.profile.orderpoint_location[home[product]]
+
+
+def forecast_at(wh: Warehouse, product: int, where: str, lead_days: int) -> tuple[float, float]:
+    """(on hand, forecast) of ``product`` at location ``where`` and under it, as an orderpoint sees them.
+
+    addons/stock/models/stock_orderpoint.py (17.0), ``_compute_qty``: the forecast is the product's
+    ``virtual_available`` at the rule's location up to the end of ``lead_days_date`` (today plus the
+    rule's lead days): on hand, plus moves in, minus moves out, of moves not yet done (``waiting``,
+    ``confirmed``, ``assigned``; a draft counts for nothing) dated up to then.
+    """
+    data = wh.data
+    inside = {loc for path, loc in wh.locations.items() if (path + "/").startswith(where + "/")}
+    until = datetime.combine(data.today + timedelta(days=lead_days), time.max)
+    on_hand = sum(qty for (prod, loc), qty in wh.on_hand.items() if prod == product and loc in inside)
+    forecast = on_hand
+    for move in data.records("stock.move"):
+        if move["product_id"] != product or move["state"] not in FORECAST_STATES or move["date"] > until:
+            continue
+        if move["location_dest_id"] in inside and move["location_id"] not in inside:
+            forecast += move["product_uom_qty"]
+        elif move["location_id"] in inside and move["location_dest_id"] not in inside:
+            forecast -= move["product_uom_qty"]
+    return on_hand, forecast
+
+
+def _to_order(forecast: float, low: float, high: float, multiple: float) -> float:
+    """``_compute_qty_to_order`` (17.0), no visibility days: up to the maximum, in whole multiples."""
+    if forecast >= low:
+        return 0.0
+    quantity = max(low, high) - forecast
+    remainder = quantity % multiple if multiple > 0 else 0.0
+    return quantity + multiple - remainder if remainder > 0 else quantity

@@ -19,9 +19,10 @@ from local.erp.rpc import Erp
 from local.serving import BackgroundServer
 
 
-def create_app(seed: int = DEFAULT_SEED, today: date | None = None) -> Starlette:
-    """An ASGI app serving every demo database; ``app.state.erp`` is its :class:`Erp`."""
-    erp = Erp(seed, today)
+def create_app(seed: int = DEFAULT_SEED, today: date | None = None, *, version: str = "17.0") -> Starlette:
+    """An ASGI app serving every demo database; ``app.state.erp`` is its :class:`Erp` (``version``:
+    the Odoo series its databases imitate, see :func:`local.erp.dataset.dataset`)."""
+    erp = Erp(seed, today, version=version)
 
     async def jsonrpc(request: Request) -> JSONResponse:
         try:
@@ -78,8 +79,10 @@ class RunningErp(BackgroundServer):
         return self
 
 
-def start_erp(port: int = 0, seed: int = DEFAULT_SEED, today: date | None = None) -> RunningErp:
+def start_erp(
+    port: int = 0, seed: int = DEFAULT_SEED, today: date | None = None, *, version: str = "17.0"
+) -> RunningErp:
     """Serve the demo ERP on ``127.0.0.1:port`` (0: any free port) in a background thread."""
-    server = RunningErp(create_app(seed, today), port=port, name="demo ERP")
+    server = RunningErp(create_app(seed, today, version=version), port=port, name="demo ERP")
     server.start()
     return server

@@ -19,7 +19,7 @@ from local.erp import dataset, start_erp
 from local.projects_api import token_for
 from local.template import ROOT, api_routes, create_table_arguments
 from tests.support.dev_stack import LocalStack, agentctl, local_stack
-from tests.support.erp import TODAY, bank_balances, seeded
+from tests.support.erp import TODAY, bank_totals, seeded
 from tests.support.sse import parse
 
 
@@ -121,9 +121,10 @@ def test_each_tenant_asking_finance_for_its_cash_position_gets_its_own_numbers(
         answers[tenant] = reply["reply"]
 
     for tenant, other in (("acme", "globex"), ("globex", "acme")):
-        total = sum(bank_balances(seeded(tenant)).values())
-        assert f"total: {round(total, 2)}" in answers[tenant]
-        assert f"total: {round(sum(bank_balances(seeded(other)).values()), 2)}" not in answers[tenant]
+        for (company, currency), total in bank_totals(seeded(tenant)).items():
+            assert f"company: {company}, currency: {currency}, total: {total}" in answers[tenant]
+        for total in bank_totals(seeded(other)).values():
+            assert f"total: {total}" not in answers[tenant]
 
 
 def test_the_agent_catalogue_shows_every_agent_and_its_writes(dev_stack: tuple[str, dict[str, str]]) -> None:
@@ -146,7 +147,7 @@ def test_rebinding_a_tenants_odoo_with_agentctl_makes_its_agents_read_the_other_
     acme = {"X-API-Key": stack.keys["acme"]}
     question = {"message": "what is our cash position?"}
     original = stack.stack["erp_url"]
-    expected = round(sum(bank_balances(dataset("acme", 2, TODAY)).values()), 2)
+    [expected] = bank_totals(dataset("acme", 2, TODAY)).values()
 
     def bind_acme_odoo(url: str) -> None:
         done = agentctl(

@@ -64,15 +64,32 @@ def posted_lines(data: Dataset, *, types: tuple[str, ...] = ()) -> list[tuple[Re
 
 
 def bank_balances(data: Dataset, as_of: date = TODAY) -> dict[str, float]:
+    """The balance of each bank and cash journal, by journal name (unique in the demo), in the
+    journal's currency: ``amount_currency`` for a journal in another currency than its company's."""
     balances = {}
     for journal in data.records("account.journal"):
         if journal["type"] in ("bank", "cash"):
-            balances[journal["code"]] = round(
+            company = data.get("res.company", journal["company_id"])
+            foreign = journal["currency_id"] not in (None, company["currency_id"])
+            balances[journal["name"]] = round(
                 sum(
-                    line["balance"]
+                    line["amount_currency" if foreign else "balance"]
                     for line, _ in posted_lines(data)
                     if line["account_id"] == journal["default_account_id"] and line["date"] <= as_of
                 ),
                 2,
             )
     return balances
+
+
+def bank_totals(data: Dataset, as_of: date = TODAY) -> dict[tuple[str, str], float]:
+    """(company name, currency code) -> the total of its bank and cash journals in that currency."""
+    balances = bank_balances(data, as_of)
+    totals: dict[tuple[str, str], float] = {}
+    for journal in data.records("account.journal"):
+        if journal["name"] in balances:
+            company = data.get("res.company", journal["company_id"])
+            currency = data.get("res.currency", journal["currency_id"] or company["currency_id"])["name"]
+            key = (company["name"], currency)
+            totals[key] = round(totals.get(key, 0.0) + balances[journal["name"]], 2)
+    return totals

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal, TypedDict
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from agent_core.clock import utc_now
 from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
+from agent_core.tools.odoo.bounds import GROUPS, RECORDS, groups_of, page_of
 from agent_core.tools.odoo.client import OdooClient, odoo
+from agent_core.tools.odoo.currencies import CompanyMoney, Money, company_currencies, per_company
 from agent_core.tools.odoo.records import Many2one, Moment, Text
 from agent_core.tools.odoo.values import (
     DateFrom,
@@ -32,7 +34,8 @@ from agent_core.tools.odoo.values import (
 
 ALL_LEADS = {"active_test": False}  # lost leads are archived in Odoo; conversion counts them
 SCORING = (
-    "score 0-100 = 40% probability + 30% expected revenue (relative to the largest open one) "
+    "score 0-100 = 40% probability + 30% expected revenue (relative to the largest open one in the same "
+    "currency) "
     "+ 15% priority (stars out of 3) + 15% recency (100 if the stage changed today, down to 0 at 90 days)"
 )
 
@@ -42,11 +45,12 @@ class CrmStage(TypedDict):
     name: str
     sequence: int
     is_won: bool
+    fold: bool
 
 
 LeadsByStageAndType = TypedDict(
     "LeadsByStageAndType",
-    {"stage_id": Many2one, "type": Text, "expected_revenue": float, "__count": int},
+    {"stage_id": Many2one, "type": Text, "company_id": Many2one, "expected_revenue": float, "__count": int},
 )
 
 
@@ -55,46 +59,66 @@ class StageCount(BaseModel):
     won_stage: bool
     leads: int
     opportunities: int
-    expected_revenue: float
+    expected_revenue: list[CompanyMoney]
 
 
 class PipelineOverview(BaseModel):
     stages: list[StageCount]
     leads: int
     opportunities: int
-    expected_revenue: float
+    expected_revenue: list[CompanyMoney]
+    truncated: bool
+    note: str = "expected revenue per company, in the company's currency; never added across companies"
 
 
 @tool(read_only=True)
 async def get_pipeline_overview(ctx: RunContext, salesperson: Salesperson = None) -> PipelineOverview:
-    """Leads and opportunities per CRM stage (in stage order), with their expected revenue.
+    """Leads and opportunities per CRM stage (in stage order), with their expected revenue per company
+    (in the company's currency).
 
-    Open and won ones; lost (archived) ones are left out.
+    Open and won ones; lost (archived) ones are left out, and so are stages folded in the pipeline
+    that hold none.
     """
     erp = await odoo(ctx)
     stages = await crm_stages(erp)
     domain = _assigned(salesperson)
-    groups = await erp.read_group(
-        "crm.lead", domain, ["expected_revenue:sum"], ["stage_id", "type"], LeadsByStageAndType, lazy=False
+    found = await groups_of(
+        erp,
+        "crm.lead",
+        domain,
+        ["expected_revenue:sum"],
+        ["stage_id", "type", "company_id"],
+        LeadsByStageAndType,
+        lazy=False,
+        limit=GROUPS,
     )
+    groups = found.rows
+    currencies = await company_currencies(erp, sorted({c for g in groups if (c := id_of(g["company_id"]))}))
     rows = []
     for stage in stages:
         mine = [g for g in groups if id_of(g["stage_id"]) == stage["id"]]
+        if stage["fold"] and not mine:
+            continue
         rows.append(
             StageCount(
                 stage=stage["name"],
                 won_stage=stage["is_won"],
                 leads=sum(g["__count"] for g in mine if g["type"] == "lead"),
                 opportunities=sum(g["__count"] for g in mine if g["type"] == "opportunity"),
-                expected_revenue=money(sum(g["expected_revenue"] for g in mine)),
+                expected_revenue=per_company(_revenues(mine), currencies),
             )
         )
     return PipelineOverview(
         stages=rows,
         leads=sum(r.leads for r in rows),
         opportunities=sum(r.opportunities for r in rows),
-        expected_revenue=money(sum(r.expected_revenue for r in rows)),
+        expected_revenue=per_company(_revenues(groups), currencies),
+        truncated=found.truncated,
     )
+
+
+def _revenues(groups: list[LeadsByStageAndType]) -> list[tuple[int | None, str | None, float]]:
+    return [(id_of(g["company_id"]), name_of(g["company_id"]), g["expected_revenue"]) for g in groups]
 
 
 class Lead(TypedDict):
@@ -108,6 +132,7 @@ class Lead(TypedDict):
     priority: Annotated[str, StringConstraints(pattern=r"^\d$")] | Literal[False]  # "0" to "3" stars
     date_last_stage_update: Moment
     user_id: Many2one
+    company_currency: Many2one
 
 
 class ScoredLead(BaseModel):
@@ -117,7 +142,7 @@ class ScoredLead(BaseModel):
     type: str
     score: float
     probability: float
-    expected_revenue: float
+    expected_revenue: Money
     priority: int
     days_since_stage_change: float | None
     salesperson: str | None
@@ -127,29 +152,38 @@ class LeadScores(BaseModel):
     method: str = SCORING
     leads: list[ScoredLead]
     scored: int
+    open_leads: int
+    truncated: bool = Field(description="More open leads exist than were read and scored.")
 
 
 @tool(read_only=True)
 async def get_lead_scoring(ctx: RunContext, top: Top = 10, salesperson: Salesperson = None) -> LeadScores:
     """The open leads and opportunities most worth a call now, scored 0-100, best first.
 
-    Score: 40% probability, 30% expected revenue (relative to the largest open one), 15% priority
-    (stars), 15% recency of the last stage change (full today, none after 90 days). Won and lost
-    ones are left out.
+    Score: 40% probability, 30% expected revenue (relative to the largest open one in its currency),
+    15% priority (stars), 15% recency of the last stage change (full today, none after 90 days). Won
+    and lost ones are left out.
     """
     erp = await odoo(ctx)
-    rows = await erp.search_read("crm.lead", [["stage_id.is_won", "=", False], *_assigned(salesperson)], Lead)
+    domain = [["stage_id.is_won", "=", False], *_assigned(salesperson)]
+    found = await page_of(
+        erp, "crm.lead", domain, Lead, order="date_last_stage_update desc, id desc", limit=RECORDS
+    )
+    rows = found.rows
     now = utc_now()
-    largest = max((r["expected_revenue"] for r in rows), default=0) or 1
+    largest: dict[str | None, float] = {}  # per currency: revenues in different currencies do not compare
+    for r in rows:
+        currency = name_of(r["company_currency"])
+        largest[currency] = max(largest.get(currency, 0.0), r["expected_revenue"])
     scored = []
     for r in rows:
         changed = moment_of(r["date_last_stage_update"])
         age = (now - changed).total_seconds() / 86400 if changed else None
         recency = max(0.0, 1 - age / 90) if age is not None else 0.0
         stars = int(r["priority"] or 0)
-        score = (
-            40 * r["probability"] / 100 + 30 * r["expected_revenue"] / largest + 15 * stars / 3 + 15 * recency
-        )
+        currency = name_of(r["company_currency"])
+        relative = r["expected_revenue"] / (largest[currency] or 1)
+        score = 40 * r["probability"] / 100 + 30 * relative + 15 * stars / 3 + 15 * recency
         scored.append(
             ScoredLead(
                 name=r["name"],
@@ -158,29 +192,39 @@ async def get_lead_scoring(ctx: RunContext, top: Top = 10, salesperson: Salesper
                 type=r["type"],
                 score=round(score, 1),
                 probability=r["probability"],
-                expected_revenue=money(r["expected_revenue"]),
+                expected_revenue=Money(amount=money(r["expected_revenue"]), currency=currency),
                 priority=stars,
                 days_since_stage_change=round(age, 1) if age is not None else None,
                 salesperson=name_of(r["user_id"]),
             )
         )
     scored.sort(key=lambda lead: -lead.score)
-    return LeadScores(leads=scored[:top], scored=len(scored))
+    return LeadScores(
+        leads=scored[:top], scored=len(scored), open_leads=found.total, truncated=found.truncated
+    )
 
 
 class Counts(TypedDict):
+    expected: int
+    canceled: int
     sent: int
     delivered: int
     opened: int
     clicked: int
     replied: int
     bounced: int
+    failed: int
 
 
 class Mailing(Counts):
     id: int
     subject: str
     sent_date: Moment
+    received_ratio: float
+    opened_ratio: float
+    replied_ratio: float
+    bounced_ratio: float
+    clicks_ratio: float
 
 
 class Campaign(BaseModel):
@@ -192,17 +236,26 @@ class Campaign(BaseModel):
     clicked: int
     replied: int
     bounced: int
-    open_rate: float | None
-    click_rate: float | None
+    failed: int
+    delivery_rate: float
+    open_rate: float
+    click_rate: float
+    reply_rate: float
+    bounce_rate: float
     click_to_open_rate: float | None
-    bounce_rate: float | None
 
 
 class CampaignMetrics(BaseModel):
     period: Period
-    rates: str = "percent: open, click and reply of delivered; click-to-open of opened; bounce of sent"
+    rates: str = (
+        "percent, as Odoo's email marketing computes them: delivered, opened, clicked, replied and bounced "
+        "emails each of the emails not cancelled; click_to_open is clicked of opened. Totals apply Odoo "
+        "17's formula to the summed counts of the campaigns listed. Email mailings only (no SMS)."
+    )
     campaigns: list[Campaign]
     totals: Campaign | None
+    sent_campaigns: int
+    truncated: bool
 
 
 @tool(read_only=True)
@@ -211,26 +264,28 @@ async def get_campaign_metrics(
 ) -> CampaignMetrics:
     """Sent email campaigns, newest first: sent, delivered, opened, clicked, replied, bounced, and rates.
 
-    Rates are percentages: open and click rate of delivered emails, click-to-open of opened ones,
-    bounce rate of sent ones. Totals cover the campaigns listed.
+    Rates are Odoo's own (percent of the emails not cancelled); click-to-open is clicked of opened.
+    SMS mailings are left out. Totals cover the campaigns listed.
     """
     erp = await odoo(ctx)
     period = Period(date_from=date_from, date_to=date_to or today())
-    domain = [["state", "=", "done"], *date_domain("sent_date", period.date_from, period.date_to)]
-    rows = await erp.search_read(
-        "mailing.mailing", domain, Mailing, order="sent_date desc, id desc", limit=limit
+    domain = [
+        ["mailing_type", "=", "mail"],
+        ["state", "=", "done"],
+        *date_domain("sent_date", period.date_from, period.date_to),
+    ]
+    found = await page_of(
+        erp, "mailing.mailing", domain, Mailing, order="sent_date desc, id desc", limit=limit
     )
-    campaigns = [_campaign(r["subject"], day_of(r["sent_date"]), r) for r in rows]
-    totals = Counts(
-        sent=sum(r["sent"] for r in rows),
-        delivered=sum(r["delivered"] for r in rows),
-        opened=sum(r["opened"] for r in rows),
-        clicked=sum(r["clicked"] for r in rows),
-        replied=sum(r["replied"] for r in rows),
-        bounced=sum(r["bounced"] for r in rows),
-    )
+    rows = found.rows
+    campaigns = [_campaign(r["subject"], day_of(r["sent_date"]), r, _odoo_rates(r)) for r in rows]
+    totals = _summed(rows)
     return CampaignMetrics(
-        period=period, campaigns=campaigns, totals=_campaign("all listed", None, totals) if rows else None
+        period=period,
+        campaigns=campaigns,
+        totals=_campaign("all listed", None, totals, _rates_17(totals)) if rows else None,
+        sent_campaigns=found.total,
+        truncated=found.truncated,
     )
 
 
@@ -262,6 +317,7 @@ class ConversionRates(BaseModel):
     lead_to_won: float | None
     won_with_sales_order: int
     won_to_sales_order: float | None
+    truncated: bool
 
 
 @tool(read_only=True)
@@ -269,12 +325,14 @@ async def get_conversion_rates(ctx: RunContext, created_from: DateFrom = None) -
     """Funnel conversion: the share of leads reaching each next CRM stage (in stage order), lead → won,
     and won → confirmed sales order, in percent.
 
-    Counts lost leads too. Optionally only leads created from a given day.
+    Counts lost leads too. Stages folded in the pipeline that never held a lead are left out.
+    Optionally only leads created from a given day.
     """
     erp = await odoo(ctx)
     stages = await crm_stages(erp)
     created: Domain = date_domain("create_date", created_from, None)
-    groups = await erp.read_group(
+    found = await groups_of(
+        erp,
         "crm.lead",
         created,
         ["__count"],
@@ -283,7 +341,9 @@ async def get_conversion_rates(ctx: RunContext, created_from: DateFrom = None) -
         lazy=False,
         context=ALL_LEADS,
     )
+    groups = found.rows
     counted = [(s, _count(groups, s["id"], True), _count(groups, s["id"], False)) for s in stages]
+    counted = [(s, active, lost) for s, active, lost in counted if active + lost or not s["fold"]]
     total = sum(active + lost for _, active, lost in counted)
     rows, reached = [], total
     for index, (stage, active, lost) in enumerate(counted):
@@ -301,20 +361,22 @@ async def get_conversion_rates(ctx: RunContext, created_from: DateFrom = None) -
     won = sum(active for stage, active, _ in counted if stage["is_won"])
     domain = [["state", "=", "sale"], ["opportunity_id.stage_id.is_won", "=", True]]
     domain += [["opportunity_id." + leaf[0], *leaf[1:]] for leaf in created]
-    with_order = await erp.read_group("sale.order", domain, ["__count"], ["opportunity_id"], ByOpportunity)
+    ordered = await groups_of(erp, "sale.order", domain, ["__count"], ["opportunity_id"], ByOpportunity)
+    with_order = len(ordered.rows)
     return ConversionRates(
         stages=rows,
         leads=total,
         won=won,
         lead_to_won=percent(won, total),
-        won_with_sales_order=len(with_order),
-        won_to_sales_order=percent(len(with_order), won),
+        won_with_sales_order=with_order,
+        won_to_sales_order=percent(with_order, won),
+        truncated=found.truncated or ordered.truncated,
     )
 
 
 async def crm_stages(erp: OdooClient) -> list[CrmStage]:
-    """The CRM's stages, in the pipeline's order."""
-    return await erp.search_read("crm.stage", [], CrmStage, order="sequence, id")
+    """The CRM's stages, in the pipeline's order (folded ones too: a tool leaves them out if empty)."""
+    return await erp.search_read("crm.stage", [], CrmStage, order="sequence, id", limit=GROUPS)
 
 
 def _assigned(salesperson: str | None) -> Domain:
@@ -325,7 +387,44 @@ def _count(groups: list[LeadsByStageAndState], stage: int, active: bool) -> int:
     return sum(g["__count"] for g in groups if id_of(g["stage_id"]) == stage and g["active"] is active)
 
 
-def _campaign(subject: str, sent_on: date | None, c: Counts) -> Campaign:
+def _odoo_rates(mailing: Mailing) -> dict[str, float]:
+    """The ratios Odoo computed for one mailing (addons/mass_mailing/models/mailing.py)."""
+    return {
+        "delivery_rate": mailing["received_ratio"],
+        "open_rate": mailing["opened_ratio"],
+        "click_rate": mailing["clicks_ratio"],
+        "reply_rate": mailing["replied_ratio"],
+        "bounce_rate": mailing["bounced_ratio"],
+    }
+
+
+def _summed(rows: list[Mailing]) -> Counts:
+    return Counts(
+        expected=sum(r["expected"] for r in rows),
+        canceled=sum(r["canceled"] for r in rows),
+        sent=sum(r["sent"] for r in rows),
+        delivered=sum(r["delivered"] for r in rows),
+        opened=sum(r["opened"] for r in rows),
+        clicked=sum(r["clicked"] for r in rows),
+        replied=sum(r["replied"] for r in rows),
+        bounced=sum(r["bounced"] for r in rows),
+        failed=sum(r["failed"] for r in rows),
+    )
+
+
+def _rates_17(c: Counts) -> dict[str, float]:
+    """Odoo 17's ``_compute_statistics`` formula: each count over the emails not cancelled (or 1)."""
+    total = (c["expected"] - c["canceled"]) or 1
+    return {
+        "delivery_rate": round(100.0 * c["delivered"] / total, 2),
+        "open_rate": round(100.0 * c["opened"] / total, 2),
+        "click_rate": round(100.0 * c["clicked"] / total, 2),
+        "reply_rate": round(100.0 * c["replied"] / total, 2),
+        "bounce_rate": round(100.0 * c["bounced"] / total, 2),
+    }
+
+
+def _campaign(subject: str, sent_on: date | None, c: Counts, rates: dict[str, float]) -> Campaign:
     return Campaign(
         subject=subject,
         sent_on=str(sent_on) if sent_on else None,
@@ -335,8 +434,7 @@ def _campaign(subject: str, sent_on: date | None, c: Counts) -> Campaign:
         clicked=c["clicked"],
         replied=c["replied"],
         bounced=c["bounced"],
-        open_rate=percent(c["opened"], c["delivered"]),
-        click_rate=percent(c["clicked"], c["delivered"]),
+        failed=c["failed"],
         click_to_open_rate=percent(c["clicked"], c["opened"]),
-        bounce_rate=percent(c["bounced"], c["sent"]),
+        **rates,
     )

@@ -11,9 +11,20 @@ from pydantic import BaseModel, Field
 from agent_core.clock import utc_now
 from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
+from agent_core.tools.odoo.bounds import GROUPS, RECORDS, groups_of, page_of
 from agent_core.tools.odoo.client import odoo
-from agent_core.tools.odoo.records import Many2one, Moment, Text
-from agent_core.tools.odoo.values import Domain, Limit, id_of, moment_of, money, name_of, wire_moment
+from agent_core.tools.odoo.currencies import Money
+from agent_core.tools.odoo.records import Day, Many2one, Moment, Text
+from agent_core.tools.odoo.values import (
+    Domain,
+    Limit,
+    day_of,
+    id_of,
+    moment_of,
+    money,
+    name_of,
+    wire_moment,
+)
 
 INTERNAL: Domain = [["location_id.usage", "=", "internal"]]
 Product = Annotated[str | None, Field(description="Part of a product's name or internal reference.")]
@@ -45,6 +56,7 @@ class StockLevels(BaseModel):
     levels: list[StockLevel]
     total_on_hand: float
     products: int
+    truncated: bool = Field(description="More product/location pairs match; totals are of those listed.")
 
 
 @tool(read_only=True)
@@ -57,7 +69,8 @@ async def get_stock_levels(
     """
     erp = await odoo(ctx)
     domain = [*INTERNAL, *_like("product_id", product), *_like("location_id", location)]
-    groups = await erp.read_group(
+    found = await groups_of(
+        erp,
         "stock.quant",
         domain,
         ["quantity:sum", "reserved_quantity:sum"],
@@ -66,6 +79,7 @@ async def get_stock_levels(
         lazy=False,
         limit=limit,
     )
+    groups = found.rows
     levels = [
         StockLevel(
             product=name_of(g["product_id"]),
@@ -80,6 +94,7 @@ async def get_stock_levels(
         levels=levels,
         total_on_hand=round(sum(level.on_hand for level in levels), 4),
         products=len({level.product for level in levels}),
+        truncated=found.truncated,
     )
 
 
@@ -90,12 +105,17 @@ class ReorderRule(TypedDict):
     product_min_qty: float
     product_max_qty: float
     qty_multiple: float
+    qty_on_hand: float
+    qty_forecast: float
+    lead_days_date: Day
 
 
 class ReorderAlert(BaseModel):
     product: str | None
     location: str | None
     on_hand: float
+    forecast: float
+    forecast_until: date | None
     minimum: float
     maximum: float
     multiple: float
@@ -105,55 +125,49 @@ class ReorderAlert(BaseModel):
 class ReorderAlerts(BaseModel):
     alerts: list[ReorderAlert]
     rules_checked: int
+    rules_total: int
+    truncated: bool
     method: str = (
-        "On hand (the rule's location and everything under it) below the rule's minimum; the suggestion "
-        "refills to the maximum, rounded up to the rule's multiple. Incoming transfers are not counted."
+        "Odoo's forecast (on hand plus incoming, minus outgoing transfers not yet done, up to the rule's "
+        "lead time, at the rule's location and under it) below the rule's minimum; the suggestion brings "
+        "the forecast to the maximum, rounded up to the rule's multiple, as Odoo's replenishment does."
     )
 
 
 @tool(read_only=True)
 async def get_reorder_alerts(ctx: RunContext, location: Location = None) -> ReorderAlerts:
-    """Products whose stock on hand is below the minimum of their reorder rule, with how much to order.
+    """Products whose forecast stock is below the minimum of their reorder rule, with how much to order.
 
-    Most urgent first (lowest share of the minimum on hand).
+    The forecast is Odoo's own (on hand, plus receipts, minus deliveries expected within the rule's
+    lead time), so stock already on its way is counted. Most urgent first (lowest share of the minimum
+    forecast).
     """
     erp = await odoo(ctx)
-    rules = await erp.search_read("stock.warehouse.orderpoint", _like("location_id", location), ReorderRule)
-    products = sorted({p for r in rules if (p := id_of(r["product_id"]))})
-    groups = await erp.read_group(
-        "stock.quant",
-        [*INTERNAL, ["product_id", "in", products]],
-        ["quantity:sum"],
-        ["product_id", "location_id"],
-        QuantSum,
-        lazy=False,
+    rules = await page_of(
+        erp, "stock.warehouse.orderpoint", _like("location_id", location), ReorderRule, limit=RECORDS
     )
     alerts = []
-    for rule in rules:
-        # A location's display name is its full path: stock under WH/Stock/Shelf 1 counts for WH/Stock.
-        where = name_of(rule["location_id"]) or ""
-        on_hand = sum(
-            g["quantity"]
-            for g in groups
-            if id_of(g["product_id"]) == id_of(rule["product_id"])
-            and ((name_of(g["location_id"]) or "") + "/").startswith(where + "/")
-        )
-        minimum, maximum = rule["product_min_qty"], rule["product_max_qty"]
-        if on_hand >= minimum:
+    for rule in rules.rows:
+        forecast, minimum, maximum = rule["qty_forecast"], rule["product_min_qty"], rule["product_max_qty"]
+        if forecast >= minimum:
             continue
         alerts.append(
             ReorderAlert(
                 product=name_of(rule["product_id"]),
-                location=where or None,
-                on_hand=on_hand,
+                location=name_of(rule["location_id"]),
+                on_hand=rule["qty_on_hand"],
+                forecast=forecast,
+                forecast_until=day_of(rule["lead_days_date"]),
                 minimum=minimum,
                 maximum=maximum,
                 multiple=rule["qty_multiple"],
-                suggested_quantity=_round_up(max(maximum, minimum) - on_hand, rule["qty_multiple"]),
+                suggested_quantity=_round_up(max(maximum, minimum) - forecast, rule["qty_multiple"]),
             )
         )
-    alerts.sort(key=lambda a: (a.on_hand / a.minimum if a.minimum else 0.0, a.product or ""))
-    return ReorderAlerts(alerts=alerts, rules_checked=len(rules))
+    alerts.sort(key=lambda a: (a.forecast / a.minimum if a.minimum else 0.0, a.product or ""))
+    return ReorderAlerts(
+        alerts=alerts, rules_checked=len(rules.rows), rules_total=rules.total, truncated=rules.truncated
+    )
 
 
 class LastMove(TypedDict):
@@ -165,12 +179,13 @@ class ProductCost(TypedDict):
     id: int
     display_name: str
     standard_price: float
+    cost_currency_id: Many2one
 
 
 class SlowMover(BaseModel):
     product: str | None
     on_hand: float
-    stock_value: float
+    stock_value: Money
     last_move: date | None
     days_since_last_move: int | None
 
@@ -178,7 +193,9 @@ class SlowMover(BaseModel):
 class SlowMovingStock(BaseModel):
     days: int
     products: list[SlowMover]
-    total_value: float
+    total_value: list[Money]
+    idle_products: int
+    truncated: bool = Field(description="More products hold stock than were read; the list is of those.")
 
 
 @tool(read_only=True)
@@ -190,26 +207,31 @@ async def get_slow_moving_stock(
 ) -> SlowMovingStock:
     """Products with stock on hand and no done stock move (in or out) in the last ``days`` days.
 
-    Largest stock value (quantity × cost) first; ``last_move`` is empty if it never moved.
+    Largest stock value (quantity × cost, in the cost's currency) first; ``last_move`` is empty if it
+    never moved.
     """
     erp = await odoo(ctx)
     now = utc_now()
-    stock = await erp.read_group(
+    stock = await groups_of(
+        erp,
         "stock.quant",
         [*INTERNAL, *_like("location_id", location)],
         ["quantity:sum"],
         ["product_id"],
         ProductStock,
+        limit=GROUPS,
     )
-    on_hand = {p: g["quantity"] for g in stock if (p := id_of(g["product_id"])) and g["quantity"] > 0}
-    moved = await erp.read_group(
+    on_hand = {p: g["quantity"] for g in stock.rows if (p := id_of(g["product_id"])) and g["quantity"] > 0}
+    moved = await groups_of(
+        erp,
         "stock.move",
         [["state", "=", "done"], ["product_id", "in", list(on_hand)]],
         ["last:max(date)"],
         ["product_id"],
         LastMove,
+        limit=GROUPS,
     )
-    last = {id_of(g["product_id"]): moment_of(g["last"]) for g in moved}
+    last = {id_of(g["product_id"]): moment_of(g["last"]) for g in moved.rows}
     since = now - timedelta(days=days)
     idle = [p for p in on_hand if (moment := last.get(p)) is None or moment < since]
     costs = await erp.read("product.product", idle, ProductCost) if idle else []
@@ -220,14 +242,24 @@ async def get_slow_moving_stock(
             SlowMover(
                 product=product["display_name"],
                 on_hand=on_hand[product["id"]],
-                stock_value=money(on_hand[product["id"]] * product["standard_price"]),
+                stock_value=Money(
+                    amount=money(on_hand[product["id"]] * product["standard_price"]),
+                    currency=name_of(product["cost_currency_id"]),
+                ),
                 last_move=moment.date() if moment else None,
                 days_since_last_move=(now - moment).days if moment else None,
             )
         )
-    movers.sort(key=lambda m: -m.stock_value)
+    movers.sort(key=lambda m: -m.stock_value.amount)
+    totals: dict[str | None, float] = {}
+    for m in movers:
+        totals[m.stock_value.currency] = totals.get(m.stock_value.currency, 0.0) + m.stock_value.amount
     return SlowMovingStock(
-        days=days, products=movers[:limit], total_value=money(sum(m.stock_value for m in movers))
+        days=days,
+        products=movers[:limit],
+        total_value=[Money(amount=money(v), currency=c) for c, v in sorted(totals.items(), key=str)],
+        idle_products=len(movers),
+        truncated=stock.truncated,
     )
 
 
@@ -267,6 +299,8 @@ class PendingReceipts(BaseModel):
     receipts: list[PendingReceipt]
     count: int
     late: int
+    total: int = Field(description="Receipts matching in Odoo; more than count when the limit cut the list.")
+    truncated: bool
 
 
 @tool(read_only=True)
@@ -286,12 +320,12 @@ async def get_pending_receipts(
     domain += _like("partner_id", vendor)
     if late_only:
         domain.append(["scheduled_date", "<", wire_moment(now)])
-    pickings = await erp.search_read(
-        "stock.picking", domain, Picking, order="scheduled_date, id", limit=limit
+    found = await page_of(erp, "stock.picking", domain, Picking, order="scheduled_date, id", limit=limit)
+    pickings = found.rows
+    lines = await page_of(
+        erp, "stock.move", [["picking_id", "in", [p["id"] for p in pickings]]], ReceiptMove, limit=RECORDS
     )
-    moves = await erp.search_read(
-        "stock.move", [["picking_id", "in", [p["id"] for p in pickings]]], ReceiptMove
-    )
+    moves = lines.rows
     receipts = []
     for picking in pickings:
         scheduled = moment_of(picking["scheduled_date"])
@@ -312,7 +346,13 @@ async def get_pending_receipts(
                 ],
             )
         )
-    return PendingReceipts(receipts=receipts, count=len(receipts), late=sum(r.late for r in receipts))
+    return PendingReceipts(
+        receipts=receipts,
+        count=len(receipts),
+        late=sum(r.late for r in receipts),
+        total=found.total,
+        truncated=found.truncated or lines.truncated,
+    )
 
 
 def _like(field: str, text: str | None) -> Domain:
