@@ -109,6 +109,22 @@ class OpenApiCheck:
             cls.failures.append(f"{request.method} {request.url.path} → {response.status_code}: {problem}")
 
 
+def check_proxy_response(event: dict[str, Any], response: dict[str, Any]) -> None:
+    """A Lambda handler's answer to an API Gateway proxy event, checked as the HTTP response API
+    Gateway makes of it (Mangum's functions are invoked so in tests, without HTTP)."""
+    query = event.get("multiValueQueryStringParameters") or {}
+    request = httpx.Request(
+        event["httpMethod"],
+        httpx.URL("https://api.example", path=event["path"], params=query),
+        headers=event.get("headers") or {},
+    )
+    headers = [(k, v) for k, values in (response.get("multiValueHeaders") or {}).items() for v in values]
+    headers += list((response.get("headers") or {}).items())
+    body = (response.get("body") or "").encode()
+    answer = httpx.Response(response["statusCode"], headers=headers, content=body, request=request)
+    OpenApiCheck.check(request, answer, body)
+
+
 def problems(request: CheckedRequest, response: httpx.Response, body: bytes) -> Iterator[str]:
     """What in ``response`` the document does not describe (nothing for an undocumented route)."""
     headers = Headers(list(response.headers.multi_items()))
