@@ -45,6 +45,15 @@ HEADERS: dict[str, dict[str, Any]] = {
         "required": True,
         "schema": {"type": "string"},
     },
+    # A status API Gateway may answer itself (a throttled request, a body over its 10 MB, a failed
+    # or timed-out integration): its answer names the request in x-amzn-RequestId and the body.
+    "X-Request-Id-Unless-Gateway": {
+        "description": (
+            "The request's id, when a function answered; API Gateway's own answers of this status "
+            "carry it in x-amzn-RequestId and the body's request_id instead."
+        ),
+        "schema": {"type": "string"},
+    },
     "Retry-After": {
         "description": "Seconds to wait before trying again.",
         "schema": {"type": "string", "pattern": "^[0-9]+$"},
@@ -65,6 +74,7 @@ HEADERS: dict[str, dict[str, Any]] = {
     },
 }
 _STREAM_HEADERS = ("Cache-Control", "X-Accel-Buffering")
+_GATEWAY_STATUSES = {"413", "429", "500", "502", "504"}
 EVENT_STREAM = "text/event-stream"
 # A stream event's id: the run's id and the event's number in it (Last-Event-ID sends it back).
 EVENT_ID_PATTERN = "^[A-Za-z0-9_.-]{1,64}:[0-9]+$"
@@ -218,7 +228,8 @@ def _described(operation: dict[str, Any]) -> dict[str, Any]:
             if status == "422":
                 response["description"] = ERROR_DESCRIPTIONS[422]
         headers = response.setdefault("headers", {})
-        headers["X-Request-Id"] = {"$ref": "#/components/headers/X-Request-Id"}
+        request_id = "X-Request-Id-Unless-Gateway" if status in _GATEWAY_STATUSES else "X-Request-Id"
+        headers["X-Request-Id"] = {"$ref": f"#/components/headers/{request_id}"}
         if status == "429":
             headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
         content = response.get("content", {})
