@@ -25,6 +25,7 @@ from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import PathError
 from openapi_core.validation.response.exceptions import ResponseValidationError
 from openapi_schema_validator import OAS31Validator
+from playwright.sync_api import Error as PlaywrightError
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from local.openapi import DOCUMENT
@@ -123,6 +124,22 @@ def check_proxy_response(event: dict[str, Any], response: dict[str, Any]) -> Non
     body = (response.get("body") or "").encode()
     answer = httpx.Response(response["statusCode"], headers=headers, content=body, request=request)
     OpenApiCheck.check(request, answer, body)
+
+
+def check_browser_response(request: Any) -> None:
+    """What a browser page received for a Playwright ``Request`` that finished, checked as any
+    other response (a body the browser no longer holds is left alone)."""
+    response = request.response()
+    if response is None:
+        return
+    try:
+        body = response.body()
+    except PlaywrightError:
+        return
+    sent = httpx.Request(request.method, request.url, headers=request.headers)
+    headers = [(header["name"], header["value"]) for header in response.headers_array()]
+    answer = httpx.Response(response.status, headers=headers, content=body, request=sent)
+    OpenApiCheck.check(sent, answer, body)
 
 
 def problems(request: CheckedRequest, response: httpx.Response, body: bytes) -> Iterator[str]:
