@@ -23,7 +23,7 @@ UV_SYSTEM_CERTS ?= 1
 export UV_SYSTEM_CERTS
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev dev-reset test lint format build validate bench requirements check-python chromium
+.PHONY: help dev dev-reset test lint format build validate bench requirements openapi check-python chromium
 
 help:
 	@echo "make dev       the whole stack on http://127.0.0.1:$${PORT:-3000}, a chat page at / (no AWS account or API key needed)"
@@ -32,6 +32,7 @@ help:
 	@echo "make lint      ruff and mypy (strict)"
 	@echo "make build     sam build (the layer, compiled to bytecode, and the three functions)"
 	@echo "make validate  sam validate --lint"
+	@echo "make openapi   the API's OpenAPI document and the events' TypeScript types, from the code"
 	@echo "make bench     cold start, bytecode, AWS calls and write units, tokens, and a turn against a bare one"
 
 $(CURDIR)/.tools/uv/bin/uv:
@@ -81,6 +82,11 @@ format: .venv/.synced
 # The layer's pinned dependencies, exported from uv.lock (a test checks they agree).
 requirements: .venv/.synced
 	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --no-header -o layers/agent_core/requirements.txt >/dev/null
+
+# functions/health/openapi.json (served at GET /openapi.json) and docs/events.d.ts, made from the
+# function apps and template.yaml's routes (a test checks they are current).
+openapi: .venv/.synced
+	$(UV) run --frozen python -m local.openapi
 
 $(SAM): | check-python
 	$(UV) venv --quiet .tools/sam

@@ -81,3 +81,21 @@ def api_routes() -> list[Route]:
                 )
             )
     return routes
+
+
+# SAM's Cors property → the header each value becomes on a preflight's answer (AllowMethods, left
+# out of the template, is each path's own methods and OPTIONS: see ``Gateway``).
+_CORS_HEADERS = {
+    "AllowOrigin": "Access-Control-Allow-Origin",
+    "AllowHeaders": "Access-Control-Allow-Headers",
+    "AllowMethods": "Access-Control-Allow-Methods",
+    "MaxAge": "Access-Control-Max-Age",
+}
+
+
+def preflight_headers() -> dict[str, str]:
+    """The headers API Gateway's preflight answer carries, from the ``Api``'s ``Cors`` (each value
+    a quoted string there: ``"'*'"``)."""
+    apis = [r for r in load_template()["Resources"].values() if r["Type"] == "AWS::Serverless::Api"]
+    cors: dict[str, str] = apis[0]["Properties"].get("Cors", {}) if len(apis) == 1 else {}
+    return {_CORS_HEADERS[key]: value.strip("'") for key, value in cors.items()}

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from moto import mock_aws
 
@@ -17,6 +18,7 @@ from local.aws import ensure_table
 from local.state import STATE_DIR_VARIABLE
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.atomic_moto import make_writes_atomic
+from tests.support.openapi_check import OpenApiCheck, checked_handle_async_request, checked_handle_request
 
 # Every log line of the run, for tests/test_logs.py's audit (no secret may be logged).
 pytest_plugins = ["tests.support.log_audit"]
@@ -125,3 +127,27 @@ def tenants(make_runtime: RuntimeFactory) -> dict[str, DemoTenant]:
 @pytest.fixture
 def scripted() -> Callable[..., ScriptedModel]:
     return ScriptedModel
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "not_the_api: the test's server stands in for the API; its answers are not checked"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _responses_match_the_openapi_document(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Every response a test receives from a route of the API is what the OpenAPI document says
+    (tests/support/openapi_check.py); the test fails at its end, each mismatch named, if not. A
+    test whose server only stands in for the API on its paths says so: ``@pytest.mark.not_the_api``."""
+    OpenApiCheck.failures.clear()
+    if request.node.get_closest_marker("not_the_api") is not None:
+        yield
+        return
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", checked_handle_request)
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", checked_handle_async_request)
+    yield
+    failures, OpenApiCheck.failures[:] = list(OpenApiCheck.failures), []
+    assert not failures, "responses the OpenAPI document does not describe:\n" + "\n".join(failures)

@@ -35,6 +35,7 @@ _OPTION_OF = {
     "projects_url": "--projects-url",
     "writes": "--writes",
     "breaker": "--breaker",
+    "allowed_origins": "--allowed-origins",
     **LIMIT_OPTION_OF,
 }
 
@@ -99,6 +100,13 @@ def add_tenant_options(parser: argparse.ArgumentParser, *, update: bool) -> None
         help="when the tenant's tool calls run far above its usual: alert the operators, or alert and "
         "switch the tenant off" + ("" if update else " (default: alert)"),
     )
+    parser.add_argument(
+        "--allowed-origins",
+        metavar="LIST",
+        help="web origins of the tenant's own front end whose pages may read the API's answers (CORS), "
+        "comma-separated, e.g. https://app.example.com"
+        + (', replacing the list ("" for none)' if update else ""),
+    )
     add_limit_options(parser, update=update)
     if update:
         parser.add_argument("--no-odoo", action="store_true", help="unbind the tenant's Odoo")
@@ -123,6 +131,8 @@ def tenant_changes(options: argparse.Namespace, current: Tenant | None) -> dict[
             raise UsageError(f"--{name} cannot be empty")
     if options.agents is not None:
         changes["enabled_agents"] = _agent_list(options.agents)
+    if options.allowed_origins is not None:
+        changes["allowed_origins"] = options.allowed_origins  # the record splits and checks the list
     _exclusive(options, "no_model", "model")
     if options.model is not None or getattr(options, "no_model", False):
         changes["model"] = None if getattr(options, "no_model", False) else options.model

@@ -29,6 +29,7 @@ from agent_core.web import (
     TaskRequest,
     chat_reply,
     create_api,
+    errors,
     idempotency_of,
     last_event_of,
     mark_replayed,
@@ -128,13 +129,21 @@ ResumedTurn = Annotated[Turn, Depends(resume_turn)]
 StartedTask = Annotated[Turn | Replay, Depends(start_task)]
 
 
+# A retry's answer (same Idempotency-Key) says it is one.
+REPLAYABLE = {"headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/Idempotent-Replayed"}}}
+
 AFTER_RESTORE_PATH = "/_lwa/after-restore"  # AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH in template.yaml
 
 
 def create_app(runtime: Runtime) -> FastAPI:
     app = create_api(runtime, title="agent-runtime chat")
 
-    @app.post("/agents/{agent_id}/chat/stream", response_class=EventSourceResponse)
+    @app.post(
+        "/agents/{agent_id}/chat/stream",
+        response_class=EventSourceResponse,
+        tags=["chat"],
+        responses={**errors(404, 409, 429, 503), 200: REPLAYABLE},
+    )
     async def chat_stream(turn: StreamedTurn, request: Request) -> AsyncIterator[ServerSentEvent]:
         """One turn as Server-Sent Events: run_started, text_delta, tool_call, would_execute,
         tool_confirmation, tool_result, model_fallback, error, done. With ``Last-Event-ID``, the
@@ -143,14 +152,19 @@ def create_app(runtime: Runtime) -> FastAPI:
             async for frame in numbered_frames(turn.numbered(), turn.run_id):
                 yield frame
 
-    @app.get("/executions/{run_id}/events", response_class=EventSourceResponse)
+    @app.get(
+        "/executions/{run_id}/events",
+        response_class=EventSourceResponse,
+        tags=["runs"],
+        responses=errors(404),
+    )
     async def run_events(run: FollowedRun) -> AsyncIterator[ServerSentEvent]:
         """A run's stream events after ``after`` (or ``Last-Event-ID``), as the run sent them, then
         those it sends next while it is still going, ``done`` last. Another tenant's run is a 404."""
         async for frame in numbered_frames(run.numbered(), run.run_id):
             yield frame
 
-    @app.post("/executions/{run_id}/cancel", status_code=202)
+    @app.post("/executions/{run_id}/cancel", status_code=202, tags=["runs"], responses=errors(404, 409))
     async def cancel(run_id: RunId, caller: ChatCaller, runtime: CurrentRuntime) -> CancelReply:
         """Stop a running run before its next model or tool call; it ends ``cancelled``. A run that
         has ended is a 409; another tenant's, a 404."""
@@ -159,14 +173,19 @@ def create_app(runtime: Runtime) -> FastAPI:
         )
         return CancelReply(run_id=run_id)
 
-    @app.post("/agents/{agent_id}/chat")
+    @app.post(
+        "/agents/{agent_id}/chat", tags=["chat"], responses={**errors(404, 409, 429, 503), 200: REPLAYABLE}
+    )
     async def chat(turn: StartedTurn, request: Request) -> ChatReply:
         """One turn, answered as a single JSON document when it has finished."""
         async with noticing_disconnect(request, turn):
             return await chat_reply(turn)
 
     @app.post(
-        "/agents/{agent_id}/sessions/{session_id}/confirmations/{call_id}", response_class=EventSourceResponse
+        "/agents/{agent_id}/sessions/{session_id}/confirmations/{call_id}",
+        response_class=EventSourceResponse,
+        tags=["chat"],
+        responses=errors(404, 409, 429, 503),
     )
     async def confirm(turn: ResumedTurn, request: Request) -> AsyncIterator[ServerSentEvent]:
         """Approve or reject a write that waits for a person (``{"approve": true|false}``): the run
@@ -175,7 +194,9 @@ def create_app(runtime: Runtime) -> FastAPI:
             async for frame in numbered_frames(turn.numbered(), turn.run_id):
                 yield frame
 
-    @app.post("/api/v1/agent/execute")
+    @app.post(
+        "/api/v1/agent/execute", tags=["task API"], responses={**errors(404, 409, 429, 503), 200: REPLAYABLE}
+    )
     async def execute(turn: StartedTask, request: Request) -> TaskExecution:
         """The task API: run one task with an agent (``general`` by default) and answer when done."""
         async with noticing_disconnect(request, turn):

@@ -37,6 +37,7 @@ from agent_core.web import (
     TenantInfo,
     agent_list,
     create_api,
+    errors,
 )
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (1-100).")]
@@ -72,14 +73,14 @@ async def run_of(runtime: Runtime, caller: Caller, run_id: str) -> RunRecord:
 def create_app(runtime: Runtime) -> FastAPI:
     app = create_api(runtime, title="agent-runtime executions")
 
-    @app.get("/agents")
+    @app.get("/agents", tags=["agents"])
     async def agents(caller: CurrentCaller, runtime: CurrentRuntime) -> AgentList:
         """The agents the caller's tenant has enabled, with their tools (read or write), and those
         that cannot work for the tenant (an Odoo app not installed, a right its Odoo user lacks) and
         why. An Odoo that does not answer fails nothing: ``tools_note`` says so."""
         return await agent_list(runtime, caller, await tenant_of(runtime, caller))
 
-    @app.get("/agents/{agent_id}/executions")
+    @app.get("/agents/{agent_id}/executions", tags=["agents"], responses=errors(404))
     async def agent_executions(
         agent_id: Annotated[str, Path(max_length=64)],
         caller: AuditReader,
@@ -99,7 +100,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             runtime.audit.list_for_agent, caller.tenant_id, agent_id, limit=limit, cursor=cursor
         )
 
-    @app.get("/executions")
+    @app.get("/executions", tags=["runs"])
     async def executions(
         caller: CurrentCaller,
         runtime: CurrentRuntime,
@@ -128,20 +129,20 @@ def create_app(runtime: Runtime) -> FastAPI:
         )
         return await asyncio.to_thread(runtime.runs.list, caller.tenant_id, view, limit=limit, cursor=cursor)
 
-    @app.get("/executions/{run_id}")
+    @app.get("/executions/{run_id}", tags=["runs"], responses=errors(404))
     async def execution(run_id: RunId, caller: CurrentCaller, runtime: CurrentRuntime) -> RunRecord:
         """One run: status, agent, session, steps, usage, model and timings. One the caller may not
         see (another tenant's, caller's or end user's) is a 404."""
         return await run_of(runtime, caller, run_id)
 
-    @app.get("/api/v1/agent/execution/{execution_id}")
+    @app.get("/api/v1/agent/execution/{execution_id}", tags=["task API"], responses=errors(404))
     async def task_execution(
         execution_id: RunId, caller: CurrentCaller, runtime: CurrentRuntime
     ) -> TaskExecution:
         """The task API: one execution, its result and steps."""
         return TaskExecution.of(await run_of(runtime, caller, execution_id))
 
-    @app.get("/api/v1/agent/executions")
+    @app.get("/api/v1/agent/executions", tags=["task API"])
     async def task_executions(
         caller: CurrentCaller,
         runtime: CurrentRuntime,
@@ -156,7 +157,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             executions=[TaskExecution.of(run) for run in runs], limit=limit, offset=offset, has_more=more
         )
 
-    @app.get("/sessions")
+    @app.get("/sessions", tags=["sessions"])
     async def sessions(
         caller: CurrentCaller, runtime: CurrentRuntime, limit: Limit = 20, cursor: Cursor = None
     ) -> Page[SessionSummary]:
@@ -167,7 +168,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             runtime.memory.list, caller.tenant_id, caller.owner, limit=limit, cursor=cursor
         )
 
-    @app.get("/sessions/{session_id}/messages")
+    @app.get("/sessions/{session_id}/messages", tags=["sessions"], responses=errors(404))
     async def session_messages(
         session_id: SessionId,
         caller: CurrentCaller,
@@ -182,7 +183,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             runtime.memory.messages, caller.tenant_id, caller.owner, session_id, limit=limit, cursor=cursor
         )
 
-    @app.delete("/sessions/{session_id}", status_code=204)
+    @app.delete("/sessions/{session_id}", status_code=204, tags=["sessions"], responses=errors(404, 409))
     async def delete_session(session_id: SessionId, caller: CurrentCaller, runtime: CurrentRuntime) -> None:
         """Erase a session: its messages and meta (and a write waiting in it). Its runs and the
         audit trail stay. A turn running in it is a 409; anyone else's session is a 404."""
@@ -190,7 +191,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             runtime.memory.delete, caller.tenant_id, caller.owner, session_id, datetime.now(UTC)
         )
 
-    @app.get("/api/v1/tenant/info")
+    @app.get("/api/v1/tenant/info", tags=["task API"])
     async def tenant_info(caller: CurrentCaller, runtime: CurrentRuntime) -> TenantInfo:
         """The task API: the caller's tenant and what it may use."""
         return TenantInfo.of(await tenant_of(runtime, caller), caller)

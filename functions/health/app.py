@@ -1,30 +1,65 @@
-"""Health function: liveness (no AWS call) and readiness (table reachable, model configured)."""
+"""Health function: liveness (no AWS call), readiness (table reachable, model configured), and the
+API's OpenAPI document (``openapi.json`` beside this file, made by ``make openapi``)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Literal
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from mangum import Mangum
+from pydantic import BaseModel
 
 from agent_core import AgentRuntimeError, Runtime
 from agent_core.web import CurrentRuntime, create_api
 
 CHECK_SECONDS = 4.0
+OPENAPI_DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
+
+
+class Check(BaseModel):
+    ok: bool
+    detail: str
+
+
+class Checks(BaseModel):
+    table: Check
+    model: Check
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    checks: Checks
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"]
+
+
+@cache
+def openapi_document() -> bytes:
+    return OPENAPI_DOCUMENT.read_bytes()
 
 
 def create_app(runtime: Runtime) -> FastAPI:
     app = create_api(runtime, title="agent-runtime health")
 
-    @app.get("/healthz")
-    @app.get("/health")
-    async def healthz() -> dict[str, str]:
+    @app.get("/healthz", tags=["health"])
+    @app.get("/health", tags=["health"])
+    async def healthz() -> Liveness:
         """The process is up. Touches nothing else. (``/health`` is the task API's name for it.)"""
-        return {"status": "ok"}
+        return Liveness(status="ok")
 
-    @app.get("/readyz")
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Not ready: the failing checks say why."}},
+    )
     async def readyz(runtime: CurrentRuntime) -> JSONResponse:
         """Ready when the table answers and a model is configured; 503 with the failing checks if not."""
         checks = {
@@ -35,6 +70,16 @@ def create_app(runtime: Runtime) -> FastAPI:
         return JSONResponse(
             {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503
         )
+
+    @app.get(
+        "/openapi.json",
+        tags=["documentation"],
+        responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+        response_class=Response,
+    )
+    async def openapi() -> Response:
+        """This API's OpenAPI 3.1 document (the SSE routes' events under ``x-itemSchema``)."""
+        return Response(openapi_document(), media_type="application/json")
 
     return app
 

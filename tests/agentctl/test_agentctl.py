@@ -190,6 +190,26 @@ def test_update_refuses_nothing_contradictions_and_unknown_tenants(ctl: Agentctl
     assert "no tenant initrode" in one_error_line(ctl("tenant", "show", "initrode"), 1)
 
 
+def test_a_tenants_own_origins_are_set_replaced_cleared_and_checked(ctl: Agentctl, runtime: Runtime) -> None:
+    created = ctl(
+        "tenant", "create", "initech", "--name", "Initech",
+        "--allowed-origins", "https://app.initech.example,https://Admin.initech.example:8443",
+    )  # fmt: skip
+    assert created.code == 0, created.err
+    tenant = runtime.tenants.get("initech")
+    assert tenant is not None
+    assert tenant.allowed_origins == ("https://app.initech.example", "https://admin.initech.example:8443")
+
+    assert ctl("tenant", "update", "initech", "--allowed-origins", "").code == 0
+    tenant = runtime.tenants.get("initech")
+    assert tenant is not None and tenant.allowed_origins == ()
+    with_path = ctl("tenant", "update", "initech", "--allowed-origins", "https://app.initech.example/chat")
+    assert "--allowed-origins" in one_error_line(with_path, 2) and "is not an origin" in with_path.err
+    assert "'*' is a deployment's choice" in one_error_line(
+        ctl("tenant", "update", "initech", "--allowed-origins", "*"), 2
+    )
+
+
 def test_list_shows_every_tenant_in_order(ctl: Agentctl) -> None:
     assert ctl("tenant", "list").out == "No tenants yet.\n"
     ctl("tenant", "create", "initech", "--name", "Initech")

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 from local.template import ROOT
 from tests.browser.stack import SHOP
+from tests.support.openapi_check import check_browser_response
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 # Those FACTS.md lists for Debian's Chromium in a container without a display or a GPU.
@@ -56,13 +57,18 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh tab (its own storage) at a laptop's size; a script error on the page fails the test."""
+    """A fresh tab (its own storage) at a laptop's size; a script error on the page fails the test,
+    and so does an answer of the API the OpenAPI document does not describe (as for every test)."""
     context = browser.new_context(viewport={"width": 1100, "height": 800})
     context.set_default_timeout(10_000)
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    finished: list[Request] = []
+    opened.on("requestfinished", lambda request: finished.append(request))
     yield opened
+    for request in finished:  # while the browser still holds their bodies
+        check_browser_response(request)
     context.close()
     assert errors == [], f"the page threw: {errors}"
 

@@ -28,7 +28,7 @@ from agent_core.observability import logger
 from agent_core.timeouts import turn_seconds
 from agent_core.turn import STORE_GRACE_SECONDS
 from local.functions import load_function
-from local.template import ROOT, TEMPLATE, load_template
+from local.template import ROOT, TEMPLATE, load_template, preflight_headers
 from tests.support.cloudformation import Deployment
 from tests.support.uv import uv_executable
 
@@ -108,7 +108,19 @@ def chat_alias(cfn: Template) -> str:
 
 
 def integrations(cfn: Template) -> Iterator[tuple[str, str, Template]]:
-    """(method, path, x-amazon-apigateway-integration) of every route of the REST API."""
+    """(method, path, x-amazon-apigateway-integration) of every route of the REST API (not the
+    preflights SAM's ``Cors`` adds: see ``preflights``)."""
+    for method, path, integration in _all_integrations(cfn):
+        if method != "OPTIONS":
+            yield method, path, integration
+
+
+def preflights(cfn: Template) -> dict[str, Template]:
+    """Each path's ``OPTIONS`` integration, by path."""
+    return {path: i for method, path, i in _all_integrations(cfn) if method == "OPTIONS"}
+
+
+def _all_integrations(cfn: Template) -> Iterator[tuple[str, str, Template]]:
     (api,) = resources_of_type(cfn, "AWS::ApiGateway::RestApi").values()
     for path, methods in api["Properties"]["Body"]["paths"].items():
         for method, operation in methods.items():
@@ -945,3 +957,57 @@ def test_the_export_role_reads_only_what_it_exports_and_writes_only_under_its_pr
     assert listing["Condition"] == {"StringLike": {"s3:prefix": "audit/*"}}
     for name in ("ChatFunction", "ExecutionsFunction", "HealthFunction"):
         assert not [a for a in actions(cfn, name) if a.startswith("s3:")], name
+
+
+# --- CORS and streams nothing buffers -----------------------------------------------------------
+
+
+def test_every_preflight_is_answered_by_api_gateway_as_the_local_gateway_answers_it(cfn: Template) -> None:
+    # SAM's Cors: an OPTIONS mock integration on every path, no function reached. make dev's gateway
+    # must answer a preflight with the very same headers.
+    paths = {path for _, path, _ in integrations(cfn)}
+    found = preflights(cfn)
+    assert set(found) == paths
+    for path, integration in found.items():
+        assert integration["type"] == "mock"
+        answered = integration["responses"]["default"]["responseParameters"]
+        headers = {
+            name.removeprefix("method.response.header."): value.strip("'") for name, value in answered.items()
+        }
+        methods = sorted({m for m, p, _ in integrations(cfn) if p == path} | {"OPTIONS"})
+        assert headers == {**preflight_headers(), "Access-Control-Allow-Methods": ",".join(methods)}, path
+    allowed = set(preflight_headers()["Access-Control-Allow-Headers"].split(","))
+    assert {
+        "Authorization",
+        "X-API-Key",
+        "Content-Type",
+        "Idempotency-Key",
+        "Last-Event-ID",
+        "X-End-User-Id",
+    } <= allowed
+
+
+def test_api_gateways_own_errors_are_readable_by_a_page(cfn: Template) -> None:
+    (api,) = resources_of_type(cfn, "AWS::ApiGateway::RestApi").values()
+    responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        assert responses[kind]["responseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": "'*'"
+        }
+
+
+def test_the_allowed_origins_reach_every_function() -> None:
+    origins = "https://app.example.com,https://admin.example.com"
+    cfn = deployed(AllowedOrigins=origins)
+    for name in ("ChatFunction", "ExecutionsFunction", "HealthFunction"):
+        variables = function(cfn, name)["Environment"]["Variables"]
+        assert variables["ALLOWED_ORIGINS"] == {"Ref": "AllowedOrigins"}, name
+    assert Settings.from_env({"ALLOWED_ORIGINS": origins}).allowed_origins == tuple(origins.split(","))
+
+
+def test_the_api_compresses_nothing(cfn: Template) -> None:
+    # With MinimumCompressionSize set, API Gateway compresses answers for clients that accept it: a
+    # stream would wait to fill compressed blocks. Unset, it compresses nothing.
+    (api,) = resources_of_type(cfn, "AWS::ApiGateway::RestApi").values()
+    assert "MinimumCompressionSize" not in api["Properties"]
+    assert "x-amazon-apigateway-minimum-compression-size" not in api["Properties"]["Body"]

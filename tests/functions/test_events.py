@@ -34,6 +34,7 @@ from tests.support.lambda_events import (
     with_path_parameter,
     without_header,
 )
+from tests.support.openapi_check import check_proxy_response
 from tests.support.server import serve
 from tests.support.web_adapter import REQUEST_CONTEXT_HEADER, invoke, to_request
 
@@ -54,6 +55,7 @@ def call_handler(function: str, event: Event) -> tuple[int, Any]:
         asyncio.set_event_loop(None)
         loop.close()
     assert response["isBase64Encoded"] is False
+    check_proxy_response(event, response)  # as the OpenAPI document says (tests/support/openapi_check.py)
     return response["statusCode"], json.loads(response["body"]) if response["body"] else None
 
 

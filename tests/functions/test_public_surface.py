@@ -36,6 +36,7 @@ IMPORTS = {
             "TaskRequest",
             "chat_reply",
             "create_api",
+            "errors",  # route metadata: the error statuses a route answers (OpenAPI)
             "idempotency_of",
             "last_event_of",
             "mark_replayed",
@@ -68,6 +69,7 @@ IMPORTS = {
             "TenantInfo",
             "agent_list",  # GET /agents: the agents, and the tools the tenant's Odoo cannot serve
             "create_api",
+            "errors",
         },
     },
     # The audit export: a plain handler, no HTTP.

@@ -34,6 +34,7 @@ def test_the_page_and_its_files_are_served_with_their_types(base: str) -> None:
     assert httpx.get(base + "/app.css").headers["content-type"].startswith("text/css")
 
 
+@pytest.mark.not_the_api  # `api` stands in for the gateway: its answers are not the API's
 @pytest.mark.parametrize(
     ("method", "path"),
     [

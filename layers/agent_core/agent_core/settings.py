@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agent_core.origins import Origins
+
 ModelProviderName = Literal["auto", "anthropic", "bedrock", "local"]
 # What ``auto`` resolves to. Bedrock is never guessed: AWS credentials are always present on
 # Lambda, so only an explicit ``bedrock`` sends turns there.
@@ -66,6 +68,7 @@ _VARIABLES = {
     "events_poll_seconds": "EVENTS_POLL_SECONDS",
     "cancel_check_seconds": "CANCEL_CHECK_SECONDS",
     "audit_bucket": "AUDIT_BUCKET",
+    "allowed_origins": "ALLOWED_ORIGINS",
 }
 _REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")  # the first one set wins
 _API_KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -112,6 +115,8 @@ class Settings(BaseModel):
     tenant_cache_seconds: float = Field(default=60.0, ge=0)
     secret_cache_seconds: float = Field(default=300.0, ge=0)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # The web origins whose pages may read the API's answers (CORS), or "*"; a tenant may add its own.
+    allowed_origins: Origins = ()
 
     http_timeout_seconds: float = Field(default=15.0, gt=0)
     web_search_url: str = "https://html.duckduckgo.com/html/"

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PositiveInt, Validat
 
 from agent_core.errors import Forbidden
 from agent_core.llm.types import Effort, Thinking, ThinkingMode
+from agent_core.origins import TenantOrigins
 from agent_core.scopes import DEFAULT_SCOPES, Scope
 
 # shadow: a write does not run (the model reads what would have happened); confirm: it runs once a
@@ -188,6 +189,9 @@ class Tenant(BaseModel):
     agent_writes: dict[str, WriteMode] = Field(default_factory=dict)
     agent_thinking: dict[str, ThinkingOverride] = Field(default_factory=dict)
     breaker: BreakerAction = "alert"
+    allowed_origins: TenantOrigins = Field(
+        default=(), description="Web origins of the tenant's own front end, whose pages may read answers."
+    )
     limits: TenantLimits = Field(default_factory=TenantLimits)
     created_at: str | None = None
 

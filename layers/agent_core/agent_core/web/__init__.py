@@ -17,6 +17,7 @@ from agent_core.web.auth import (
 )
 from agent_core.web.disconnects import noticing_disconnect
 from agent_core.web.idempotency import IdempotencyHeader, idempotency_of, mark_replayed
+from agent_core.web.openapi import errors
 from agent_core.web.resume import LastEventIdHeader, last_event_of
 from agent_core.web.schemas import (
     AgentInfo,
@@ -59,6 +60,7 @@ __all__ = [
     "chat_reply",
     "create_api",
     "current_caller",
+    "errors",
     "idempotency_of",
     "last_event_of",
     "mark_replayed",

@@ -17,6 +17,7 @@ from agent_core.observability import add_log_keys
 from agent_core.runtime import Runtime
 from agent_core.scopes import Scope
 from agent_core.tenancy import Caller
+from agent_core.web.cors import TENANT_STATE
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The tenant's API key.")
 
@@ -41,6 +42,7 @@ async def current_caller(
 ) -> Caller:
     caller = await asyncio.to_thread(runtime_of(request).authenticator.authenticate, api_key)
     add_log_keys(tenant_id=caller.tenant_id)  # on every later line of this request
+    setattr(request.state, TENANT_STATE, caller.tenant_id)  # the tenant's own origins (web/cors.py)
     if end_user_id is not None and not keys.is_valid_id(end_user_id):
         raise InvalidRequest(
             "X-End-User-Id must be 1-64 characters of letters, digits, '_', '.' or '-'",

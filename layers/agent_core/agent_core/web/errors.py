@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from agent_core.errors import AgentRuntimeError, RateLimited
@@ -23,6 +24,22 @@ _CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
 }
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(
+        description="What went wrong, for programs: invalid_request, run_not_found, THROTTLED..."
+    )
+    message: str = Field(description="What went wrong, for people.")
+    request_id: str | None = Field(
+        default=None, description="The request's id, as in its X-Request-Id header and its log lines."
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers, whichever part of it answers (a function or API Gateway)."""
+
+    error: ErrorDetail
 
 
 def error_response(
