@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from agent_core import OdooBinding, RunContext, Tenant, Tool, ToolServices
-from local.erp import DEFAULT_SEED, Dataset, Record, credentials, dataset
+from local.erp import DEFAULT_SEED, Dataset, Record, RunningErp, credentials, dataset
 from tests.support.context import run_context as context_for
 
 # The day the demo data is anchored to; the tools read "today" from the clock (UTC) as well.
@@ -93,3 +93,8 @@ def bank_totals(data: Dataset, as_of: date = TODAY) -> dict[tuple[str, str], flo
             key = (company["name"], currency)
             totals[key] = round(totals.get(key, 0.0) + balances[journal["name"]], 2)
     return totals
+
+
+async def run_on(tool: Tool, db: str, erp: RunningErp, services: ToolServices, **arguments: Any) -> Any:
+    """What ``tool`` answers tenant ``db`` whose Odoo is the demo database ``db`` of ``erp``."""
+    return await invoke(tool, bound(db, erp.url, services), **arguments)

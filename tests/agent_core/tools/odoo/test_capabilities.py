@@ -4,12 +4,12 @@ missing app or right found at call time is a readable error that makes the next 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from agent_core import Settings, Tenant, ToolError, ToolServices
+from agent_core import Tenant, ToolError, ToolServices
 from agent_core.tools.odoo import ODOO_TOOLS
 from agent_core.tools.odoo.apps import APP_OF_MODEL
 from agent_core.tools.odoo.capabilities import (
@@ -24,11 +24,11 @@ from agent_core.tools.odoo.finance import list_gl_accounts
 from agent_core.tools.odoo.marketing import get_campaign_metrics
 from agent_core.tools.odoo.offer import unavailable_tools
 from local.erp import RunningErp, restricted_credentials, start_erp
-from tests.support.context import tool_services
 from tests.support.erp import TODAY, invoke, odoo_secret, odoo_tenant, run_context
 from tests.support.sockets import closed_url, silent_url
 
 pytestmark = pytest.mark.anyio
+HTTP_TIMEOUT_SECONDS = 3.0
 NAMES = [tool.name for tool in ODOO_TOOLS]
 FINANCE = {"get_gl_balance", "list_gl_accounts", "get_cash_flow", "get_bank_balance", "get_bank_transactions"}
 WAREHOUSE = {"get_stock_levels", "get_reorder_alerts", "get_slow_moving_stock", "get_pending_receipts"}
@@ -38,13 +38,6 @@ WAREHOUSE = {"get_stock_levels", "get_reorder_alerts", "get_slow_moving_stock", 
 def erp() -> Iterator[RunningErp]:
     with start_erp(today=TODAY, uninstalled={"globex": {"mass_mailing"}}) as running:
         yield running
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[ToolServices]:
-    services = tool_services(Settings(http_timeout_seconds=3))
-    yield services
-    await services.http.aclose()
 
 
 def restricted_secret(db: str) -> dict[str, str]:

@@ -3,7 +3,7 @@ uid is refused, and turns every failure into a ToolError the model can act on, w
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -41,20 +41,8 @@ from tests.support.server import serve
 from tests.support.sockets import closed_url, silent_url
 
 pytestmark = pytest.mark.anyio
+HTTP_TIMEOUT_SECONDS = 3.0
 LOGIN, KEY = credentials("acme")
-
-
-@pytest.fixture(scope="module")
-def erp() -> Iterator[RunningErp]:
-    with start_erp(today=TODAY) as running:
-        yield running
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[ToolServices]:
-    services = tool_services(Settings(http_timeout_seconds=3))
-    yield services
-    await services.http.aclose()
 
 
 @pytest.fixture(scope="module")

@@ -3,36 +3,22 @@ that would carry the API key in clear is refused, by the binding's validation an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from agent_core import OdooBinding, Settings, Tenant, ToolError, ToolServices
+from agent_core import OdooBinding, Tenant, ToolError, ToolServices
 from agent_core.tenancy import STORED
 from agent_core.tools.odoo import ODOO_TOOLS, odoo
 from agent_core.tools.odoo.marketing import get_pipeline_overview
-from local.erp import RunningErp, start_erp
-from tests.support.context import tool_services
-from tests.support.erp import TODAY, invoke, odoo_secret, run_context, seeded
+from local.erp import RunningErp
+from tests.support.erp import invoke, odoo_secret, run_context, seeded
 
 pytestmark = pytest.mark.anyio
+HTTP_TIMEOUT_SECONDS = 3.0
 PLACE = {"allowed_company_ids": [1], "lang": "fr_FR", "tz": "Europe/Paris"}
-
-
-@pytest.fixture(scope="module")
-def erp() -> Iterator[RunningErp]:
-    with start_erp(today=TODAY) as running:
-        yield running
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[ToolServices]:
-    services = tool_services(Settings(http_timeout_seconds=3))
-    yield services
-    await services.http.aclose()
 
 
 def placed(db: str, url: str, **binding: Any) -> Tenant:

@@ -8,43 +8,26 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from agent_core import Settings, ToolError, ToolServices
+from agent_core import ToolError, ToolServices
 from agent_core.tools.odoo.banking import get_bank_balance, get_bank_transactions, reconcile_account
 from agent_core.tools.odoo.finance import get_cash_flow, get_gl_balance, list_gl_accounts
 from local.erp import Dataset, Record, RunningErp, start_erp
-from tests.support.context import tool_services
-from tests.support.erp import TODAY, bank_balances, bank_totals, bound, invoke, posted_lines, seeded
+from tests.support.erp import TODAY, bank_balances, bank_totals, posted_lines, seeded
+from tests.support.erp import run_on as run
 
 READS = ("search_read", "search_count", "read_group", "authenticate", "execute_kw")
-
-
-@pytest.fixture(scope="module")
-def erp() -> Iterator[RunningErp]:
-    with start_erp(today=TODAY) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
 def erp18() -> Iterator[RunningErp]:
     with start_erp(today=TODAY, version="18.0") as running:
         yield running
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[ToolServices]:
-    services = tool_services(Settings(http_timeout_seconds=5))
-    yield services
-    await services.http.aclose()
-
-
-async def run(tool: Any, db: str, erp: RunningErp, services: ToolServices, **arguments: Any) -> Any:
-    return await invoke(tool, bound(db, erp.url, services), **arguments)
 
 
 def company_names(data: Dataset) -> dict[int, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from statistics import mean
@@ -53,7 +52,6 @@ from agent_core.tools.odoo.warehouse import (
 from local.erp import Dataset, Record, RunningErp, start_erp
 from local.erp.seed_sales import FOLDED_STAGE
 from tests.fakes.scripted_model import ScriptedModel
-from tests.support.context import tool_services
 from tests.support.erp import (
     TODAY,
     bank_balances,
@@ -62,6 +60,9 @@ from tests.support.erp import (
     odoo_secret,
     odoo_tenant,
     seeded,
+)
+from tests.support.erp import (
+    run_on as run,
 )
 from tests.support.stack import serve_stack
 
@@ -75,23 +76,6 @@ READS = (
     "authenticate",
     "execute_kw",
 )
-
-
-@pytest.fixture(scope="module")
-def erp() -> Iterator[RunningErp]:
-    with start_erp(today=TODAY) as running:
-        yield running
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[ToolServices]:
-    services = tool_services(Settings(http_timeout_seconds=5))
-    yield services
-    await services.http.aclose()
-
-
-async def run(tool: Any, db: str, erp: RunningErp, services: ToolServices, **arguments: Any) -> Any:
-    return await invoke(tool, bound(db, erp.url, services), **arguments)
 
 
 def name(data: Dataset, model: str, record_id: int | None) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -17,16 +17,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agent_core import Settings, ToolError, ToolServices
+from agent_core import ToolError, ToolServices
 from agent_core.timeouts import call_deadline
 from agent_core.tools.odoo import odoo
 from agent_core.tools.odoo.banking import get_bank_balance
-from local.erp import RunningErp, start_erp
-from tests.support.context import tool_services
-from tests.support.erp import TODAY, bank_balances, bound, invoke, seeded
+from local.erp import RunningErp
+from tests.support.erp import bank_balances, bound, invoke, seeded
 from tests.support.server import serve
 
 pytestmark = pytest.mark.anyio
+HTTP_TIMEOUT_SECONDS = 3.0
 
 
 class Proxy:
@@ -88,24 +88,11 @@ class Proxy:
         return JSONResponse(answer.json())
 
 
-@pytest.fixture(scope="module")
-def erp() -> Iterator[RunningErp]:
-    with start_erp(today=TODAY) as running:
-        yield running
-
-
 @pytest.fixture
 def proxy(erp: RunningErp) -> Iterator[tuple[Proxy, str]]:
     state = Proxy(erp.url)
     with serve(state.app()) as url:
         yield state, url
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[ToolServices]:
-    services = tool_services(Settings(http_timeout_seconds=3))
-    yield services
-    await services.http.aclose()
 
 
 @pytest.mark.parametrize("code", [301, 302, 307, 308])
