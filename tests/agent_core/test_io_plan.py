@@ -52,26 +52,12 @@ from local.functions import load_function
 from local.template import load_template
 from tests.conftest import TABLE
 from tests.fakes.messages_api import FakeMessagesAPI, running_messages_api
-from tests.fakes.scripted_model import ScriptedModel
 from tests.support.aws_calls import AwsCalls
+from tests.support.counting_model import CountingModel
 from tests.support.server import serve
 
 pytestmark = pytest.mark.anyio
 PLATFORM_KEY = "agent-runtime/platform/anthropic"
-
-
-class CountingModel(ScriptedModel):
-    """Notes how many AWS calls had been made when each model request went out."""
-
-    def __init__(self, steps: Any, calls: AwsCalls) -> None:
-        super().__init__(steps)
-        self.calls = calls
-        self.calls_before: list[int] = []
-
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        self.calls_before.append(self.calls.count())
-        async for event in super().stream(request):
-            yield event
 
 
 @pytest.fixture

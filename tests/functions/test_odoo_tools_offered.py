@@ -4,20 +4,20 @@ not answer fails no listing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from agent_core import ModelRequest, Runtime, TurnRequest, issue_api_key
+from agent_core import Runtime, TurnRequest, issue_api_key
 from agent_core.llm.scripted import say
-from agent_core.llm.types import ModelEvent
 from agent_core.web import chat_reply
 from local.erp import RunningErp, start_erp
 from tests.conftest import RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.aws_calls import AwsCalls
+from tests.support.counting_model import CountingModel
 from tests.support.erp import TODAY, odoo_secret, odoo_tenant
 from tests.support.sockets import closed_url
 from tests.support.stack import serve_stack
@@ -102,20 +102,6 @@ def test_an_odoo_that_does_not_answer_fails_no_listing_and_is_named(runtime: Run
             assert "could not reach the Odoo server at 127.0.0.1" in agent["tools_note"]
         else:
             assert agent["tools_note"] is None  # the general agent reads no Odoo
-
-
-class CountingModel(ScriptedModel):
-    """Notes how many AWS calls had been made when each model request went out."""
-
-    def __init__(self, steps: Any, calls: AwsCalls) -> None:
-        super().__init__(steps)
-        self.calls = calls
-        self.calls_before: list[int] = []
-
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        self.calls_before.append(self.calls.count())
-        async for event in super().stream(request):
-            yield event
 
 
 @pytest.mark.anyio
