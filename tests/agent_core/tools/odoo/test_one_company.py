@@ -108,16 +108,18 @@ def currency(data: Dataset, company: int) -> str:
     return str(data.get("res.currency", data.company_currency(company))["name"])
 
 
+@pytest.mark.parametrize("version", ["17.0", "18.0"])
 @pytest.mark.parametrize("company", [1, 2])
 async def test_all_18_tools_answer_for_the_bound_company_only(
-    company: int, erp: RunningErp, services: ToolServices
+    company: int, version: str, erp: RunningErp, erp18: RunningErp, services: ToolServices
 ) -> None:
     data, mine, other = only(seeded("globex"), company), COMPANIES[company], COMPANIES[3 - company]
     cur = currency(data, company)
+    url = erp18.url if version == "18.0" else erp.url
     answers: dict[str, Any] = {}
 
     async def run(tool: Any, **arguments: Any) -> Any:
-        answers[tool.name] = await ask(tool, erp.url, services, [company], **arguments)
+        answers[tool.name] = await ask(tool, url, services, [company], **arguments)
         return answers[tool.name]
 
     # Finance.
