@@ -126,7 +126,70 @@ class Engine:
                 "Record does not exist or has been deleted.\n"
                 f"(Record: {model}({missing[0]},), User: {self.data.uid})"
             )
+        self._check_companies(model, [table[i] for i in ids], context)
         return [{name: self.render(model, table[i], name, context) for name in names} for i in ids]
+
+    def _check_companies(self, model: str, records: list[Record], context: dict[str, Any] | None) -> None:
+        """Refuse to read records the multi-company record rules hide, as Odoo's ``read`` does.
+
+        17.0's ``read`` (odoo/models.py, ``_read``) fetches the ids through the record rules and
+        raises ``ir.rule._make_access_error('read', forbidden)`` for the ones left out; that error
+        (odoo/addons/base/models/ir_rule.py, 17.0) reads, for a user outside debug mode: "Uh-oh!
+        Looks like you have stumbled upon some top-secret records.", "Sorry, <user> (id=<uid>)
+        doesn't have 'read' access to:", "- <model description> (<model>)", then the cookies line,
+        and, the failing rule naming ``company_id``, the company the record belongs to
+        (``_get_redirect_suggested_company``): one the user has, "you might be able to access the
+        record by switching to the company: <name>."; one the user lacks, "…but you do not have
+        access to the proper company…"; several, "Switching company may help".
+        """
+        allowed = set(self.companies(context))
+        hidden = [r for r in records if not self._visible(model, r, allowed)]
+        if not hidden:
+            return
+        user = self.data.get("res.users", self.data.uid)
+        message = (
+            "Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n"
+            f"Sorry, {user['name']} (id={user['id']}) doesn't have 'read' access to:\n"
+            f"- {self.model(model).description} ({model})\n\n"
+            "If you really, really need access, perhaps you can win over your friendly administrator "
+            "with a batch of freshly baked cookies."
+        )
+        owners = {c for r in hidden[:6] for c in self._companies_of(model, r)}
+        if len(owners) != 1:
+            message += (
+                "\n\nNote: this might be a multi-company issue. "
+                "Switching company may help - in Odoo, not in real life!"
+            )
+        elif owners <= set(user["company_ids"]):
+            company = self.data.display_name("res.company", owners.pop())
+            message += (
+                "\n\nThis seems to be a multi-company issue, you might be able to access the record "
+                f"by switching to the company: {company}."
+            )
+        else:
+            message += (
+                "\n\nThis seems to be a multi-company issue, but you do not have access to the proper "
+                "company to access the record anyhow."
+            )
+        raise AccessError(message)
+
+    def _companies_of(self, model: str, record: Record) -> set[int]:
+        """The companies a record belongs to, for the multi-company record rules (none: shared)."""
+        spec = self.model(model)
+        if model == "res.company":
+            return {record["id"]}
+        if model in _NOT_COMPANY_RULED:
+            return set()
+        if "company_id" in spec.fields:
+            return {record["company_id"]} if record["company_id"] else set()
+        if "company_ids" in spec.fields:
+            return set(record["company_ids"])
+        return set()
+
+    def _visible(self, model: str, record: Record, allowed: set[int]) -> bool:
+        """Whether the multi-company record rules let the call see ``record`` (see ``filter``)."""
+        owners = self._companies_of(model, record)
+        return not owners or bool(owners & allowed)
 
     def fields_get(
         self, model: str, allfields: list[str] | None = None, attributes: list[str] | None = None
@@ -145,9 +208,9 @@ class Engine:
     def render(self, model: str, record: Record, name: str, context: dict[str, Any] | None = None) -> Any:
         """A field's value as Odoo puts it on the wire: ``[id, name]``, ``"2024-05-01"``, ``false``."""
         if name == "display_name":
-            return self.data.display_name(model, record["id"])
+            return self.display_name(model, record["id"], context)
         spec = self.field(model, name)
-        return self.wire(spec, self.value(model, record, name, context))
+        return self.wire(spec, self.value(model, record, name, context), context)
 
     def value(self, model: str, record: Record, name: str, context: dict[str, Any] | None = None) -> Any:
         """A record's value of field ``name``; on 18.0 an account's ``code`` is the current
@@ -161,14 +224,24 @@ class Engine:
             return self.data.rate(record["id"], self.current_company(context), self.data.today)
         return record[name]
 
-    def wire(self, spec: Field, value: Any) -> Any:
+    def display_name(self, model: str, record_id: int, context: dict[str, Any] | None = None) -> str:
+        """A record's name as the call's current company sees it: on 18.0 an account's display name
+        is "<code> <name>" when it has a code there, else its name alone (addons/account/models/
+        account_account.py, 18.0, ``_compute_display_name``, which depends on the company)."""
+        if model == "account.account" and "company_ids" in self.model(model).fields:
+            record = self.data.get(model, record_id)
+            code = self.value(model, record, "code", context)
+            return f"{code} {record['name']}" if code else str(record["name"])
+        return self.data.display_name(model, record_id)
+
+    def wire(self, spec: Field, value: Any, context: dict[str, Any] | None = None) -> Any:
         """A stored value as JSON-RPC carries it (unset: ``false``, or ``0`` for numbers)."""
         if value is None:
             return 0 if spec.type in ("integer", "float", "monetary") else False
         if spec.type == "many2many":
             return list(value)
         if spec.type == "many2one" and spec.relation:
-            return [value, self.data.display_name(spec.relation, value)]
+            return [value, self.display_name(spec.relation, value, context)]
         if isinstance(value, datetime):
             return value.strftime("%Y-%m-%d %H:%M:%S")
         if isinstance(value, date):

@@ -87,7 +87,7 @@ def read_group(
         row: dict[str, Any] = {}
         extra: list[Any] = []
         for key, value in zip(keys, values, strict=True):
-            row[key.spec], leaves = _label(engine, key, value)
+            row[key.spec], leaves = _label(engine, key, value, context)
             extra += leaves
             if key.granularity:
                 row.setdefault("__range", {})[key.spec] = _range(key, value)
@@ -232,12 +232,14 @@ def _aggregate(engine: Engine, field: Field, function: str, values: list[Any]) -
     return round(total, 2) if field.type == "monetary" else round(total, 6)
 
 
-def _label(engine: Engine, key: GroupKey, value: Any) -> tuple[Any, list[Any]]:
+def _label(
+    engine: Engine, key: GroupKey, value: Any, context: dict[str, Any] | None = None
+) -> tuple[Any, list[Any]]:
     """The group's value as Odoo shows it, and the domain leaves that select its records."""
     if value is None:
         return False, [[key.name, "=", False]]
     if key.granularity is None:
-        return engine.wire(key.field, value), [[key.name, "=", value]]
+        return engine.wire(key.field, value, context), [[key.name, "=", value]]
     bounds = _range(key, value)
     leaves = ["&", [key.name, ">=", bounds["from"]], [key.name, "<", bounds["to"]]]
     day = value.date() if isinstance(value, datetime) else value

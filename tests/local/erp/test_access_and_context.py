@@ -234,3 +234,54 @@ def test_python_m_local_erp_refuses_what_the_demo_cannot_be(
         main(argv)
 
     assert exited.value.code == 2 and problem in capsys.readouterr().err
+
+
+def test_reading_a_record_of_a_company_the_call_does_not_allow_is_odoos_record_rule_error() -> None:
+    data = seeded("globex")
+    europe = [line["id"] for line in data.records("account.move.line") if line["company_id"] == 2][:2]
+    corporation = next(line["id"] for line in data.records("account.move.line") if line["company_id"] == 1)
+    user = data.get("res.users", data.uid)
+
+    def read(ids: list[int], companies: list[int]) -> Any:
+        context = {"allowed_company_ids": companies}
+        return execute(ERP, "globex", "account.move.line", "read", [ids, ["name"]], {"context": context})
+
+    with pytest.raises(AccessError) as refused:
+        read([corporation, *europe], [1])
+    message = str(refused.value)
+    assert message.startswith(
+        "Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n"
+        f"Sorry, {user['name']} (id={data.uid}) doesn't have 'read' access to:\n"
+        "- Journal Item (account.move.line)\n\n"
+        "If you really, really need access, perhaps you can win over your friendly administrator"
+    )
+    assert message.endswith(  # the API user has that company: switching would help
+        "you might be able to access the record by switching to the company: Globex Europe B.V.."  # "%s."
+    )
+    assert [row["id"] for row in read(europe, [2])] == europe  # allowed: read
+    assert [row["id"] for row in read(europe, [])] == europe  # no list: all the user's companies
+    partner = data.records("res.partner")[-1]["id"]  # no company_id: shared, read from either company
+    shared = execute(
+        ERP, "globex", "res.partner", "read", [[partner], ["name"]], {"context": {"allowed_company_ids": [2]}}
+    )
+    assert shared[0]["id"] == partner
+
+
+def test_on_18_an_accounts_name_has_its_code_only_in_its_own_current_company() -> None:
+    erp, data = Erp(today=TODAY, version="18.0"), seeded("globex")
+    line = next(line for line in data.records("account.move.line") if line["company_id"] == 2)
+    account = data.get("account.account", line["account_id"])
+
+    def account_of(companies: list[int]) -> Any:
+        context = {"allowed_company_ids": companies}
+        [row] = execute(
+            erp, "globex", "account.move.line", "read", [[line["id"]], ["account_id"]], {"context": context}
+        )
+        return row["account_id"]
+
+    # addons/account/models/account_account.py (18.0): "<code> <name>" if the code, else the name
+    assert account_of([2, 1]) == [account["id"], f"{account['code']} {account['name']}"]
+    assert account_of([1, 2]) == [account["id"], account["name"]]
+    assert execute(ERP, "globex", "account.move.line", "read", [[line["id"]], ["account_id"]], {})[0][
+        "account_id"
+    ] == [account["id"], f"{account['code']} {account['name']}"]  # 17.0: the code is the account's own

@@ -686,8 +686,13 @@ async def test_upsell_candidates_per_company_ranked_in_its_currency_at_odoos_ord
         last[key] = max(last.get(key, order["date_order"]), order["date_order"])
         converted[key] += order["amount_untaxed"] / order["currency_rate"]
         per_currency[key][currency_of(data, order["currency_id"])] += order["amount_untaxed"]
-    courted = {lead["partner_id"] for lead in active_leads(data) if lead["stage_id"] not in won_stages(data)}
-    dormant = [key for key in last if last[key] < cutoff and key[0] not in courted]
+    # an open lead makes its customer busy in its own company only
+    courted = {
+        (lead["partner_id"], lead["company_id"])
+        for lead in active_leads(data)
+        if lead["stage_id"] not in won_stages(data)
+    }
+    dormant = [key for key in last if last[key] < cutoff and key not in courted]
     expected = sorted(dormant, key=lambda k: (company_of(data, k[1]), -converted[k]))
 
     result = await run(get_upsell_opportunities, db, erp, services, top=20)
@@ -704,10 +709,13 @@ async def test_upsell_candidates_per_company_ranked_in_its_currency_at_odoos_ord
             dict(per_currency[(partner, company)]), abs=0.01
         )
         assert candidate["last_order"] == last[(partner, company)].date().isoformat()
-    dormant_but_courted = [key for key in last if last[key] < cutoff and key[0] in courted]
+    dormant_but_courted = [key for key in last if last[key] < cutoff and key in courted]
     assert expected and dormant_but_courted  # the seed has both kinds
     if db == "globex":
         assert any(len(c["lifetime_revenue"]) == 2 for c in got)  # bought in USD and in EUR
+        # courted in the other company only: still a candidate here
+        elsewhere = {(p, c) for p, c in dormant if any(p == q and c != k for q, k in courted)}
+        assert elsewhere and elsewhere <= set(expected)
 
 
 # Through the chat API: each tenant reads its own ERP, and a re-binding takes effect.

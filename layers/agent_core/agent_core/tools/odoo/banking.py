@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from agent_core.tools.base import tool
 from agent_core.tools.context import RunContext
 from agent_core.tools.odoo.client import odoo
-from agent_core.tools.odoo.companies import Company, CompanyRecord, by_id, companies_of
+from agent_core.tools.odoo.companies import Company, CompanyRecord, by_id, companies_of, in_company
 from agent_core.tools.odoo.finance import POSTED, AccountCode
 from agent_core.tools.odoo.reconciliation import (
     OpenItemRecord,
@@ -100,11 +100,20 @@ async def get_bank_balance(
     erp = await odoo(ctx)
     day = as_of or today()
     companies = by_id([company for company, _ in await companies_of(erp, CompanyRecord)])
-    journals = await erp.search_read(
-        "account.journal", [["type", "in", ["bank", "cash"]]], JournalRecord, limit=MAX_JOURNALS + 1
-    )
-    truncated = len(journals) > MAX_JOURNALS
-    journals = journals[:MAX_JOURNALS]
+    journals: list[JournalRecord] = []
+    truncated = False
+    for company in companies.values():
+        # Each company's journals with that company current: on 18.0 the name Odoo gives an account
+        # carries its code only in the current company (account.account._compute_display_name).
+        found = await erp.search_read(
+            "account.journal",
+            [["type", "in", ["bank", "cash"]]],
+            JournalRecord,
+            limit=MAX_JOURNALS + 1,
+            context=in_company(company),
+        )
+        truncated = truncated or len(found) > MAX_JOURNALS
+        journals += found[:MAX_JOURNALS]
     accounts = [id_of(j["default_account_id"]) for j in journals if j["default_account_id"]]
     domain = [*POSTED, ["account_id", "in", accounts], ["date", "<=", day.isoformat()]]
     groups = await erp.read_group(
@@ -268,11 +277,26 @@ async def reconcile_account(
     domain: Domain = [*POSTED, ["reconciled", "=", False], *kinds, ["amount_residual_currency", "!=", 0]]
     if account_code:
         domain.append(["account_id.code", "=like", f"{account_code}%"])
-    items = await erp.search_read(
-        "account.move.line", domain, OpenItemRecord, order="date, id", limit=MAX_OPEN_ITEMS + 1
-    )
-    items_truncated = len(items) > MAX_OPEN_ITEMS
-    items = items[:MAX_OPEN_ITEMS]
+    items: list[OpenItemRecord] = []
+    items_truncated, items_total = False, 0
+    for company, _ in companies:
+        # One company at a time, as the current one: on 18.0 an account's code (searched by
+        # ``account_code``, shown in the account's name) is the current company's only.
+        context = in_company(company)
+        found = await erp.search_read(
+            "account.move.line",
+            domain,
+            OpenItemRecord,
+            order="date, id",
+            limit=MAX_OPEN_ITEMS + 1,
+            context=context,
+        )
+        if len(found) > MAX_OPEN_ITEMS:
+            items_truncated = True
+            items_total += await erp.search_count("account.move.line", domain, context=context)
+        else:
+            items_total += len(found)
+        items += found[:MAX_OPEN_ITEMS]
     answers = suggest(lines[:limit], items)
     return Suggestions(
         suggestions=[a for a in answers if isinstance(a, Suggestion)],
@@ -280,9 +304,7 @@ async def reconcile_account(
         open_items_considered=len(items),
         lines_truncated=len(lines) > limit,
         open_items_truncated=items_truncated,
-        open_items_total=await erp.search_count("account.move.line", domain)
-        if items_truncated
-        else len(items),
+        open_items_total=items_total,
     )
 
 

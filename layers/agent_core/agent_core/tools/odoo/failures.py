@@ -17,6 +17,9 @@ _MISSING_MODEL = re.compile(r"^Object ([a-z0-9_.]+) doesn't exist")
 # odoo/addons/base/models/ir_model.py (ir.model.access check, 16.0-18.0; its successor in 19.0):
 # "You are not allowed to access '<kind>' (<model>) records." then the groups that may.
 _ACCESS = re.compile(r"not allowed to (access|modify|create|delete) '([^']*)' \(([a-z0-9_.]+)\) records")
+# odoo/api.py (16.0-18.0, ``Environment.company``/``companies``): ``allowed_company_ids`` naming a
+# company the user does not belong to.
+_UNAUTHORIZED_COMPANIES = "Access to unauthorized or invalid companies"
 _RIGHT = {"access": "read", "modify": "write", "create": "create", "delete": "delete"}
 MISSING_MODEL = "odoo_missing_model"
 ACCESS_ERROR = "odoo_access_error"
@@ -91,6 +94,14 @@ def missing_model(model: str) -> ToolError:
 
 def access_error(message: str) -> ToolError:
     """Odoo's ``AccessError``, told as the right that is missing and the app it belongs to."""
+    if _UNAUTHORIZED_COMPANIES in message:
+        return ToolError(
+            f"Odoo denied access: {message} The workspace's Odoo binding names a company its Odoo user "
+            "does not belong to; an operator should bind the workspace to that user's companies "
+            "(`agentctl tenant update <tenant> --odoo-company …`) or add the company to the user in "
+            "Odoo. Retrying will not help.",
+            code=ACCESS_ERROR,
+        )
     found = _ACCESS.search(message)
     if found is None:
         return ToolError(

@@ -334,8 +334,9 @@ LastOrders = TypedDict(
 )
 
 
-class ByPartner(TypedDict):
+class ByPartnerAndCompany(TypedDict):
     partner_id: Many2one
+    company_id: Many2one
 
 
 class UpsellCandidate(BaseModel):
@@ -354,8 +355,9 @@ class UpsellOpportunities(BaseModel):
     truncated: bool
     method: str = (
         "customers with confirmed sales orders, none in the last inactive_days days, and no open lead or "
-        "opportunity; lifetime revenue (untaxed) per order currency, and in the company's currency at the "
-        "rate Odoo recorded on each order (sale.order.currency_rate, the order date's), which ranks them"
+        "opportunity in that company; lifetime revenue (untaxed) per order currency, and in the company's "
+        "currency at the rate Odoo recorded on each order (sale.order.currency_rate, the order date's), "
+        "which ranks them"
     )
 
 
@@ -368,7 +370,7 @@ async def get_upsell_opportunities(
     top: Top = 10,
 ) -> UpsellOpportunities:
     """Customers worth winning back: they have bought before (confirmed sales orders), have not ordered
-    in ``inactive_days`` days, and nobody is working an open lead or opportunity with them.
+    in ``inactive_days`` days, and nobody in that company is working an open lead or opportunity with them.
 
     Per company (the ``top`` of each); ranked by lifetime revenue (untaxed) in the company's currency,
     converted at the rate Odoo recorded on each order; the revenue in each order currency is given too.
@@ -389,10 +391,13 @@ async def get_upsell_opportunities(
         "crm.lead",
         [["partner_id", "!=", False], ["stage_id.is_won", "=", False]],
         ["__count"],
-        ["partner_id"],
-        ByPartner,
+        ["partner_id", "company_id"],
+        ByPartnerAndCompany,
+        lazy=False,
     )
-    busy = {id_of(g["partner_id"]) for g in courted.rows}
+    # Per company, as the rest of the answer: a lead of another company does not make this one's
+    # customer busy; a lead of no company (shared by all, as Odoo's record rules read it) does.
+    busy = {(id_of(g["partner_id"]), id_of(g["company_id"])) for g in courted.rows}
     ids = sorted({c for g in found.rows if (c := id_of(g["company_id"]))})
     currencies = await company_currencies(erp, ids)
     customers: dict[tuple[int | None, int | None], list[LastOrders]] = {}
@@ -403,7 +408,7 @@ async def get_upsell_opportunities(
     for (partner, company), groups in customers.items():
         moments = [m for g in groups if (m := moment_of(g["last"]))]
         last = max(moments) if moments else None
-        if partner in busy or (last is not None and last >= since):
+        if {(partner, company), (partner, None)} & busy or (last is not None and last >= since):
             continue
         per_currency: dict[str | None, float] = {}
         for g in groups:
