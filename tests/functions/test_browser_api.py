@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any, get_args
 
 import httpx
@@ -15,7 +16,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
-from agent_core import Runtime, Settings, Tenant
+from agent_core import Model, Runtime, Settings, Tenant
 from agent_core.events import StreamEvent
 from agent_core.llm.scripted import say
 from local.gateway import Gateway
@@ -206,6 +207,29 @@ def test_an_allowed_origin_may_read_the_answer_and_its_headers(
         assert exposed == {"X-Request-Id", "Retry-After", "Idempotent-Replayed"}
         assert "Origin" in response.headers["vary"]
     assert refused.status_code == 401
+
+
+class BrokenModels:
+    """A model provider with a bug: not an error the runtime knows, so the answer is a 500."""
+
+    def model_for(self, tenant: Tenant, tenant_secret: Callable[[], dict[str, Any]]) -> Model:
+        raise RuntimeError("a bug")
+
+
+def test_an_allowed_origin_may_read_a_500_from_an_unexpected_error(
+    make_runtime: RuntimeFactory, tenants: dict[str, DemoTenant]
+) -> None:
+    runtime = make_runtime(BrokenModels(), allowed_origins=(PAGE,))
+    with serve_stack(runtime) as base:
+        response = httpx.post(
+            base + STREAM, json={"message": "hi"}, headers={**tenants["acme"].headers, "Origin": PAGE}
+        )
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert response.headers["access-control-allow-origin"] == PAGE
+    assert "X-Request-Id" in response.headers["access-control-expose-headers"]
+    assert response.headers["x-request-id"] == response.json()["error"]["request_id"]
+    assert "Origin" in response.headers["vary"]
 
 
 def test_another_origin_gets_the_answer_but_no_leave_to_read_it(
