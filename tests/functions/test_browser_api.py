@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from typing import Any, get_args
 
 import httpx
@@ -16,7 +15,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
-from agent_core import Model, Runtime, Settings, Tenant
+from agent_core import Runtime, Settings, Tenant
 from agent_core.events import StreamEvent
 from agent_core.llm.scripted import say
 from local.gateway import Gateway
@@ -24,6 +23,7 @@ from local.openapi import DOCUMENT, EVENTS_TS, outputs
 from local.template import api_routes
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.broken_models import BrokenModels
 from tests.support.openapi_check import OpenApiCheck, document
 from tests.support.server import serve
 from tests.support.sse import parse
@@ -207,13 +207,6 @@ def test_an_allowed_origin_may_read_the_answer_and_its_headers(
         assert exposed == {"X-Request-Id", "Retry-After", "Idempotent-Replayed"}
         assert "Origin" in response.headers["vary"]
     assert refused.status_code == 401
-
-
-class BrokenModels:
-    """A model provider with a bug: not an error the runtime knows, so the answer is a 500."""
-
-    def model_for(self, tenant: Tenant, tenant_secret: Callable[[], dict[str, Any]]) -> Model:
-        raise RuntimeError("a bug")
 
 
 def test_an_allowed_origin_may_read_a_500_from_an_unexpected_error(
