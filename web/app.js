@@ -277,13 +277,16 @@ function showAgent() {
   $("agent-description").textContent = agent ? agent.description : "";
   const tools = $("tools");
   tools.replaceChildren();
+  // Tools the tenant cannot use now (its Odoo lacks the app, …), each with the API's reason.
+  const unavailable = new Map((agent?.unavailable_tools ?? []).map((t) => [t.name, t.reason]));
   for (const t of agent ? agent.tools : []) {
+    if (unavailable.has(t.name)) continue;
     tools.append(el("li", t.access === "write" ? "write" : "", t.access === "write" ? `${t.name} (writes)` : t.name));
   }
-  // Tools the tenant cannot use now (not configured, …), when the API says so.
-  for (const t of agent?.unavailable_tools ?? []) {
-    tools.append(el("li", "unavailable", `${t.name}: unavailable (${t.reason})`));
+  for (const [name, reason] of unavailable) {
+    tools.append(el("li", "unavailable", `${name} (unavailable): ${reason}`));
   }
+  $("tools-note").textContent = agent?.tools_note ?? "";
 }
 
 function pickAgent(agentId) {
@@ -360,7 +363,12 @@ async function connect() {
     $("connection").open = false;
     $("message").focus();
   } catch (error) {
-    setStatus(`Could not connect: ${error.message}`);
+    // A network failure and an answer this page may not read (CORS) are the same TypeError.
+    setStatus(error instanceof TypeError
+      ? `Could not connect: no answer from ${state.api} that this page (${location.origin}) may read. ` +
+        "Check the URL; if it is right, the API does not allow this page's origin " +
+        "(the deployment's ALLOWED_ORIGINS or the tenant's allowed origins)."
+      : `Could not connect: ${error.message}`);
   }
 }
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent_core import RunContext, Runtime, Settings, SingleModelProvider, Tenant, issue_api_key, tool
 from agent_core.agents import Agent, AgentRegistry
+from agent_core.agents.registry import default_agents
 from agent_core.llm.scripted import Step
 from agent_core.llm.types import ModelEvent, ModelRequest, TextChunk
 from agent_core.tenancy import WriteMode
@@ -23,6 +25,7 @@ from local.aws import ensure_table
 from local.web_page import WithWebPage
 from tests.conftest import TABLE
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.erp import odoo_secret, odoo_tenant
 from tests.support.server import serve
 from tests.support.stack import gateway_for
 
@@ -174,12 +177,20 @@ class Splinter:
         await self.app(scope, receive, send_in_pieces)
 
 
+# Who lets a page served from another origin read the API's answers: the deployment
+# (``ALLOWED_ORIGINS``), the tenant (its ``allowed_origins``), or no one.
+Allower = Literal["deployment", "tenant", "no one"]
+
+
 @dataclass(frozen=True)
 class PageStack:
     url: str
+    """The API's base URL."""
     key: str
     runtime: Runtime
     model: HeldModel
+    page_url: str
+    """Where the page is served from: the API's own origin, or another one."""
 
 
 @contextmanager
@@ -190,23 +201,45 @@ def page_stack(
     writes: WriteMode = "shadow",
     cut_at: bytes | None = None,
     splintered: bool = False,
+    erp: str | None = None,
+    page_elsewhere: Allower | None = None,
 ) -> Iterator[PageStack]:
     """The page and the API on one loopback origin, for tenant acme (agent ``shop``, ``writes``), whose
-    key may chat and write; the model plays ``steps``."""
+    key may chat and write; the model plays ``steps``.
+
+    With ``erp`` (a demo ERP's URL), acme is bound to its database ``acme`` and has the demo agents
+    too. With ``page_elsewhere``, the page is served alone from another loopback origin (another
+    port), which the deployment, the tenant or no one allows."""
     ensure_table(TABLE)
-    model = HeldModel(steps, holds or {})
-    settings = Settings(table_name=TABLE, region="us-east-1", model_provider="local")
-    runtime = Runtime(settings, models=SingleModelProvider(model), agents=AgentRegistry([SHOP_AGENT]))
-    runtime.tenants.put(Tenant(tenant_id="acme", name="Acme", enabled_agents=("shop",), writes=writes))
-    key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="ada", scopes=("chat", "chat:write"))
-    api: ASGIApp = gateway_for(runtime)
-    if cut_at is not None:
-        api = CutOnce(api, cut_at)
-    if splintered:
-        api = Splinter(api)
-    try:
-        with serve(WithWebPage(api)) as url:
-            yield PageStack(url, key, runtime, model)
-    finally:
-        for hold in (*(holds or {}).values(), *([SHOP.stock_hold] if SHOP.stock_hold else [])):
-            hold.release()
+    with ExitStack() as running:
+        page_url = running.enter_context(serve(WithWebPage(NOT_FOUND))) if page_elsewhere else None
+        deployment_allows = (page_url,) if page_url and page_elsewhere == "deployment" else ()
+        tenant_allows = (page_url,) if page_url and page_elsewhere == "tenant" else ()
+        model = HeldModel(steps, holds or {})
+        settings = Settings(
+            table_name=TABLE, region="us-east-1", model_provider="local", allowed_origins=deployment_allows
+        )
+        agents = AgentRegistry([SHOP_AGENT, *(default_agents() if erp else ())])
+        runtime = Runtime(settings, models=SingleModelProvider(model), agents=agents)
+        tenant = Tenant(tenant_id="acme", name="Acme", enabled_agents=("shop",))
+        if erp is not None:
+            bound = odoo_tenant("acme", erp)
+            tenant = bound.model_copy(update={"enabled_agents": ("shop", *bound.enabled_agents)})
+            runtime.secrets.put_tenant_secret("acme", odoo_secret("acme"))
+        runtime.tenants.put(tenant.model_copy(update={"writes": writes, "allowed_origins": tenant_allows}))
+        key, _ = issue_api_key(runtime.api_keys, "acme", caller_id="ada", scopes=("chat", "chat:write"))
+        api: ASGIApp = gateway_for(runtime)
+        if cut_at is not None:
+            api = CutOnce(api, cut_at)
+        if splintered:
+            api = Splinter(api)
+        try:
+            url = running.enter_context(serve(WithWebPage(api)))
+            yield PageStack(url, key, runtime, model, page_url or url)
+        finally:
+            for hold in (*(holds or {}).values(), *([SHOP.stock_hold] if SHOP.stock_hold else [])):
+                hold.release()
+
+
+# What the page's own server answers to anything but the page's files.
+NOT_FOUND = PlainTextResponse("Not Found", status_code=404)

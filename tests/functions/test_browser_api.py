@@ -23,6 +23,7 @@ from local.openapi import DOCUMENT, EVENTS_TS, outputs
 from local.template import api_routes
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.broken_models import BrokenModels
 from tests.support.openapi_check import OpenApiCheck, document
 from tests.support.server import serve
 from tests.support.sse import parse
@@ -206,6 +207,22 @@ def test_an_allowed_origin_may_read_the_answer_and_its_headers(
         assert exposed == {"X-Request-Id", "Retry-After", "Idempotent-Replayed"}
         assert "Origin" in response.headers["vary"]
     assert refused.status_code == 401
+
+
+def test_an_allowed_origin_may_read_a_500_from_an_unexpected_error(
+    make_runtime: RuntimeFactory, tenants: dict[str, DemoTenant]
+) -> None:
+    runtime = make_runtime(BrokenModels(), allowed_origins=(PAGE,))
+    with serve_stack(runtime) as base:
+        response = httpx.post(
+            base + STREAM, json={"message": "hi"}, headers={**tenants["acme"].headers, "Origin": PAGE}
+        )
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert response.headers["access-control-allow-origin"] == PAGE
+    assert "X-Request-Id" in response.headers["access-control-expose-headers"]
+    assert response.headers["x-request-id"] == response.json()["error"]["request_id"]
+    assert "Origin" in response.headers["vary"]
 
 
 def test_another_origin_gets_the_answer_but_no_leave_to_read_it(

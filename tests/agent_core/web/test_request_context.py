@@ -7,18 +7,18 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from agent_core import Runtime, Tenant
-from agent_core.llm.model import Model
+from agent_core import Runtime
 from agent_core.llm.scripted import say
 from local.functions import load_function
 from tests.conftest import DemoTenant, RuntimeFactory
 from tests.fakes.scripted_model import ScriptedModel
+from tests.support.broken_models import BrokenModels
 from tests.support.lambda_events import LambdaContext, load_event, register_example_key, without_header
 from tests.support.log_lines import captured_log_lines, lines_saying
 from tests.support.server import serve
@@ -132,13 +132,6 @@ def test_a_request_context_without_a_well_formed_id_gets_one_made(base: str, cla
     response = httpx.get(base + "/healthz", headers={"x-amzn-request-context": claimed})
 
     assert UUID.match(response.headers["X-Request-Id"])
-
-
-class BrokenModels:
-    """A model provider with a bug: not an error the runtime knows."""
-
-    def model_for(self, tenant: Tenant, tenant_secret: Callable[[], dict[str, Any]]) -> Model:
-        raise RuntimeError("a bug")
 
 
 def call_handler(function: str, event: dict[str, Any]) -> dict[str, Any]:

@@ -59,8 +59,8 @@ class RequestContext:
             request_id = _valid((event.get("requestContext") or {}).get("requestId"))
             function_request_id = _valid(getattr(scope.get("aws.context"), "aws_request_id", None))
         request_id = request_id or str(uuid.uuid4())
-        # Left set when this returns: the handler of unexpected errors answers from outside every
-        # middleware, and its body names the request too.
+        # Left set when this returns: the handler of unexpected errors answers after the app has
+        # raised (from inside this middleware, outside the others), and its body names the request too.
         _request_id.set(request_id)
         start_request_keys(request_id=request_id, function_request_id=function_request_id)
 
