@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import weakref
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING
@@ -34,7 +36,12 @@ class ToolServices:
     odoo_uids: OdooUids
     # What each Odoo binding offers (version, installed and readable models), probed once in a while.
     odoo_capabilities: OdooCapabilities = field(default_factory=lambda: _capabilities())
-    _clients: dict[int, httpx.AsyncClient] = field(default_factory=dict, init=False, repr=False)
+    # Keyed by the loop itself, not its id: a closed loop's id can be reused by a new loop, which
+    # must not be handed a client whose connections belong to the dead one. Gone with its loop.
+    _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = field(
+        default_factory=weakref.WeakKeyDictionary, init=False, repr=False
+    )
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -42,16 +49,17 @@ class ToolServices:
 
         One per event loop: a client's connections belong to the loop that opened them.
         """
-        loop = id(asyncio.get_running_loop())
-        client = self._clients.get(loop)
-        if client is None:
-            client = self._clients[loop] = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.settings.http_timeout_seconds, connect=5.0),
-                headers={"User-Agent": USER_AGENT},
-                follow_redirects=False,
-                # One client serves every tenant: never keep a cookie one tenant's system set.
-                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-            )
+        loop = asyncio.get_running_loop()
+        with self._clients_lock:  # runs on other loops (threads) of the process share the services
+            client = self._clients.get(loop)
+            if client is None:
+                client = self._clients[loop] = httpx.AsyncClient(
+                    timeout=httpx.Timeout(self.settings.http_timeout_seconds, connect=5.0),
+                    headers={"User-Agent": USER_AGENT},
+                    follow_redirects=False,
+                    # One client serves every tenant: never keep a cookie one tenant's system set.
+                    cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+                )
         return client
 
 
