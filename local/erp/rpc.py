@@ -129,6 +129,8 @@ class Erp:
             )
         if method == "check_access_rights":
             return _check_access_rights(user, model, spec.description, args, kwargs)
+        if method == "has_access" and self.version["server_version_info"][0] >= 18:
+            return _has_access(user, model, args, kwargs)
         if method not in METHODS:
             raise AttributeError(f"The method '{model}.{method}' does not exist")
         if method != "fields_get":  # fields_get describes a model without reading its records
@@ -195,6 +197,20 @@ def _check_access_rights(
     if bound.get("raise_exception", True):
         user.check(model, description, operation)
     return False
+
+
+def _has_access(user: ApiUser, model: str, args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """``has_access(operation)`` on a recordset, from 18.0 on (odoo/models.py 18.0, odoo/orm/models.py
+    19.0): the boolean successor of ``check_access_rights(..., raise_exception=False)``, which 18.0
+    deprecates and saas~19.1 removes (odoo/odoo#226551). Called remotely with the record ids first;
+    on an empty recordset it checks the model's access rights only."""
+    bound = _bind("has_access", ("ids", "operation"), args, kwargs)
+    if "operation" not in bound:
+        raise TypeError("has_access() missing 1 required positional argument: 'operation'")
+    operation = bound["operation"]
+    if operation not in OPERATIONS:
+        raise ValueError(f"Invalid access mode: {operation}")
+    return user.may(model, operation)
 
 
 def _models_of(db: str, modules: Iterable[str], schema: Mapping[str, Model]) -> frozenset[str]:

@@ -285,3 +285,20 @@ def test_on_18_an_accounts_name_has_its_code_only_in_its_own_current_company() -
     assert execute(ERP, "globex", "account.move.line", "read", [[line["id"]], ["account_id"]], {})[0][
         "account_id"
     ] == [account["id"], f"{account['code']} {account['name']}"]  # 17.0: the code is the account's own
+
+
+def test_has_access_answers_from_18_on_as_odoo_does() -> None:
+    erp18 = Erp(today=TODAY, version="18.0")
+
+    def has_access(erp: Erp, model: str, *args: Any) -> Any:
+        return execute(
+            erp, "acme", model, "has_access", list(args), {}, credentials_of=restricted_credentials
+        )
+
+    assert has_access(erp18, "crm.lead", [], "read") is True
+    assert has_access(erp18, "account.account", [], "read") is False
+    with pytest.raises(ValueError, match="Invalid access mode"):
+        has_access(erp18, "crm.lead", [], "browse")
+    # 17.0 has no has_access: Odoo's answer for a method a model does not have (odoo/models.py).
+    with pytest.raises(AttributeError, match=r"The method 'crm.lead.has_access' does not exist"):
+        has_access(ERP, "crm.lead", [], "read")

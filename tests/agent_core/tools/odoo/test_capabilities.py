@@ -211,3 +211,23 @@ async def test_the_probe_reads_the_version_the_server_answers(version: str, serv
 
     assert found.unavailable == {}
     assert services.odoo_capabilities.get(key) == Capabilities(version=version)
+
+
+@pytest.mark.parametrize(("version", "method"), [("17.0", "check_access_rights"), ("18.0", "has_access")])
+async def test_the_probe_asks_rights_as_the_servers_version_does(
+    version: str, method: str, services: ToolServices
+) -> None:
+    with start_erp(today=TODAY, version=version) as erp:
+        found = await offer(services, odoo_tenant("acme", erp.url), restricted_secret("acme"))
+        asked = {name.rsplit(".", 1)[1] for name in erp.calls if name.rsplit(".", 1)[1] in RIGHTS_CHECKS}
+
+    # 18.0 deprecates check_access_rights and saas~19.1 removes it (odoo/odoo#226551): from 18.0 on
+    # the probe asks has_access, which a 17.0 server does not have.
+    assert asked == {method}
+    assert found.unavailable["list_gl_accounts"] == (
+        "the Odoo user lacks the read right on account.account of the Invoicing (module account) app"
+    )
+    assert "get_pipeline_value" not in found.unavailable
+
+
+RIGHTS_CHECKS = {"check_access_rights", "has_access"}

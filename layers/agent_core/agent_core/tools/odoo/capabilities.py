@@ -66,7 +66,7 @@ class Capabilities:
 
     @property
     def supported(self) -> bool:
-        major = _major(self.version)
+        major = major_of(self.version)
         return major is None or major in SUPPORTED_MAJORS
 
     def why_not(self, tool: str) -> str | None:
@@ -85,7 +85,7 @@ class Capabilities:
         return None
 
 
-def _major(version: str | None) -> int | None:
+def major_of(version: str | None) -> int | None:
     """16 of ``16.0``, 17 of ``saas~17.2``; None if unknown."""
     digits = (version or "").removeprefix("saas~").split(".")[0]
     return int(digits) if digits.isdigit() else None

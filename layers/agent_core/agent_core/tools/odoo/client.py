@@ -77,13 +77,18 @@ class OdooClient:
             raise bad_shape(self.connection, "common.version", "result: should be an object")
         return answer
 
-    async def can_read(self, model: str) -> bool:
-        """Whether the user may read ``model`` (``check_access_rights('read', raise_exception=False)``,
-        odoo/models.py 16.0-18.0, odoo/orm/models.py 19.0, deprecated there but kept). A model the
-        database lacks raises the missing-model :class:`ToolError`."""
-        answer = await self.execute_kw(model, "check_access_rights", ["read"], {"raise_exception": False})
+    async def can_read(self, model: str, major: int | None = None) -> bool:
+        """Whether the user may read ``model``, asked as Odoo ``major`` asks it: ``has_access('read')``
+        on an empty recordset from 18.0 on (odoo/models.py 18.0; saas~19.1 removes the older method,
+        odoo/odoo#226551), ``check_access_rights('read', raise_exception=False)`` before (16.0-17.0).
+        A model the database lacks raises the missing-model :class:`ToolError`."""
+        if major is not None and major >= 18:
+            method, answer = "has_access", await self.execute_kw(model, "has_access", [[], "read"])
+        else:
+            method = "check_access_rights"
+            answer = await self.execute_kw(model, method, ["read"], {"raise_exception": False})
         if not isinstance(answer, bool):
-            raise bad_shape(self.connection, f"{model}.check_access_rights", "result: should be a boolean")
+            raise bad_shape(self.connection, f"{model}.{method}", "result: should be a boolean")
         return answer
 
     async def authenticate(self) -> int:

@@ -2,7 +2,7 @@
 
 A turn asks :func:`unavailable_tools` for the tools it would offer: warm, it is answered from the
 process's cache (no call to Odoo, and the tenant's secret comes from the secrets cache); cold,
-the binding is probed once (``common.version``, then one ``check_access_rights`` per model the
+the binding is probed once (``common.version``, then one rights check per model the
 tools read, at once) within :data:`PROBE_SECONDS`. Warm means known for the tenant's binding (its
 server and database): the secret is read only to probe. An Odoo that does not answer hides no tool: each
 call then tells its own failure, and the failed probe is tried again after a short while.
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent_core.errors import AgentRuntimeError, ToolError
 from agent_core.tenancy import Tenant
-from agent_core.tools.odoo.capabilities import PROBED_MODELS, Capabilities, is_odoo_tool
+from agent_core.tools.odoo.capabilities import PROBED_MODELS, Capabilities, is_odoo_tool, major_of
 from agent_core.tools.odoo.client import OdooClient
 from agent_core.tools.odoo.connection import OdooConnection, connection_of
 from agent_core.tools.odoo.failures import MISSING_MODEL
@@ -57,21 +57,23 @@ def uses_odoo(agent: Agent) -> bool:
 
 async def probe(client: OdooClient, models: Iterable[str] = PROBED_MODELS) -> Capabilities:
     """The server's version, and which of ``models`` it lacks or its user may not read."""
-    version = await client.version()
+    answer = await client.version()
+    version = str(answer.get("server_serie") or answer.get("server_version") or "") or None
     await client.authenticate()  # once, before the checks run side by side
     models = list(models)
-    readable = await asyncio.gather(*(_readable(client, model) for model in models))
+    major = major_of(version)
+    readable = await asyncio.gather(*(_readable(client, model, major) for model in models))
     return Capabilities(
-        version=str(version.get("server_serie") or version.get("server_version") or "") or None,
+        version=version,
         missing=frozenset(m for m, ok in zip(models, readable, strict=True) if ok is None),
         denied=frozenset(m for m, ok in zip(models, readable, strict=True) if ok is False),
     )
 
 
-async def _readable(client: OdooClient, model: str) -> bool | None:
+async def _readable(client: OdooClient, model: str, major: int | None) -> bool | None:
     """True, False (no read right), or None (no such model: its app is not installed)."""
     try:
-        return await client.can_read(model)
+        return await client.can_read(model, major)
     except ToolError as exc:
         if exc.code == MISSING_MODEL:
             return None
