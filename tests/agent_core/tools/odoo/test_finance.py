@@ -17,9 +17,10 @@ import pytest
 from agent_core import ToolError, ToolServices
 from agent_core.tools.odoo.banking import get_bank_balance, get_bank_transactions, reconcile_account
 from agent_core.tools.odoo.finance import get_cash_flow, get_gl_balance, list_gl_accounts
-from local.erp import Dataset, Record, RunningErp, start_erp
+from local.erp import Dataset, RunningErp, start_erp
 from tests.support.erp import TODAY, bank_balances, bank_totals, posted_lines, seeded
 from tests.support.erp import run_on as run
+from tests.support.erp_expected import cash_movements, company_names, open_items
 
 READS = ("search_read", "search_count", "read_group", "authenticate", "execute_kw")
 
@@ -28,10 +29,6 @@ READS = ("search_read", "search_count", "read_group", "authenticate", "execute_k
 def erp18() -> Iterator[RunningErp]:
     with start_erp(today=TODAY, version="18.0") as running:
         yield running
-
-
-def company_names(data: Dataset) -> dict[int, str]:
-    return {c["id"]: c["name"] for c in data.records("res.company")}
 
 
 def currency_of(data: Dataset, company: str) -> str:
@@ -205,31 +202,6 @@ async def test_on_odoo_18_accounts_are_listed_and_balanced_with_each_companys_co
 # Cash.
 
 
-def cash_movements(data: Dataset, start: date, end: date) -> dict[str, dict[str, float]]:
-    """Per company: money in and out of bank and cash accounts, transfers between its own banks
-    (a bank line whose entry also has a line on the company's transfer account) counted apart."""
-    names = company_names(data)
-    transfer_accounts = {c["transfer_account_id"] for c in data.records("res.company")}
-    transfer_moves = {
-        line["move_id"]
-        for line in data.records("account.move.line")
-        if line["account_id"] in transfer_accounts
-    }
-    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for line, _ in posted_lines(data, types=("asset_cash",)):
-        company = sums[names[line["company_id"]]]
-        if line["date"] < start:
-            company["opening"] += line["balance"]
-        elif line["date"] <= end:
-            moved = line["move_id"] in transfer_moves
-            company["transfers_in" if moved else "inflow"] += line["debit"]
-            company["transfers_out" if moved else "outflow"] += line["credit"]
-            company["closing"] += line["balance"]
-    for company in sums.values():
-        company["closing"] += company["opening"]
-    return sums
-
-
 @pytest.mark.anyio
 async def test_cash_flow_per_month_has_an_opening_balance_and_closes_on_the_books(
     erp: RunningErp, services: ToolServices
@@ -387,35 +359,6 @@ async def test_bank_transactions_say_their_currency_and_company_and_are_bounded(
 
 
 # Reconciliation.
-
-
-def open_items(data: Dataset) -> dict[int, Record]:
-    """Open receivable and payable items, and payments waiting on an outstanding account: the
-    company's default ones, or a reconcilable current asset of a bank journal (a payment method's)."""
-    defaults = {
-        account
-        for company in data.records("res.company")
-        for account in (
-            company["account_journal_payment_debit_account_id"],
-            company["account_journal_payment_credit_account_id"],
-        )
-    }
-    banks = {j["id"] for j in data.records("account.journal") if j["type"] in ("bank", "cash")}
-    return {
-        line["id"]: line
-        for line, account in posted_lines(data)
-        if not line["reconciled"]
-        and line["amount_residual_currency"]
-        and (
-            account["account_type"] in ("asset_receivable", "liability_payable")
-            or account["id"] in defaults
-            or (
-                account["account_type"] == "asset_current"
-                and account["reconcile"]
-                and line["journal_id"] in banks
-            )
-        )
-    }
 
 
 @pytest.mark.parametrize("db", ["acme", "globex"])

@@ -38,17 +38,6 @@ from agent_core.tools.odoo.warehouse import (
 )
 from local.erp import Dataset, RunningErp, start_erp
 from local.erp.schema import MODELS
-from tests.agent_core.tools.odoo.test_finance import cash_movements, open_items
-from tests.agent_core.tools.odoo.test_tools import (
-    active_leads,
-    confirmed_revenue,
-    internal_stock,
-    name,
-    now,
-    reorder_expectations,
-    sent_emails,
-    won_stages,
-)
 from tests.support.context import tool_services
 from tests.support.erp import (
     TODAY,
@@ -59,6 +48,18 @@ from tests.support.erp import (
     posted_lines,
     run_context,
     seeded,
+)
+from tests.support.erp_expected import (
+    active_leads,
+    cash_movements,
+    confirmed_revenue,
+    internal_stock,
+    name,
+    now,
+    open_items,
+    reorder_expectations,
+    sent_emails,
+    won_stages,
 )
 
 pytestmark = pytest.mark.anyio

@@ -5,9 +5,8 @@ the chat API gives each tenant its own ERP, also after a tenant is bound to anot
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 from statistics import mean
 from typing import Any
@@ -49,7 +48,7 @@ from agent_core.tools.odoo.warehouse import (
     get_slow_moving_stock,
     get_stock_levels,
 )
-from local.erp import Dataset, Record, RunningErp, start_erp
+from local.erp import Record, RunningErp, start_erp
 from local.erp.seed_sales import FOLDED_STAGE
 from tests.fakes.scripted_model import ScriptedModel
 from tests.support.erp import (
@@ -64,6 +63,19 @@ from tests.support.erp import (
 from tests.support.erp import (
     run_on as run,
 )
+from tests.support.erp_expected import (
+    active_leads,
+    company_of,
+    confirmed_revenue,
+    currency_of,
+    forecast,
+    internal_stock,
+    name,
+    now,
+    reorder_expectations,
+    sent_emails,
+    won_stages,
+)
 from tests.support.stack import serve_stack
 
 READS = (
@@ -76,31 +88,6 @@ READS = (
     "authenticate",
     "execute_kw",
 )
-
-
-def name(data: Dataset, model: str, record_id: int | None) -> str | None:
-    return data.display_name(model, record_id) if record_id else None
-
-
-def internal_stock(data: Dataset) -> dict[tuple[int, int], Record]:
-    usage = {loc["id"]: loc["usage"] for loc in data.records("stock.location")}
-    return {
-        (q["product_id"], q["location_id"]): q
-        for q in data.records("stock.quant")
-        if usage[q["location_id"]] == "internal"
-    }
-
-
-def active_leads(data: Dataset) -> list[Record]:
-    return [lead for lead in data.records("crm.lead") if lead["active"]]
-
-
-def won_stages(data: Dataset) -> set[int]:
-    return {s["id"] for s in data.records("crm.stage") if s["is_won"]}
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)  # the ERP stores naive UTC
 
 
 # The tools' shape.
@@ -167,50 +154,6 @@ async def test_stock_levels_for_a_product_and_for_a_location(erp: RunningErp, se
         (r["product"], r["location"], r["on_hand"], r["reserved"]) for r in shelf["levels"]
     ) == rows(lambda _, location: location == "WH/Stock/Shelf B")
     assert all(r["available"] == r["on_hand"] - r["reserved"] for r in shelf["levels"])
-
-
-FORECAST_STATES = ("waiting", "confirmed", "partially_available", "assigned")
-
-
-def forecast(data: Dataset, rule: Record) -> tuple[float, float]:
-    """(on hand, forecast) at the rule's location and under it: quants, then transfers not yet done
-    (a draft counts for nothing) dated up to the end of the rule's lead_days_date, as Odoo 17 does."""
-    where = data.get("stock.location", rule["location_id"])["complete_name"]
-    inside = {
-        loc["id"]
-        for loc in data.records("stock.location")
-        if (loc["complete_name"] + "/").startswith(where + "/")
-    }
-    until = datetime.combine(rule["lead_days_date"], datetime.max.time())
-    on_hand = sum(
-        q["quantity"]
-        for q in data.records("stock.quant")
-        if q["product_id"] == rule["product_id"] and q["location_id"] in inside
-    )
-    coming = 0.0
-    for move in data.where("stock.move", product_id=rule["product_id"]):
-        if move["state"] in FORECAST_STATES and move["date"] <= until:
-            if move["location_dest_id"] in inside and move["location_id"] not in inside:
-                coming += move["product_uom_qty"]
-            elif move["location_id"] in inside and move["location_dest_id"] not in inside:
-                coming -= move["product_uom_qty"]
-    return on_hand, on_hand + coming
-
-
-def reorder_expectations(data: Dataset) -> dict[str, tuple[float, float, float]]:
-    """Product -> (on hand, forecast, quantity to order), for rules whose forecast is below minimum."""
-    expected = {}
-    for rule in data.records("stock.warehouse.orderpoint"):
-        on_hand, expected_stock = forecast(data, rule)
-        if expected_stock < rule["product_min_qty"]:
-            need = max(rule["product_max_qty"], rule["product_min_qty"]) - expected_stock
-            order = math.ceil(need / rule["qty_multiple"]) * rule["qty_multiple"]
-            expected[name(data, "product.product", rule["product_id"]) or ""] = (
-                on_hand,
-                expected_stock,
-                order,
-            )
-    return expected
 
 
 @pytest.mark.parametrize("db", ["acme", "globex"])
@@ -415,11 +358,6 @@ async def test_lead_scoring_ranks_open_leads_by_the_documented_score(
     ]
 
 
-def sent_emails(data: Dataset) -> list[Record]:
-    done = [m for m in data.where("mailing.mailing", state="done") if m["mailing_type"] == "mail"]
-    return sorted(done, key=lambda m: m["sent_date"], reverse=True)
-
-
 def odoo_rate(part: int, mailing: dict[str, int]) -> float:
     """Odoo 17's ratio (addons/mass_mailing/models/mailing.py): over the traces not cancelled."""
     return round(100 * part / ((mailing["expected"] - mailing["canceled"]) or 1), 2)
@@ -510,14 +448,6 @@ async def test_conversion_rates_through_the_stages_to_won_and_to_orders(
 # Sales.
 
 
-def currency_of(data: Dataset, currency: int) -> str:
-    return str(data.get("res.currency", currency)["name"])
-
-
-def company_of(data: Dataset, company: int) -> str:
-    return str(data.get("res.company", company)["name"])
-
-
 @pytest.mark.parametrize("db", ["acme", "globex"])
 @pytest.mark.anyio
 async def test_pipeline_value_per_company_in_its_currency_and_open_stage(
@@ -600,22 +530,6 @@ async def test_deal_velocity_days_in_stage_and_days_to_win(
     assert result["average_days_to_win"] == pytest.approx(mean(to_win), abs=0.1)
     waits = result["longest_waiting"]
     assert len(waits) == 5 and waits == sorted(waits, key=lambda w: -w["days_in_stage"])
-
-
-Ranking = dict[tuple[str, str], dict[str, list[float]]]
-
-
-def confirmed_revenue(data: Dataset, since: datetime | None = None) -> Ranking:
-    """(company, currency) -> customer -> [untaxed, with taxes, orders], of confirmed orders."""
-    revenue: Ranking = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, 0]))
-    for order in data.where("sale.order", state="sale"):
-        if since is None or order["date_order"] >= since:
-            key = (company_of(data, order["company_id"]), currency_of(data, order["currency_id"]))
-            row = revenue[key][name(data, "res.partner", order["partner_id"]) or ""]
-            row[0] += order["amount_untaxed"]
-            row[1] += order["amount_total"]
-            row[2] += 1
-    return revenue
 
 
 @pytest.mark.parametrize("db", ["acme", "globex"])
