@@ -1,7 +1,8 @@
-"""What the Odoo tool tests share: the demo ERP on loopback (once per module), and tool services.
+"""What the Odoo tool tests share: the demo ERP on loopback (17.0, and 18.0 as ``erp18``; once per
+module), and tool services.
 
 A module sets ``HTTP_TIMEOUT_SECONDS`` to wait less for a server that does not answer; a module that
-needs another demo (an 18.0 one, a module left out) defines its own ``erp``.
+needs another demo (a module left out, say) defines its own ``erp``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ HTTP_TIMEOUT_SECONDS = 5.0
 @pytest.fixture(scope="module")
 def erp() -> Iterator[RunningErp]:
     with start_erp(today=TODAY) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def erp18() -> Iterator[RunningErp]:
+    """The demo ERP as Odoo 18.0 answers (company-dependent account codes)."""
+    with start_erp(today=TODAY, version="18.0") as running:
         yield running
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,18 +16,12 @@ import pytest
 from agent_core import ToolError, ToolServices
 from agent_core.tools.odoo.banking import get_bank_balance, get_bank_transactions, reconcile_account
 from agent_core.tools.odoo.finance import get_cash_flow, get_gl_balance, list_gl_accounts
-from local.erp import Dataset, RunningErp, start_erp
+from local.erp import Dataset, RunningErp
 from tests.support.erp import TODAY, bank_balances, bank_totals, posted_lines, seeded
 from tests.support.erp import run_on as run
 from tests.support.erp_expected import cash_movements, company_names, open_items
 
 READS = ("search_read", "search_count", "read_group", "authenticate", "execute_kw")
-
-
-@pytest.fixture(scope="module")
-def erp18() -> Iterator[RunningErp]:
-    with start_erp(today=TODAY, version="18.0") as running:
-        yield running
 
 
 def currency_of(data: Dataset, company: str) -> str:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from agent_core import OdooBinding, Settings, Tenant, ToolError, ToolServices
+from agent_core import OdooBinding, Tenant, ToolError, ToolServices
 from agent_core.tools.odoo import ODOO_TOOLS
 from agent_core.tools.odoo.banking import get_bank_balance, get_bank_transactions, reconcile_account
 from agent_core.tools.odoo.finance import get_cash_flow, get_gl_balance, list_gl_accounts
@@ -36,9 +35,8 @@ from agent_core.tools.odoo.warehouse import (
     get_slow_moving_stock,
     get_stock_levels,
 )
-from local.erp import Dataset, RunningErp, start_erp
+from local.erp import Dataset, RunningErp
 from local.erp.schema import MODELS
-from tests.support.context import tool_services
 from tests.support.erp import (
     TODAY,
     bank_balances,
@@ -64,25 +62,6 @@ from tests.support.erp_expected import (
 
 pytestmark = pytest.mark.anyio
 COMPANIES = {1: "Globex Corporation", 2: "Globex Europe B.V."}
-
-
-@pytest.fixture(scope="module")
-def erp() -> Iterator[RunningErp]:
-    with start_erp(today=TODAY) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def erp18() -> Iterator[RunningErp]:
-    with start_erp(today=TODAY, version="18.0") as running:
-        yield running
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[ToolServices]:
-    services = tool_services(Settings(http_timeout_seconds=5))
-    yield services
-    await services.http.aclose()
 
 
 def only(data: Dataset, company: int) -> Dataset:

@@ -78,8 +78,7 @@ async def connection_for(ctx: RunContext) -> OdooConnection:
     binding = ctx.tenant.odoo
     if binding is None:
         raise ToolError(NOT_BOUND, code="odoo_not_connected")
-    checked_binding(binding)  # before the secret is even read
-    return connection_of(binding, await ctx.secret())
+    return connection_of(checked_binding(binding), await ctx.secret())  # checked before the secret is read
 
 
 def checked_binding(binding: OdooBinding) -> OdooBinding:
@@ -95,8 +94,7 @@ def checked_binding(binding: OdooBinding) -> OdooBinding:
 
 
 def connection_of(binding: OdooBinding, secret: dict[str, Any]) -> OdooConnection:
-    """The connection a binding and the tenant's secret describe."""
-    checked_binding(binding)
+    """The connection a binding (already :func:`checked_binding`) and the tenant's secret describe."""
     login, api_key = secret.get("odoo_login"), secret.get("odoo_api_key")
     if not isinstance(login, str) or not login or not isinstance(api_key, str) or not api_key:
         raise ToolError(NO_CREDENTIALS, code="odoo_credentials_missing")

@@ -40,7 +40,7 @@ def per_company(
     ]
 
 
-class Company(TypedDict):
+class CompanyCurrency(TypedDict):
     id: int
     name: str
     currency_id: Many2one
@@ -50,5 +50,5 @@ async def company_currencies(erp: OdooClient, ids: list[int]) -> dict[int, str |
     """The currency code (``"USD"``) of each of the companies ``ids``, as far as the user may read them."""
     if not ids:
         return {}
-    rows = await erp.search_read("res.company", [["id", "in", sorted(ids)]], Company, limit=len(ids))
+    rows = await erp.search_read("res.company", [["id", "in", sorted(ids)]], CompanyCurrency, limit=len(ids))
     return {row["id"]: name_of(row["currency_id"]) for row in rows}

@@ -19,7 +19,7 @@ from agent_core.errors import AgentRuntimeError, ToolError
 from agent_core.tenancy import Tenant
 from agent_core.tools.odoo.capabilities import PROBED_MODELS, Capabilities, is_odoo_tool, major_of
 from agent_core.tools.odoo.client import OdooClient
-from agent_core.tools.odoo.connection import OdooConnection, connection_of
+from agent_core.tools.odoo.connection import OdooConnection, checked_binding, connection_of
 from agent_core.tools.odoo.failures import MISSING_MODEL
 from agent_core.tools.services import ToolServices
 
@@ -100,7 +100,7 @@ async def unavailable_tools(
     capabilities = cache.recall(binding)
     if capabilities is None:
         try:
-            connection = connection_of(tenant.odoo, await asyncio.to_thread(load_secret))
+            connection = connection_of(checked_binding(tenant.odoo), await asyncio.to_thread(load_secret))
         except AgentRuntimeError as exc:  # no credentials, an http URL, the secret unreadable
             return Offer(note=f"Odoo tools were not checked: {exc.message}")
         capabilities = cache.get(connection.cache_key)
